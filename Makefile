@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run    create .venv, install, migrate, seed demo data on first run, serve :8080
+#   make test   lint and run the whole test suite (SQLite, and PostgreSQL when configured)
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+
+.PHONY: run test lint migrate seed screenshot clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(PY) run.py migrate
+	$(PY) run.py seed-demo --if-empty
+	$(PY) run.py serve
+
+migrate: $(VENV)/.runtime
+	$(PY) run.py migrate
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+test: $(VENV)/.dev lint
+	$(VENV)/bin/pytest -q
+
+screenshot: $(VENV)/.dev
+	$(PY) tools/screenshot.py docs/screenshot-home.png
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

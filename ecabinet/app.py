@@ -1,0 +1,85 @@
+"""The application factory: the one place where settings, services and the web layer meet."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from .clock import Clock, SystemClock
+from .config import Settings
+from .db import Database
+from .services.context import Services
+from .services.keys import KeyRing
+from .services.permissions import Permission
+from .services.tokens import TokenService
+from .web.appkeys import actor_key, request_id_key, services_key
+from .web.i18n import request_language, translate
+from .web.middlewares import csrf, request_context, security_headers
+from .web.routes import setup_routes
+from .web.session import csrf_token
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+log = logging.getLogger("ecabinet")
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """Services without the web layer: for the app, the command line and tests."""
+    settings = settings.with_secret()
+    keys = KeyRing(settings.secret_key, settings.previous_secret_keys)
+    clock = clock or SystemClock()
+    return Services(
+        settings=settings,
+        db=Database(settings.resolved_database_url, echo=False),
+        clock=clock,
+        keys=keys,
+        tokens=TokenService(keys, settings.issuer, clock),
+    )
+
+
+async def _template_context(request: web.Request) -> dict[str, object]:
+    svc = request.app[services_key]
+    actor = request.get(actor_key)
+    language = request_language(request, svc.settings.default_language)
+    return {
+        "request": request,
+        "actor": actor,
+        "lang": language,
+        "_": lambda text: translate(language, text),
+        "csrf_token": csrf_token(request),
+        "can": (lambda p: actor is not None and actor.can(Permission(p))),
+        "request_id": request.get(request_id_key, ""),
+        "zone": svc.settings.zone,
+    }
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
+    """Build the aiohttp application. Nothing is opened until the app starts."""
+    services = build_services(settings, clock)
+    app = web.Application(
+        middlewares=[request_context, csrf],
+        client_max_size=services.settings.max_json_body,
+    )
+    app[services_key] = services
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        context_processors=[_template_context],
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    app.on_response_prepare.append(security_headers)
+    app.cleanup_ctx.append(_database)
+    setup_routes(app)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    services = app[services_key]
+    await services.db.ping()
+    yield
+    await services.db.close()

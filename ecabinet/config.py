@@ -1,0 +1,132 @@
+"""Settings read from ``ECABINET_*`` environment variables.
+
+Nothing here has side effects at import time; :func:`Settings.from_env` is called by ``run.py``
+and by tests, which may also build a :class:`Settings` directly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name)
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """A setting has a value the server cannot run with."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the server needs to know about its surroundings."""
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8080
+    time_zone: str = "Asia/Ho_Chi_Minh"
+    secret_key: str = ""
+    previous_secret_keys: tuple[str, ...] = ()
+    public_url: str = ""
+    default_language: str = "vi"
+    access_token_ttl: int = 15 * 60
+    refresh_token_ttl: int = 30 * 24 * 3600
+    browser_session_idle_ttl: int = 12 * 3600
+    max_json_body: int = 1024 * 1024
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    login_throttle_window: int = 15 * 60
+    issuer: str = "ecabinet"
+    debug: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise SettingsError(f"ECABINET_PORT must be between 1 and 65535, not {self.port}")
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SettingsError(f"ECABINET_TIME_ZONE {self.time_zone!r} is unknown") from exc
+        if self.default_language not in ("vi", "en"):
+            raise SettingsError("ECABINET_LANGUAGE must be 'vi' or 'en'")
+        if self.secret_key and len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise SettingsError(
+                f"ECABINET_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long"
+            )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies get ``Secure`` (and the ``__Host-`` prefix) when served over HTTPS."""
+        return self.public_url.startswith("https://")
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'ecabinet.db'}"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(f"ECABINET_{name}", default).strip()
+
+        def get_int(name: str, default: int) -> int:
+            raw = get(name)
+            if not raw:
+                return default
+            try:
+                return int(raw)
+            except ValueError as exc:
+                raise SettingsError(f"ECABINET_{name} must be a whole number, not {raw!r}") from exc
+
+        previous = tuple(k for k in get("PREVIOUS_SECRET_KEYS").split(",") if k.strip())
+        return cls(
+            data_dir=Path(get("DATA_DIR", "var")),
+            database_url=get("DATABASE_URL"),
+            host=get("HOST", "127.0.0.1"),
+            port=get_int("PORT", 8080),
+            time_zone=get("TIME_ZONE", "Asia/Ho_Chi_Minh"),
+            secret_key=get("SECRET_KEY"),
+            previous_secret_keys=previous,
+            public_url=get("PUBLIC_URL"),
+            default_language=get("LANGUAGE", "vi"),
+            debug=get("DEBUG").lower() in ("1", "true", "yes"),
+        )
+
+    def with_secret(self) -> Settings:
+        """Return settings whose secret key is set, generating one into the data dir if needed.
+
+        The generated key is written atomically with mode 0600 and reused on every later start.
+        """
+        if self.secret_key:
+            return self
+        path = self.data_dir / SECRET_KEY_FILE
+        if path.exists():
+            key = path.read_text(encoding="ascii").strip()
+            if len(key) < MIN_SECRET_LENGTH:
+                raise SettingsError(
+                    f"{path} holds a key that is too short; delete it to regenerate"
+                )
+            return replace(self, secret_key=key)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        return replace(self, secret_key=key)

@@ -1,0 +1,1 @@
+"""Use cases and the rules they enforce. Nothing here imports aiohttp or aiortc."""

@@ -1,0 +1,130 @@
+"""Demo data: the Government Office, three ministries, five provinces, an endpoint each, and a user
+for every role. Generated passwords are returned once for printing and stored only as hashes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..models import Language, OrganizationLevel, Role, User
+from ..schemas.directory import EndpointIn, OrganizationIn, UserIn
+from . import directory
+from .context import Services
+
+GOVERNMENT = ("vpcp", "Văn phòng Chính phủ", "Phòng họp Chính phủ, 1 Hoàng Hoa Thám, Hà Nội")
+MINISTRIES = [
+    ("bo-tai-chinh", "Bộ Tài chính", "tai-chinh"),
+    ("bo-noi-vu", "Bộ Nội vụ", "noi-vu"),
+    ("bo-y-te", "Bộ Y tế", "y-te"),
+]
+PROVINCES = [
+    ("hai-phong", "Thành phố Hải Phòng", "hai-phong"),
+    ("nghe-an", "Tỉnh Nghệ An", "nghe-an"),
+    ("thai-nguyen", "Tỉnh Thái Nguyên", "thai-nguyen"),
+    ("lam-dong", "Tỉnh Lâm Đồng", "lam-dong"),
+    ("ca-mau", "Tỉnh Cà Mau", "ca-mau"),
+]
+
+
+@dataclass(frozen=True)
+class SeededUser:
+    username: str
+    password: str
+    role: Role
+    organization: str
+
+
+async def database_is_empty(svc: Services) -> bool:
+    async with svc.db.reading() as session:
+        return not await session.scalar(select(func.count()).select_from(User))
+
+
+async def seed_demo(svc: Services) -> list[SeededUser]:
+    """Create the demo directory. Run on an empty database only."""
+    seeded: list[SeededUser] = []
+
+    async def user(
+        username: str, full_name: str, title: str, role: Role, org_id: int, org_name: str
+    ) -> int:
+        created, password = await directory.create_user(
+            svc,
+            None,
+            UserIn(
+                username=username,
+                full_name=full_name,
+                title=title,
+                role=role,
+                organization_id=org_id,
+                language=Language.VI,
+            ),
+        )
+        seeded.append(SeededUser(username, password or "", role, org_name))
+        return created.id
+
+    async def org_with_room(
+        slug: str, name: str, level: OrganizationLevel, parent: int | None, room: str
+    ) -> int:
+        org = await directory.create_organization(
+            svc, None, OrganizationIn(slug=slug, name=name, level=level, parent_id=parent)
+        )
+        operator = await user(
+            f"vanhanh-{slug}",
+            f"Kỹ thuật viên {name}",
+            "Vận hành điểm cầu",
+            Role.OPERATOR,
+            org.id,
+            name,
+        )
+        await directory.create_endpoint(
+            svc,
+            None,
+            EndpointIn(
+                slug=f"diem-cau-{slug}",
+                name=f"Điểm cầu {name}",
+                location=room,
+                capacity=40,
+                organization_id=org.id,
+                operator_id=operator,
+            ),
+        )
+        return org.id
+
+    slug, name, room = GOVERNMENT
+    gov = await org_with_room(slug, name, OrganizationLevel.GOVERNMENT, None, room)
+    await user("admin", "Quản trị hệ thống", "Quản trị viên", Role.ADMIN, gov, name)
+    await user("thuky", "Nguyễn Thị Thư", "Thư ký phiên họp", Role.SECRETARY, gov, name)
+    await user("thutuong", "Trần Văn Chính", "Thủ tướng Chính phủ", Role.MEMBER, gov, name)
+    for slug, name, short in MINISTRIES:
+        org = await org_with_room(
+            slug, name, OrganizationLevel.MINISTRY, gov, f"Phòng họp trực tuyến {name}"
+        )
+        await user(
+            f"botruong-{short}",
+            f"Bộ trưởng {name[3:]}",
+            f"Bộ trưởng {name}",
+            Role.MEMBER,
+            org,
+            name,
+        )
+        await user(
+            f"chuyenvien-{short}",
+            f"Chuyên viên {name[3:]}",
+            "Chuyên viên",
+            Role.DELEGATE,
+            org,
+            name,
+        )
+    for slug, name, short in PROVINCES:
+        org = await org_with_room(
+            slug, name, OrganizationLevel.PROVINCE, gov, f"Hội trường UBND {name}"
+        )
+        await user(
+            f"chutich-{short}",
+            f"Chủ tịch UBND {name}",
+            f"Chủ tịch UBND {name}",
+            Role.MEMBER,
+            org,
+            name,
+        )
+    return seeded

@@ -1,0 +1,1 @@
+"""The web layer: parse, authorize, render. Rules live in ``ecabinet.services``."""

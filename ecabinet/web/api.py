@@ -1,0 +1,268 @@
+"""JSON API plumbing: one decorator declares a route, its auth, its body and response models.
+
+The same declaration parses the request (415 / 400 / 413 / 422 with a stable ``code``), serializes
+the response, and feeds the OpenAPI document, so the document cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic.json_schema import models_json_schema
+
+from ..errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from ..schemas.common import ErrorResponse
+from ..services.actor import Actor
+from ..services.context import Services
+from .appkeys import services_key
+from .session import require_actor
+
+MAX_ID = 2**31 - 1
+
+
+@dataclass
+class ApiRequest:
+    """What an API handler gets: the request, the caller, the parsed body and the services."""
+
+    request: web.Request
+    actor: Actor
+    body: Any
+    services: Services
+
+    def id(self, name: str = "id") -> int:
+        """A numeric path parameter; out-of-range values are simply not found."""
+        raw = self.request.match_info[name]
+        value = int(raw) if raw.isdigit() and len(raw) < 12 else 0
+        if not 0 < value <= MAX_ID:
+            raise NotFound("Not found.")
+        return value
+
+    def query(self, name: str, default: str = "") -> str:
+        return self.request.query.get(name, default)[:200]
+
+
+Handler = Callable[[ApiRequest], Awaitable[Any]]
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str
+    summary: str
+    handler: Handler
+    name: str
+    tags: tuple[str, ...]
+    body: type[BaseModel] | None
+    response: Any
+    status: int
+    auth: bool
+    query: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+
+
+async def read_json(request: web.Request, model: type[BaseModel]) -> BaseModel:
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType(
+            "Send the body as JSON with 'Content-Type: application/json'.",
+            code="json_required",
+        )
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise PayloadTooLarge("The request body is too large.") from exc
+    try:
+        json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("The body is not valid JSON.", code="malformed_json") from exc
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "Some fields are missing or invalid.",
+            details=[
+                {
+                    "field": ".".join(str(p) for p in err["loc"]),
+                    "message": err["msg"],
+                    "type": err["type"],
+                }
+                for err in exc.errors(include_url=False, include_input=False)
+            ],
+        ) from exc
+
+
+class ApiRegistry:
+    """Every JSON endpoint, in the order declared."""
+
+    def __init__(self) -> None:
+        self.operations: list[Operation] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        body: type[BaseModel] | None = None,
+        response: Any = None,
+        status: int = 200,
+        auth: bool = True,
+        tags: tuple[str, ...] = (),
+        query: dict[str, str] | None = None,
+    ) -> Callable[[Handler], Handler]:
+        def decorator(handler: Handler) -> Handler:
+            self.operations.append(
+                Operation(
+                    method=method,
+                    path=path,
+                    summary=summary,
+                    handler=handler,
+                    name=f"api.{handler.__module__.rsplit('.', 1)[-1]}.{handler.__name__}",
+                    tags=tags,
+                    body=body,
+                    response=response,
+                    status=status,
+                    auth=auth,
+                    query=query or {},
+                    description=(handler.__doc__ or "").strip(),
+                )
+            )
+            return handler
+
+        return decorator
+
+    def install(self, app: web.Application) -> None:
+        for op in self.operations:
+            app.router.add_route(op.method, op.path, _wrap(op), name=op.name)
+
+    def openapi(self, *, title: str, version: str) -> dict[str, Any]:
+        return build_openapi(self.operations, title=title, version=version)
+
+
+def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    adapter = TypeAdapter(op.response) if op.response is not None else None
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        actor = await require_actor(request) if op.auth else None
+        body = await read_json(request, op.body) if op.body is not None else None
+        ctx = ApiRequest(request, actor, body, request.app[services_key])  # type: ignore[arg-type]
+        result = await op.handler(ctx)
+        if isinstance(result, web.StreamResponse):
+            return result
+        if op.status == 204 or result is None:
+            return web.Response(status=204)
+        payload = adapter.dump_json(result) if adapter else json.dumps(result).encode()
+        return web.Response(body=payload, status=op.status, content_type="application/json")
+
+    handler.__name__ = op.handler.__name__
+    return handler
+
+
+ERROR_STATUSES = {
+    400: "Malformed request (e.g. invalid JSON).",
+    401: "Not authenticated, or the token is invalid or expired.",
+    403: "Authenticated but not allowed (or CSRF token missing).",
+    404: "No such object, or not visible to you.",
+    409: "Conflicts with existing data.",
+    413: "The body is too large.",
+    415: "The body is not JSON.",
+    422: "A field is missing or invalid.",
+    429: "Too many requests; see Retry-After.",
+}
+
+
+def build_openapi(operations: list[Operation], *, title: str, version: str) -> dict[str, Any]:
+    models: set[type[BaseModel]] = {ErrorResponse}
+    for op in operations:
+        if op.body is not None:
+            models.add(op.body)
+    ref = "#/components/schemas/{model}"
+    _, defs = models_json_schema(
+        [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
+        ref_template=ref,
+    )
+    schemas: dict[str, Any] = dict(defs.get("$defs", {}))
+    paths: dict[str, dict[str, Any]] = {}
+    for op in operations:
+        params = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer"} if pattern.startswith(":") else {"type": "string"},
+            }
+            for name, pattern in re.findall(r"{(\w+)(:[^}]*)?}", op.path)
+        ]
+        params += [
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": desc,
+            }
+            for name, desc in op.query.items()
+        ]
+        responses: dict[str, Any] = {}
+        if op.response is not None:
+            schema = TypeAdapter(op.response).json_schema(ref_template=ref, mode="serialization")
+            schemas.update(schema.pop("$defs", {}))
+            responses[str(op.status)] = {
+                "description": "Success",
+                "content": {"application/json": {"schema": schema}},
+            }
+        else:
+            responses[str(op.status)] = {"description": "Success, no content"}
+        codes = [401, 403, 404] if op.auth else [400, 401, 429]
+        if op.body is not None:
+            codes += [400, 413, 415, 422]
+        for code in sorted(set(codes)):
+            responses[str(code)] = {
+                "description": ERROR_STATUSES[code],
+                "content": {
+                    "application/json": {"schema": {"$ref": ref.format(model="ErrorResponse")}}
+                },
+            }
+        operation: dict[str, Any] = {
+            "operationId": op.name,
+            "summary": op.summary,
+            "tags": list(op.tags),
+            "responses": responses,
+        }
+        if op.description:
+            operation["description"] = op.description
+        if params:
+            operation["parameters"] = params
+        if op.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": ref.format(model=op.body.__name__)}}
+                },
+            }
+        operation["security"] = [{"bearer": []}, {"cookie": []}] if op.auth else []
+        openapi_path = re.sub(r"{(\w+):[^}]*}", r"{\1}", op.path)
+        paths.setdefault(openapi_path, {})[op.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "cookie": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "ecab_session",
+                    "description": "Browser session; state-changing requests also need the "
+                    "X-CSRF-Token header.",
+                },
+            },
+        },
+    }

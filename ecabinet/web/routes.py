@@ -1,0 +1,30 @@
+"""The route table: every page, API and static route, each with a name for ``url_for``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from .. import __version__
+from .api import ApiRegistry, build_openapi
+from .views import admin_pages, auth_api, directory_api, pages
+
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+API_REGISTRIES: tuple[ApiRegistry, ...] = (auth_api.api, directory_api.api)
+openapi_key = web.AppKey("openapi", dict)
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_routes(pages.routes)
+    app.router.add_routes(admin_pages.routes)
+    for registry in API_REGISTRIES:
+        registry.install(app)
+    app.router.add_static("/static", STATIC_DIR, name="static", append_version=True)
+    operations = [op for registry in API_REGISTRIES for op in registry.operations]
+    app[openapi_key] = build_openapi(operations, title="e-Cabinet API", version=__version__)
+
+
+def openapi_document(app: web.Application) -> dict[str, Any]:
+    return app[openapi_key]

@@ -1,0 +1,155 @@
+"""Administration pages: organizations, users, endpoints. Each form posts to a service action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from ...errors import DomainError, NotFound, ValidationFailed
+from ...models import OrganizationLevel, Role
+from ...schemas.directory import EndpointIn, OrganizationIn, UserIn, UserPatch
+from ...services import directory
+from ...services.actor import Actor
+from ...services.permissions import Permission
+from ..appkeys import services_key
+from ..session import require_actor
+
+routes = web.RouteTableDef()
+
+
+async def _admin(request: web.Request, permission: Permission) -> Actor:
+    actor = await require_actor(request)
+    actor.require(permission)
+    return actor
+
+
+async def _form(request: web.Request, model: type[BaseModel]) -> Any:
+    form = await request.post()
+    data = {
+        k: v.strip()
+        for k, v in form.items()
+        if isinstance(v, str) and k != "csrf_token" and v.strip() != ""
+    }
+    try:
+        return model.model_validate(data, strict=False)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise ValidationFailed(f"{field}: {first['msg']}", code="validation_failed") from exc
+
+
+def _path_id(request: web.Request) -> int:
+    raw = request.match_info["id"]
+    if not raw.isdigit() or len(raw) > 10:
+        raise NotFound("Not found.")
+    return int(raw)
+
+
+async def _directory(request: web.Request, actor: Actor) -> dict[str, Any]:
+    svc = request.app[services_key]
+    orgs = await directory.list_organizations(svc, actor)
+    return {
+        "organizations": orgs,
+        "org_names": {o.id: o.name for o in orgs},
+        "levels": list(OrganizationLevel),
+        "roles": list(Role),
+    }
+
+
+async def _render(
+    request: web.Request, template: str, actor: Actor, extra: dict[str, Any], status: int = 200
+) -> web.StreamResponse:
+    svc = request.app[services_key]
+    context = await _directory(request, actor)
+    if template == "admin/users.html":
+        context["users"] = await directory.list_users(svc, actor)
+    if template == "admin/endpoints.html":
+        context["endpoints"] = await directory.list_endpoints(svc, actor)
+        context["operators"] = [
+            u for u in await directory.list_users(svc, actor) if u.role == Role.OPERATOR
+        ]
+    context.update(extra)
+    return aiohttp_jinja2.render_template(template, request, context, status=status)
+
+
+async def _submit(
+    request: web.Request, template: str, permission: Permission, apply: Any
+) -> web.StreamResponse:
+    actor = await _admin(request, permission)
+    try:
+        extra = await apply(actor)
+    except DomainError as exc:
+        return await _render(request, template, actor, {"error": exc.message}, exc.status)
+    return await _render(request, template, actor, {"notice": "Saved.", **(extra or {})})
+
+
+@routes.get("/admin/organizations", name="admin_organizations")
+async def organizations(request: web.Request) -> web.StreamResponse:
+    actor = await _admin(request, Permission.ORGANIZATION_MANAGE)
+    return await _render(request, "admin/organizations.html", actor, {})
+
+
+@routes.post("/admin/organizations", name="admin_organizations_create")
+async def create_organization(request: web.Request) -> web.StreamResponse:
+    async def apply(actor: Actor) -> None:
+        data = await _form(request, OrganizationIn)
+        await directory.create_organization(request.app[services_key], actor, data)
+
+    return await _submit(request, "admin/organizations.html", Permission.ORGANIZATION_MANAGE, apply)
+
+
+@routes.get("/admin/users", name="admin_users")
+async def users(request: web.Request) -> web.StreamResponse:
+    actor = await _admin(request, Permission.USER_MANAGE)
+    return await _render(request, "admin/users.html", actor, {})
+
+
+@routes.post("/admin/users", name="admin_users_create")
+async def create_user(request: web.Request) -> web.StreamResponse:
+    async def apply(actor: Actor) -> dict[str, Any]:
+        data = await _form(request, UserIn)
+        user, password = await directory.create_user(request.app[services_key], actor, data)
+        return {"new_password": password, "password_user": user.username} if password else {}
+
+    return await _submit(request, "admin/users.html", Permission.USER_MANAGE, apply)
+
+
+@routes.post(r"/admin/users/{id:\d+}/active", name="admin_users_active")
+async def set_active(request: web.Request) -> web.StreamResponse:
+    async def apply(actor: Actor) -> None:
+        form = await request.post()
+        patch = UserPatch(is_active=form.get("is_active") == "true")
+        await directory.update_user(request.app[services_key], actor, _path_id(request), patch)
+
+    return await _submit(request, "admin/users.html", Permission.USER_MANAGE, apply)
+
+
+@routes.post(r"/admin/users/{id:\d+}/reset-password", name="admin_users_reset")
+async def reset_password(request: web.Request) -> web.StreamResponse:
+    async def apply(actor: Actor) -> dict[str, Any]:
+        svc = request.app[services_key]
+        user_id = _path_id(request)
+        password = await directory.reset_password(svc, actor, user_id)
+        async with svc.db.reading() as session:
+            user = await directory.get_user(session, user_id)
+        return {"new_password": password, "password_user": user.username}
+
+    return await _submit(request, "admin/users.html", Permission.USER_MANAGE, apply)
+
+
+@routes.get("/admin/endpoints", name="admin_endpoints")
+async def endpoints(request: web.Request) -> web.StreamResponse:
+    actor = await _admin(request, Permission.ENDPOINT_MANAGE)
+    return await _render(request, "admin/endpoints.html", actor, {})
+
+
+@routes.post("/admin/endpoints", name="admin_endpoints_create")
+async def create_endpoint(request: web.Request) -> web.StreamResponse:
+    async def apply(actor: Actor) -> None:
+        data = await _form(request, EndpointIn)
+        await directory.create_endpoint(request.app[services_key], actor, data)
+
+    return await _submit(request, "admin/endpoints.html", Permission.ENDPOINT_MANAGE, apply)

@@ -1,0 +1,84 @@
+"""``/api/auth/*`` and ``/api/me``: tokens for API clients."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import selectinload
+
+from ...models import User
+from ...schemas.auth import LoginRequest, MeResponse, RefreshRequest, TokenResponse
+from ...schemas.directory import OrganizationOut
+from ...services import auth
+from ...services.permissions import permissions_of
+from ..api import ApiRegistry, ApiRequest
+from ..session import client_address
+
+api = ApiRegistry()
+
+
+@api.route(
+    "POST",
+    "/api/auth/login",
+    summary="Log in with username and password",
+    body=LoginRequest,
+    response=TokenResponse,
+    auth=False,
+    tags=("auth",),
+)
+async def login(req: ApiRequest) -> TokenResponse:
+    """Returns a 15-minute access token and a single-use refresh token. Failed logins are
+    throttled per account and per address (429 with Retry-After)."""
+    body: LoginRequest = req.body
+    pair = await auth.login_api(
+        req.services,
+        body.username,
+        body.password,
+        address=client_address(req.request),
+        user_agent=req.request.headers.get("User-Agent", ""),
+    )
+    return TokenResponse(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
+
+
+@api.route(
+    "POST",
+    "/api/auth/refresh",
+    summary="Exchange a refresh token for a new pair",
+    body=RefreshRequest,
+    response=TokenResponse,
+    auth=False,
+    tags=("auth",),
+)
+async def refresh(req: ApiRequest) -> TokenResponse:
+    """Each refresh token works once. Presenting a used one ends the whole session (all tokens
+    descended from the same login) and answers 401 ``refresh_token_reused``."""
+    body: RefreshRequest = req.body
+    pair = await auth.refresh(req.services, body.refresh_token, address=client_address(req.request))
+    return TokenResponse(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
+
+
+@api.route(
+    "POST", "/api/auth/logout", summary="End the current session", status=204, tags=("auth",)
+)
+async def logout(req: ApiRequest) -> None:
+    await auth.logout(req.services, req.actor)
+
+
+@api.route("GET", "/api/me", summary="Who am I", response=MeResponse, tags=("auth",))
+async def me(req: ApiRequest) -> MeResponse:
+    async with req.services.db.reading() as session:
+        user = await session.get(User, req.actor.user_id, options=[selectinload(User.organization)])
+    assert user is not None
+    return MeResponse(
+        id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        title=user.title,
+        email=user.email,
+        role=user.role,
+        language=user.language,
+        organization=OrganizationOut.model_validate(user.organization),
+        permissions=sorted(permissions_of(user.role)),
+    )

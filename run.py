@@ -1,0 +1,200 @@
+"""Command line of the e-Cabinet server.
+
+    python run.py [serve]            serve http://ECABINET_HOST:ECABINET_PORT
+    python run.py migrate            bring the database schema up to date
+    python run.py seed-demo [--if-empty]
+    python run.py create-org --slug SLUG --name NAME --level LEVEL [--parent SLUG]
+    python run.py create-user --username U --role R --org SLUG --password-stdin [--name N]
+
+Exit status 0 on success; otherwise a one-line message on stderr and status 1 (2 for usage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from ecabinet.app import build_services, create_app
+from ecabinet.config import Settings, SettingsError
+from ecabinet.errors import DomainError
+from ecabinet.migrate import upgrade
+from ecabinet.models import OrganizationLevel, Role
+from ecabinet.schemas.directory import OrganizationIn, UserIn
+from ecabinet.services import directory, seed
+from ecabinet.services.context import Services
+from ecabinet.web.middlewares import RequestIdFilter
+
+
+def configure_logging(debug: bool) -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+    )
+    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, handlers=[handler])
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING if not debug else logging.INFO)
+
+
+def with_services(settings: Settings, work: Callable[[Services], Awaitable[Any]]) -> Any:
+    async def main() -> Any:
+        svc = build_services(settings)
+        try:
+            return await work(svc)
+        finally:
+            await svc.db.close()
+
+    return asyncio.run(main())
+
+
+def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    app = create_app(settings)
+    print(f"e-Cabinet serving on http://{settings.host}:{settings.port}", flush=True)
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log_format='%a "%r" %s %b %Tfs',
+    )
+    return 0
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    print("database is up to date")
+    return 0
+
+
+def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(svc: Services) -> list[seed.SeededUser] | None:
+        if not await seed.database_is_empty(svc):
+            return None
+        return await seed.seed_demo(svc)
+
+    seeded = with_services(settings, work)
+    if seeded is None:
+        if args.if_empty:
+            return 0
+        print(
+            "error: the database already has users; seed-demo runs on an empty one only",
+            file=sys.stderr,
+        )
+        return 1
+    print("Demo accounts (passwords are shown once and stored only as hashes):")
+    print(f"  {'username':<24} {'role':<10} {'password':<18} organization")
+    for user in seeded:
+        print(
+            f"  {user.username:<24} {user.role.value:<10} {user.password:<18} {user.organization}"
+        )
+    return 0
+
+
+def cmd_create_org(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(svc: Services) -> str:
+        parent_id = None
+        if args.parent:
+            async with svc.db.reading() as session:
+                parent_id = (await directory.organization_by_slug(session, args.parent)).id
+        org = await directory.create_organization(
+            svc,
+            None,
+            OrganizationIn(
+                slug=args.slug,
+                name=args.name,
+                level=OrganizationLevel(args.level),
+                parent_id=parent_id,
+            ),
+        )
+        return f"created organization {org.slug} (id {org.id})"
+
+    print(with_services(settings, work))
+    return 0
+
+
+def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    if not args.password_stdin:
+        print("error: pass --password-stdin and the password on standard input", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\r\n")
+
+    async def work(svc: Services) -> str:
+        async with svc.db.reading() as session:
+            org = await directory.organization_by_slug(session, args.org)
+        user, _ = await directory.create_user(
+            svc,
+            None,
+            UserIn(
+                username=args.username,
+                full_name=args.name or args.username,
+                title=args.title or "",
+                role=Role(args.role),
+                organization_id=org.id,
+                password=password,
+            ),
+        )
+        return f"created user {user.username} (id {user.id}, {user.role.value})"
+
+    print(with_services(settings, work))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="run.py", description="e-Cabinet server")
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("serve", help="serve the web application (default)")
+    sub.add_parser("migrate", help="apply database migrations")
+    s = sub.add_parser("seed-demo", help="create demo organizations, endpoints and users")
+    s.add_argument("--if-empty", action="store_true", help="do nothing if users exist")
+    o = sub.add_parser("create-org", help="create an organization")
+    o.add_argument("--slug", required=True)
+    o.add_argument("--name", required=True)
+    o.add_argument("--level", required=True, choices=[lv.value for lv in OrganizationLevel])
+    o.add_argument("--parent", help="slug of the parent organization")
+    u = sub.add_parser("create-user", help="create a user")
+    u.add_argument("--username", required=True)
+    u.add_argument("--role", required=True, choices=[r.value for r in Role])
+    u.add_argument("--org", required=True, help="slug of the user's organization")
+    u.add_argument("--name", help="full name (defaults to the username)")
+    u.add_argument("--title", help="job title")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    return p
+
+
+COMMANDS = {
+    None: cmd_serve,
+    "serve": cmd_serve,
+    "migrate": cmd_migrate,
+    "seed-demo": cmd_seed_demo,
+    "create-org": cmd_create_org,
+    "create-user": cmd_create_user,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        configure_logging(settings.debug)
+        return COMMANDS[args.command](settings, args)
+    except (SettingsError, DomainError) as exc:
+        message = exc.message if isinstance(exc, DomainError) else str(exc)
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = ".".join(str(p) for p in first["loc"])
+        print(f"error: {field}: {first['msg']}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+"""WebSocket signaling and the aiortc SFU (the live meeting). Depends on ecabinet.services,
+never the other way round."""
