@@ -9,7 +9,15 @@ from aiohttp import web
 
 from .. import __version__
 from .api import ApiRegistry, build_openapi
-from .views import admin_pages, auth_api, directory_api, meetings_api, pages, rsvp_pages
+from .views import (
+    admin_pages,
+    auth_api,
+    directory_api,
+    meeting_pages,
+    meetings_api,
+    pages,
+    rsvp_pages,
+)
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 API_REGISTRIES: tuple[ApiRegistry, ...] = (auth_api.api, directory_api.api, meetings_api.api)
@@ -20,6 +28,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
     app.router.add_routes(admin_pages.routes)
     app.router.add_routes(rsvp_pages.routes)
+    app.router.add_routes(meeting_pages.routes)
     for registry in API_REGISTRIES:
         registry.install(app)
     app.router.add_static("/static", STATIC_DIR, name="static", append_version=True)
