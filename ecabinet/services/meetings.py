@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -47,6 +47,7 @@ TRANSITIONS: dict[MeetingStatus, frozenset[MeetingStatus]] = {
     MeetingStatus.CANCELLED: frozenset(),
 }
 NOT_FOUND = "No such meeting."
+SCHEDULING_LOCK_KEY = 0x45434253  # "ECBS": serialises conflict check + booking
 
 
 @dataclass
@@ -115,6 +116,10 @@ def booking_of(meeting: Meeting, wanted: Sequence[Wanted]) -> Booking:
 async def check_conflicts(
     session: AsyncSession, booking: Booking, *, exclude: Sequence[int] = ()
 ) -> None:
+    if session.bind.dialect.name == "postgresql":
+        # Two secretaries booking the same person at once must not both pass the check: the
+        # check and the insert are serialised (SQLite's BEGIN IMMEDIATE already does this).
+        await session.execute(select(func.pg_advisory_xact_lock(SCHEDULING_LOCK_KEY)))
     found = await find_conflicts(session, booking, exclude=exclude)
     if found:
         raise Conflict(
