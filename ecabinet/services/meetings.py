@@ -63,7 +63,7 @@ def can_edit(actor: Actor, meeting: Meeting) -> bool:
     )
 
 
-def _taking_part(actor: Actor) -> Any:
+def taking_part(actor: Actor) -> Any:
     """Meeting ids the actor takes part in, as a person or as an endpoint's operator."""
     as_person = select(Participant.meeting_id).where(Participant.user_id == actor.user_id)
     as_operator = (
@@ -74,9 +74,9 @@ def _taking_part(actor: Actor) -> Any:
     return as_person.union(as_operator)
 
 
-def _visible(actor: Actor) -> Any:
+def visible_to(actor: Actor) -> Any:
     clauses = [
-        Meeting.id.in_(_taking_part(actor)) & (Meeting.status != MeetingStatus.DRAFT),
+        Meeting.id.in_(taking_part(actor)) & (Meeting.status != MeetingStatus.DRAFT),
     ]
     if actor.can(Permission.MEETING_SCHEDULE):
         clauses.append(Meeting.organization_id == actor.organization_id)
@@ -84,7 +84,9 @@ def _visible(actor: Actor) -> Any:
 
 
 async def visible_meeting(session: AsyncSession, actor: Actor, meeting_id: int) -> Meeting:
-    meeting = await session.scalar(select(Meeting).where(Meeting.id == meeting_id, _visible(actor)))
+    meeting = await session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id, visible_to(actor))
+    )
     if meeting is None:
         raise NotFound(NOT_FOUND, code="meeting_not_found")
     return meeting
@@ -211,7 +213,7 @@ async def list_meetings(
     async with svc.db.reading() as session:
         rows = await session.scalars(
             select(Meeting)
-            .where(Meeting.starts_at < end, Meeting.ends_at > start, _visible(actor))
+            .where(Meeting.starts_at < end, Meeting.ends_at > start, visible_to(actor))
             .order_by(Meeting.starts_at, Meeting.id)
             .limit(limit)
         )
@@ -227,7 +229,7 @@ async def next_meetings(svc: Services, actor: Actor, *, limit: int = 5) -> Seque
                 Meeting.ends_at > now,
                 Meeting.starts_at < now + MAX_RANGE,
                 Meeting.status.in_((MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS)),
-                Meeting.id.in_(_taking_part(actor)) | (Meeting.secretary_id == actor.user_id),
+                Meeting.id.in_(taking_part(actor)) | (Meeting.secretary_id == actor.user_id),
             )
             .order_by(Meeting.starts_at)
             .limit(limit)
