@@ -91,7 +91,7 @@ class Settings:
             except ValueError as exc:
                 raise SettingsError(f"ECABINET_{name} must be a whole number, not {raw!r}") from exc
 
-        previous = tuple(k for k in get("PREVIOUS_SECRET_KEYS").split(",") if k.strip())
+        previous = tuple(k.strip() for k in get("PREVIOUS_SECRET_KEYS").split(",") if k.strip())
         return cls(
             data_dir=Path(get("DATA_DIR", "var")),
             database_url=get("DATABASE_URL"),
