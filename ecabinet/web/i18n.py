@@ -85,6 +85,8 @@ VI: dict[str, str] = {
     "Vietnamese": "Tiếng Việt",
     "English": "Tiếng Anh",
     "Skip to content": "Chuyển đến nội dung",
+    "The username or password is incorrect.": "Tên đăng nhập hoặc mật khẩu không đúng.",
+    "Too many failed logins. Try again later.": "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau.",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"vi": VI, "en": {}}
