@@ -20,7 +20,7 @@ from .services.keys import KeyRing
 from .services.permissions import Permission
 from .services.tokens import TokenService
 from .web.appkeys import actor_key, request_id_key, services_key
-from .web.i18n import request_language, translate
+from .web.i18n import error_text, request_language, translate
 from .web.middlewares import csrf, request_context, security_headers, wants_json
 from .web.routes import setup_routes
 from .web.session import csrf_token, optional_actor
@@ -65,6 +65,7 @@ async def _template_context(request: web.Request) -> dict[str, object]:
         "actor": actor,
         "lang": language,
         "_": lambda text: translate(language, text),
+        "error_text": lambda code, message: error_text(language, code, message),
         "csrf_token": csrf_token(request),
         "can": (lambda p: actor is not None and actor.can(Permission(p))),
         "request_id": request.get(request_id_key, ""),

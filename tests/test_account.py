@@ -68,3 +68,48 @@ async def test_generated_password_must_be_changed_and_the_flag_clears(client, wo
     assert resp.status == 204
     me = await (await client.get("/api/me", headers=bearer(tokens))).json()
     assert me["must_change_password"] is False
+
+
+async def _form_login(client, username: str, password: str):
+    page = await (await client.get("/login")).text()
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    return await client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token, "next": "/"},
+        allow_redirects=False,
+    )
+
+
+async def test_browser_login_with_a_generated_password_lands_on_the_change_page(client, world):
+    admin = await api_login(client, "admin")
+    resp = await client.post(
+        f"/api/admin/users/{world['daibieu'].id}/reset-password", headers=bearer(admin)
+    )
+    generated = (await resp.json())["initial_password"]
+    resp = await _form_login(client, "daibieu", generated)
+    assert resp.status == 303
+    assert resp.headers["Location"].startswith("/account/password?next=")
+    page = await (await client.get("/account/password")).text()
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    resp = await client.post(
+        "/account/password",
+        data={"current": generated, "new": NEW, "again": NEW + "x", "csrf_token": token},
+        allow_redirects=False,
+    )
+    assert resp.status == 422
+    assert "password" in (await resp.text()).lower()
+    resp = await client.post(
+        "/account/password",
+        data={"current": generated, "new": NEW, "again": NEW, "csrf_token": token, "next": "/"},
+        allow_redirects=False,
+    )
+    assert resp.status == 303 and resp.headers["Location"] == "/"
+    home = await (await client.get("/")).text()
+    assert "/account/password" not in home.split("<main")[1].split("</p>")[0]
+    client.session.cookie_jar.clear()  # an API client has no browser cookies
+    await api_login(client, "daibieu", NEW)
+
+
+async def test_ordinary_login_goes_where_it_was_asked(client, world):
+    resp = await _form_login(client, "daibieu", PASSWORD)
+    assert resp.status == 303 and resp.headers["Location"] == "/"

@@ -82,7 +82,9 @@ async def _submit(
     try:
         extra = await apply(actor)
     except DomainError as exc:
-        return await _render(request, template, actor, {"error": exc.message}, exc.status)
+        return await _render(
+            request, template, actor, {"error": exc.message, "error_code": exc.code}, exc.status
+        )
     return await _render(request, template, actor, {"notice": "Saved.", **(extra or {})})
 
 
