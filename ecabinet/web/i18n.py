@@ -86,6 +86,8 @@ VI: dict[str, str] = {
     "English": "Tiếng Anh",
     "Skip to content": "Chuyển đến nội dung",
     "Change password": "Đổi mật khẩu",
+    "Edit": "Sửa",
+    "Cancel": "Huỷ",
     "Current password": "Mật khẩu hiện tại",
     "New password": "Mật khẩu mới",
     "New password again": "Nhập lại mật khẩu mới",
