@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 
 from ecabinet.app import build_services, create_app
 from ecabinet.config import Settings, SettingsError
@@ -189,6 +190,14 @@ def main(argv: list[str] | None = None) -> int:
         message = exc.message if isinstance(exc, DomainError) else str(exc)
         print(f"error: {message}", file=sys.stderr)
         return 1
+    except DBAPIError as exc:
+        if "no such table" in str(exc) or "does not exist" in str(exc):
+            print(
+                "error: the database is not migrated; run `python run.py migrate` first",
+                file=sys.stderr,
+            )
+            return 1
+        raise
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         field = ".".join(str(p) for p in first["loc"])

@@ -98,7 +98,7 @@ class Settings:
             except ValueError as exc:
                 raise SettingsError(f"ECABINET_{name} must be a whole number, not {raw!r}") from exc
 
-        previous = tuple(k for k in get("PREVIOUS_SECRET_KEYS").split(",") if k.strip())
+        previous = tuple(k.strip() for k in get("PREVIOUS_SECRET_KEYS").split(",") if k.strip())
         return cls(
             data_dir=Path(get("DATA_DIR", "var")),
             database_url=get("DATABASE_URL"),
@@ -135,11 +135,17 @@ class Settings:
             return replace(self, secret_key=key)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(key + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        tmp = path.with_name(f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(key + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            # link() refuses to replace: if another process won the race, use its key.
+            os.link(tmp, path)
+        except FileExistsError:
+            return self.with_secret()
+        finally:
+            tmp.unlink(missing_ok=True)
         return replace(self, secret_key=key)

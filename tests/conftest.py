@@ -192,3 +192,11 @@ async def user_count(svc: Services) -> int:
 
     async with svc.db.reading() as session:
         return int(await session.scalar(select(func.count()).select_from(User)) or 0)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many tests ran on each database, so CI logs show the PostgreSQL leg ran."""
+    for leg in ("sqlite", "postgresql"):
+        passed = sum(1 for r in terminalreporter.stats.get("passed", []) if f"[{leg}" in r.nodeid)
+        skipped = sum(1 for r in terminalreporter.stats.get("skipped", []) if f"[{leg}" in r.nodeid)
+        terminalreporter.write_line(f"database leg {leg}: {passed} passed, {skipped} skipped")
