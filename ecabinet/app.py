@@ -13,6 +13,7 @@ from aiohttp import web
 from .clock import Clock, SystemClock
 from .config import Settings
 from .db import Database
+from .files.store import FileStore
 from .services.context import Services
 from .services.keys import KeyRing
 from .services.permissions import Permission
@@ -38,6 +39,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         keys=keys,
         tokens=TokenService(keys, settings.issuer, clock),
+        files=FileStore(settings.data_dir / "documents"),
     )
 
 
@@ -82,4 +84,5 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     services = app[services_key]
     await services.db.ping()
     yield
+    await services.files.close()
     await services.db.close()

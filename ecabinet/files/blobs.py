@@ -130,19 +130,33 @@ class BlobStore:
         await asyncio.to_thread(_move_into_place, staged.path, target)
         return ref, True
 
-    async def put_file(self, source: Path) -> BlobRef:
-        """Store a file that already exists on disk (e.g. a freshly built PDF), by copying."""
-        staged = self.stage(limit=2**62)
-        async with staged:
-            with source.open("rb") as fh:
-                while chunk := await asyncio.to_thread(fh.read, 1 << 20):
-                    await staged.write(chunk)
-            ref, _ = await self.commit(staged)
+    async def adopt(self, source: Path) -> BlobRef:
+        """Move a finished file (e.g. a freshly built PDF) into the store without copying it."""
+        return await asyncio.to_thread(self._adopt, source)
+
+    def _adopt(self, source: Path) -> BlobRef:
+        ref = _hash_file(source)
+        target = self.path_of(ref.sha256)
+        if target.exists():
+            source.unlink(missing_ok=True)
+        else:
+            _move_into_place(source, target)
         return ref
 
     def remove(self, sha256: str) -> None:
         """Forget a blob (only for one that was stored by a transaction that then failed)."""
         self.path_of(sha256).unlink(missing_ok=True)
+
+
+def _hash_file(path: Path) -> BlobRef:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+        os.fsync(fh.fileno())
+    return BlobRef(digest.hexdigest(), size)
 
 
 def _move_into_place(source: Path, target: Path) -> None:

@@ -1,0 +1,60 @@
+"""The document file store held by the service container: blobs, per-key locks, build tasks.
+
+One instance per process (created by ``build_services``); no module-level state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+from .blobs import BlobStore
+
+log = logging.getLogger("ecabinet.files")
+
+
+class FileStore:
+    def __init__(self, root: Path) -> None:
+        self.blobs = BlobStore(root)
+        self.derived = root / "derived"
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    def lock(self, key: str) -> asyncio.Lock:
+        """One lock per key (e.g. one watermark build per recipient and version at a time)."""
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[key] = lock
+        return lock
+
+    def start(self, key: str, work: Coroutine[Any, Any, None]) -> bool:
+        """Run ``work`` in the background unless a task with this key is running already."""
+        running = self._tasks.get(key)
+        if running is not None and not running.done():
+            work.close()
+            return False
+        task = asyncio.get_running_loop().create_task(work, name=f"files:{key}")
+        self._tasks[key] = task
+        task.add_done_callback(lambda t: self._finished(key, t))
+        return True
+
+    def _finished(self, key: str, task: asyncio.Task[None]) -> None:
+        if self._tasks.get(key) is task:
+            del self._tasks[key]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background file task %s failed", key, exc_info=task.exception())
+
+    async def wait_idle(self) -> None:
+        """Wait for every background task (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in self._tasks.values():
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
