@@ -12,7 +12,6 @@ from alembic import op
 
 import ecabinet.models.base
 
-
 revision: str = "0020_documents"
 down_revision: str | None = "0002_meetings"
 branch_labels: str | Sequence[str] | None = None
