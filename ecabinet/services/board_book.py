@@ -36,7 +36,7 @@ from . import document_access as access
 from .actor import Actor
 from .agenda import snapshot
 from .context import Services, perform
-from .document_content import watermarked_copy
+from .document_content import CLASSIFICATION_LABELS, watermarked_copy
 
 log = logging.getLogger("ecabinet.board_book")
 
@@ -50,10 +50,6 @@ LABELS = {
     "minutes": "Phút / Min",
     "agenda": "Chương trình họp / Agenda",
     "cover": "Bìa / Cover",
-}
-CLASSIFICATION_MARK = {
-    Classification.CONFIDENTIAL: "MẬT / CONFIDENTIAL",
-    Classification.SECRET: "TỐI MẬT / SECRET",
 }
 
 
@@ -110,7 +106,7 @@ async def _plan(session: AsyncSession, svc: Services, reader: access.Reader) -> 
         organization=organization.name if organization else "",
         when=starts.strftime("%H:%M %d/%m/%Y"),
         where=meeting.room or "—",
-        classification=CLASSIFICATION_MARK.get(strongest, ""),
+        classification=CLASSIFICATION_LABELS.get(strongest, ""),
         generated="",
         labels=LABELS,
     )

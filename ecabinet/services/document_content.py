@@ -23,8 +23,8 @@ from .context import Services, perform
 from .documents import version_of
 
 CLASSIFICATION_LABELS = {
-    Classification.CONFIDENTIAL: "MẬT / CONFIDENTIAL",
-    Classification.SECRET: "TỐI MẬT / SECRET",
+    Classification.CONFIDENTIAL: "HẠN CHẾ PHỔ BIẾN / CONFIDENTIAL",
+    Classification.SECRET: "MẬT / SECRET",
 }
 
 

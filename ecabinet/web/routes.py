@@ -14,6 +14,7 @@ from .views import (
     agenda_api,
     auth_api,
     directory_api,
+    document_pages,
     documents_api,
     meetings_api,
     pages,
@@ -33,6 +34,7 @@ openapi_key = web.AppKey("openapi", dict)
 def setup_routes(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
     app.router.add_routes(admin_pages.routes)
+    app.router.add_routes(document_pages.routes)
     for registry in API_REGISTRIES:
         registry.install(app)
     app.router.add_static("/static", STATIC_DIR, name="static", append_version=True)
