@@ -16,8 +16,10 @@ from .views import (
     directory_api,
     document_pages,
     documents_api,
+    meeting_pages,
     meetings_api,
     pages,
+    rsvp_pages,
 )
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
@@ -35,6 +37,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
     app.router.add_routes(admin_pages.routes)
     app.router.add_routes(document_pages.routes)
+    app.router.add_routes(rsvp_pages.routes)
+    app.router.add_routes(meeting_pages.routes)
     for registry in API_REGISTRIES:
         registry.install(app)
     app.router.add_static("/static", STATIC_DIR, name="static", append_version=True)
