@@ -176,3 +176,28 @@ def assemble(
             source.close()
     report(total, total)
     return pages
+
+
+def assemble_reporting(
+    target: Path,
+    cover: BookCover,
+    agenda: Sequence[BookAgendaItem],
+    documents: Sequence[BookDocument],
+    progress_file: Path,
+) -> int:
+    """:func:`assemble` for a child process: progress goes to a small file ("done total")."""
+
+    def report(done: int, total: int) -> None:
+        tmp = progress_file.with_suffix(".tmp")
+        tmp.write_text(f"{done} {total}", encoding="ascii")
+        tmp.replace(progress_file)
+
+    return assemble(target, cover, agenda, documents, report)
+
+
+def read_progress(progress_file: Path) -> tuple[int, int] | None:
+    try:
+        done, total = progress_file.read_text(encoding="ascii").split()
+        return int(done), int(total)
+    except (OSError, ValueError):
+        return None

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import weakref
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .blobs import BlobStore
 
 log = logging.getLogger("ecabinet.files")
+T = TypeVar("T")
+PDF_WORKERS = 2
 
 
 class FileStore:
@@ -23,6 +27,18 @@ class FileStore:
         self.derived = root / "derived"
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def in_worker(self, func: Callable[..., T], *args: Any) -> T:
+        """Run blocking PDF work (qpdf buffers whole streams) in a child process, so a large
+        document never inflates the server's memory; each child exits after one job."""
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=PDF_WORKERS,
+                mp_context=multiprocessing.get_context("spawn"),
+                max_tasks_per_child=1,
+            )
+        return await asyncio.get_running_loop().run_in_executor(self._pool, func, *args)
 
     def lock(self, key: str) -> asyncio.Lock:
         """One lock per key (e.g. one watermark build per recipient and version at a time)."""
@@ -58,3 +74,6 @@ class FileStore:
         for task in self._tasks.values():
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

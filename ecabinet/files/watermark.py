@@ -17,6 +17,7 @@ from reportlab.lib.colors import Color
 from reportlab.pdfgen import canvas
 
 from . import fonts
+from .blobs import write_atomically
 
 DIAGONAL_ALPHA = 0.16
 FOOTER_ALPHA = 0.75
@@ -88,8 +89,20 @@ def stamp(source: Path, target: Path, mark: WatermarkText) -> int:
                 keep_open.append(overlay)
                 overlays[key] = pdf.copy_foreign(overlay.pages[0].as_form_xobject())
             page.add_overlay(overlays[key], pikepdf.Rectangle(x, y, x + width, y + height))
-        pdf.save(target)
+        pdf.save(target, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
         count = len(pdf.pages)
     for overlay in keep_open:
         overlay.close()
     return count
+
+
+def stamp_into(source: Path, target: Path, mark: WatermarkText) -> int:
+    """:func:`stamp` to a temporary file renamed into place (a reader never sees half a file)."""
+    pages = 0
+
+    def build(tmp: Path) -> None:
+        nonlocal pages
+        pages = stamp(source, tmp, mark)
+
+    write_atomically(target, build)
+    return pages

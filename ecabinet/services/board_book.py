@@ -10,7 +10,6 @@ If any document in it is confidential or secret, the copy served is watermarked 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import hashlib
 import json
 import logging
@@ -39,6 +38,7 @@ from .context import Services, perform
 from .document_content import CLASSIFICATION_LABELS, watermarked_copy
 
 log = logging.getLogger("ecabinet.board_book")
+PROGRESS_POLL_SECONDS = 0.3
 
 LABELS = {
     "when": "Thời gian / When",
@@ -176,28 +176,33 @@ async def _set(svc: Services, book_id: int, **values: Any) -> None:
 
 
 async def _build(svc: Services, book_id: int, plan: BookPlan) -> None:
-    loop = asyncio.get_running_loop()
-    pending: list[concurrent.futures.Future[None]] = []
-
-    def progress(done: int, total: int) -> None:
-        percent = min(99, done * 100 // max(total, 1))
-        pending.append(asyncio.run_coroutine_threadsafe(_set(svc, book_id, progress=percent), loop))
-
     work = svc.files.derived / "books"
-    work.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(work.mkdir, parents=True, exist_ok=True)
     target = work / f".{plan.content_key}.building.pdf"
+    progress_file = work / f".{plan.content_key}.progress"
     generated = svc.clock.now().astimezone(svc.settings.zone)
     cover = replace(plan.cover, generated=generated.strftime("%H:%M %d/%m/%Y"))
     documents = [
         boardbook.BookDocument(title, svc.files.blobs.path_of(sha), number)
         for title, sha, number in plan.documents
     ]
-    try:
-        pages = await asyncio.to_thread(
-            boardbook.assemble, target, cover, plan.agenda, documents, progress
+    job = asyncio.ensure_future(
+        svc.files.in_worker(
+            boardbook.assemble_reporting, target, cover, plan.agenda, documents, progress_file
         )
+    )
+    try:
+        shown = 0
+        while not job.done():
+            await asyncio.wait([job], timeout=PROGRESS_POLL_SECONDS)
+            seen = await asyncio.to_thread(boardbook.read_progress, progress_file)
+            if seen is not None:
+                percent = min(99, seen[0] * 100 // max(seen[1], 1))
+                if percent != shown:
+                    shown = percent
+                    await _set(svc, book_id, progress=percent)
+        pages = job.result()
         ref = await svc.files.blobs.adopt(target)
-        await asyncio.gather(*(asyncio.wrap_future(f) for f in pending), return_exceptions=True)
         await _set(
             svc,
             book_id,
@@ -210,8 +215,7 @@ async def _build(svc: Services, book_id: int, plan: BookPlan) -> None:
         )
     except Exception as exc:
         log.exception("board book %s failed", plan.content_key)
-        target.unlink(missing_ok=True)
-        await asyncio.gather(*(asyncio.wrap_future(f) for f in pending), return_exceptions=True)
+        await asyncio.to_thread(target.unlink, missing_ok=True)
         await _set(
             svc,
             book_id,
@@ -219,6 +223,8 @@ async def _build(svc: Services, book_id: int, plan: BookPlan) -> None:
             error=type(exc).__name__[:500],
             finished_at=svc.clock.now(),
         )
+    finally:
+        await asyncio.to_thread(progress_file.unlink, missing_ok=True)
 
 
 async def book_file(svc: Services, actor: Actor, meeting_id: int) -> tuple[Path, str]:

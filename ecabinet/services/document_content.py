@@ -8,14 +8,12 @@ copy is made once per recipient and version (the first time they open it) and ke
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 
 from ..files import watermark
-from ..files.blobs import write_atomically
 from ..models import Classification, DocumentReceipt, Organization
 from . import document_access as access
 from .actor import Actor
@@ -59,11 +57,7 @@ async def watermarked_copy(
     async with svc.files.lock(f"wm:{sha256}:{actor.user_id}"):
         if not target.exists():
             mark = await watermark_mark(svc, actor, label)
-
-            def build(tmp: Path) -> None:
-                watermark.stamp(source, tmp, mark)
-
-            await asyncio.to_thread(write_atomically, target, build)
+            await svc.files.in_worker(watermark.stamp_into, source, target, mark)
     return target
 
 
