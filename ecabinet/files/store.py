@@ -59,6 +59,10 @@ class FileStore:
         task.add_done_callback(lambda t: self._finished(key, t))
         return True
 
+    def running(self, key: str) -> bool:
+        task = self._tasks.get(key)
+        return task is not None and not task.done()
+
     def _finished(self, key: str, task: asyncio.Task[None]) -> None:
         if self._tasks.get(key) is task:
             del self._tasks[key]

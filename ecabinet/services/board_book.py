@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +40,7 @@ from .document_content import CLASSIFICATION_LABELS, watermarked_copy
 
 log = logging.getLogger("ecabinet.board_book")
 PROGRESS_POLL_SECONDS = 0.3
+STALE_BUILD = timedelta(minutes=15)
 
 LABELS = {
     "when": "Thời gian / When",
@@ -142,10 +144,21 @@ async def state(svc: Services, actor: Actor, meeting_id: int) -> BookState:
     return BookState(plan, book)
 
 
+def _needs_build(svc: Services, book: BoardBook) -> bool:
+    """Failed, or 'building' with no build running here for longer than a build can take
+    (the process that ran it stopped)."""
+    if book.status is BoardBookStatus.FAILED:
+        return True
+    if book.status is BoardBookStatus.BUILDING:
+        stale = svc.clock.now() - book.created_at > STALE_BUILD
+        return stale and not svc.files.running(f"book:{book.content_key}")
+    return False
+
+
 async def request_build(svc: Services, actor: Actor, meeting_id: int) -> BookState:
     """Start building the book for what this reader sees, unless it is built or building."""
     current = await state(svc, actor, meeting_id)
-    if current.book is not None and current.book.status is not BoardBookStatus.FAILED:
+    if current.book is not None and not _needs_build(svc, current.book):
         return current
     plan = current.plan
     async with perform(svc, actor, "board_book.build") as act:

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from sqlalchemy import update
 
+from ecabinet.models import BoardBook, BoardBookStatus
+
+from ..conftest import api_login, bearer
 from .helpers import Setup, participants, setup_meetings
 from .pdfs import make_pdf
 from .test_files import pdf_text
@@ -106,3 +110,17 @@ async def test_download_before_it_is_built_is_not_found(s):
     )
     assert resp.status == 404
     assert (await resp.json())["error"]["code"] == "board_book_not_ready"
+
+
+async def test_a_build_left_behind_by_a_stopped_process_is_started_again(s):
+    await s.upload(s.meeting_a, make_pdf("Một"))
+    await build(s, "daibieu")
+    async with s.world.svc.db.transaction() as session:
+        await session.execute(
+            update(BoardBook).values(status=BoardBookStatus.BUILDING, progress=40)
+        )
+    assert (await book(s, "daibieu", "POST"))["progress"] == 40  # recent: assume it runs
+    s.world.svc.clock.advance(minutes=16)
+    s.headers["daibieu"] = bearer(await api_login(s.client, "daibieu"))
+    restarted = await build(s, "daibieu")
+    assert restarted["status"] == "ready" and restarted["progress"] == 100
