@@ -143,6 +143,20 @@ class BlobStore:
             _move_into_place(source, target)
         return ref
 
+    def sweep_staging(self, older_than_seconds: float, now: float) -> int:
+        """Delete staging files a crashed process left behind (blocking; run at start-up)."""
+        removed = 0
+        if not self.staging_dir.is_dir():
+            return 0
+        for path in self.staging_dir.glob("*.part"):
+            try:
+                if now - path.stat().st_mtime > older_than_seconds:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
+
     def remove(self, sha256: str) -> None:
         """Forget a blob (only for one that was stored by a transaction that then failed)."""
         self.path_of(sha256).unlink(missing_ok=True)

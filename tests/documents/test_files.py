@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -183,3 +184,14 @@ def test_board_book_has_cover_agenda_documents_and_bookmarks(tmp_path: Path) -> 
     assert "Tình hình kinh tế - xã hội" in text[1]
     assert "Tờ trình số một" in text[2]
     assert "Báo cáo số hai" in text[4]
+
+
+async def test_staging_files_left_by_a_crash_are_swept_but_fresh_ones_kept(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    old = store.stage(100)
+    await old.finish()
+    fresh = store.stage(100)
+    await fresh.finish()
+    os.utime(old.path, (1_000, 1_000))
+    assert store.sweep_staging(3600, now=fresh.path.stat().st_mtime) == 1
+    assert not old.path.exists() and fresh.path.exists()
