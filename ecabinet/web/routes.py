@@ -10,6 +10,7 @@ from aiohttp import web
 from .. import __version__
 from .api import ApiRegistry, build_openapi
 from .views import (
+    account_pages,
     admin_pages,
     agenda_api,
     auth_api,
@@ -36,6 +37,7 @@ openapi_key = web.AppKey("openapi", dict)
 def setup_routes(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
     app.router.add_routes(admin_pages.routes)
+    app.router.add_routes(account_pages.routes)
     app.router.add_routes(document_pages.routes)
     app.router.add_routes(rsvp_pages.routes)
     app.router.add_routes(meeting_pages.routes)

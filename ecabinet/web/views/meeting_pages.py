@@ -178,7 +178,7 @@ async def meeting_cancel(request: web.Request) -> web.StreamResponse:
 
 async def _picker(svc: Any) -> dict[str, Any]:
     async with svc.db.reading() as session:
-        orgs = list(await session.scalars(select(Organization).order_by(Organization.name)))
+        orgs = list(await session.scalars(select(Organization).order_by(Organization.id)))
         users = list(
             await session.scalars(
                 select(User).where(User.is_active.is_(True)).order_by(User.full_name)
