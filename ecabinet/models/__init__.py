@@ -5,12 +5,22 @@ from .auth import AuthSession, LoginAttempt, RefreshToken, SessionKind
 from .base import Base, UTCDateTime
 from .endpoint import Endpoint
 from .organization import Organization, OrganizationLevel
+from .signing import (
+    CertificateAuthority,
+    CredentialSource,
+    DocumentSignature,
+    SignerCredential,
+    SigningDocument,
+)
 from .user import Language, Role, User
 
 __all__ = [
     "AuditEvent",
     "AuthSession",
     "Base",
+    "CertificateAuthority",
+    "CredentialSource",
+    "DocumentSignature",
     "Endpoint",
     "Language",
     "LoginAttempt",
@@ -19,6 +29,8 @@ __all__ = [
     "RefreshToken",
     "Role",
     "SessionKind",
+    "SignerCredential",
+    "SigningDocument",
     "UTCDateTime",
     "User",
 ]

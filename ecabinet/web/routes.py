@@ -9,10 +9,18 @@ from aiohttp import web
 
 from .. import __version__
 from .api import ApiRegistry, build_openapi
-from .views import account_pages, admin_pages, auth_api, directory_api, pages
+from .views import (
+    account_pages,
+    admin_pages,
+    auth_api,
+    directory_api,
+    pages,
+    signing_api,
+    signing_pages,
+)
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
-API_REGISTRIES: tuple[ApiRegistry, ...] = (auth_api.api, directory_api.api)
+API_REGISTRIES: tuple[ApiRegistry, ...] = (auth_api.api, directory_api.api, signing_api.api)
 openapi_key = web.AppKey("openapi", dict)
 
 
@@ -20,6 +28,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
     app.router.add_routes(admin_pages.routes)
     app.router.add_routes(account_pages.routes)
+    app.router.add_routes(signing_pages.routes)
     for registry in API_REGISTRIES:
         registry.install(app)
     app.router.add_static("/static", STATIC_DIR, name="static", append_version=True)
