@@ -179,7 +179,7 @@ def verify_pdf(
                 subject=status.signing_cert.subject.human_friendly,
                 issuer=status.signing_cert.issuer.human_friendly,
                 signing_time=status.signer_reported_dt,
-                timestamp=ts.timestamp if ts is not None and ts.intact and ts.valid else None,
+                timestamp=ts.timestamp if ts is not None and ts.trusted else None,
                 intact=bool(status.intact and status.valid),
                 trusted=bool(status.trusted),
                 modification=_modification(status),
