@@ -48,6 +48,13 @@ class Settings:
     signing_trust_roots: str = ""
     max_verify_upload: int = 32 * 1024 * 1024
     debug: bool = False
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    mail_from: str = "ecabinet@localhost"
+    outbox_poll_seconds: float = 5.0
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -112,6 +119,12 @@ class Settings:
             tsa_url=get("TSA_URL"),
             signing_trust_roots=get("SIGNING_TRUST_ROOTS"),
             debug=get("DEBUG").lower() in ("1", "true", "yes"),
+            smtp_host=get("SMTP_HOST"),
+            smtp_port=get_int("SMTP_PORT", 25),
+            smtp_starttls=get("SMTP_STARTTLS").lower() in ("1", "true", "yes"),
+            smtp_username=get("SMTP_USERNAME"),
+            smtp_password=get("SMTP_PASSWORD"),
+            mail_from=get("SMTP_FROM", "ecabinet@localhost"),
         )
 
     def with_secret(self) -> Settings:

@@ -4,7 +4,19 @@ from .audit import AuditEvent
 from .auth import AuthSession, LoginAttempt, RefreshToken, SessionKind
 from .base import Base, UTCDateTime
 from .endpoint import Endpoint
+from .meeting import (
+    Confidentiality,
+    Meeting,
+    MeetingKind,
+    MeetingMode,
+    MeetingRole,
+    MeetingStatus,
+    Participant,
+    Rsvp,
+    Series,
+)
 from .organization import Organization, OrganizationLevel
+from .outbox import CalendarFeed, OutboxMail, OutboxStatus
 from .signing import (
     CertificateAuthority,
     CredentialSource,
@@ -18,16 +30,28 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Base",
+    "CalendarFeed",
     "CertificateAuthority",
+    "Confidentiality",
     "CredentialSource",
     "DocumentSignature",
     "Endpoint",
     "Language",
     "LoginAttempt",
+    "Meeting",
+    "MeetingKind",
+    "MeetingMode",
+    "MeetingRole",
+    "MeetingStatus",
     "Organization",
     "OrganizationLevel",
+    "OutboxMail",
+    "OutboxStatus",
+    "Participant",
     "RefreshToken",
     "Role",
+    "Rsvp",
+    "Series",
     "SessionKind",
     "SignerCredential",
     "SigningDocument",

@@ -6,10 +6,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from .appkeys import actor_key
+from .i18n_meetings import MEETINGS_VI
 
 LANGUAGES = ("vi", "en")
 
 VI: dict[str, str] = {
+    **MEETINGS_VI,
     "e-Cabinet": "Phòng họp không giấy",
     "Government e-Cabinet": "Hệ thống e-Cabinet Chính phủ",
     "Log in": "Đăng nhập",
@@ -86,6 +88,8 @@ VI: dict[str, str] = {
     "English": "Tiếng Anh",
     "Skip to content": "Chuyển đến nội dung",
     "Change password": "Đổi mật khẩu",
+    "Edit": "Sửa",
+    "Cancel": "Huỷ",
     "Current password": "Mật khẩu hiện tại",
     "New password": "Mật khẩu mới",
     "New password again": "Nhập lại mật khẩu mới",

@@ -14,13 +14,21 @@ from .views import (
     admin_pages,
     auth_api,
     directory_api,
+    meeting_pages,
+    meetings_api,
     pages,
+    rsvp_pages,
     signing_api,
     signing_pages,
 )
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
-API_REGISTRIES: tuple[ApiRegistry, ...] = (auth_api.api, directory_api.api, signing_api.api)
+API_REGISTRIES: tuple[ApiRegistry, ...] = (
+    auth_api.api,
+    directory_api.api,
+    meetings_api.api,
+    signing_api.api,
+)
 openapi_key = web.AppKey("openapi", dict)
 
 
@@ -28,6 +36,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
     app.router.add_routes(admin_pages.routes)
     app.router.add_routes(account_pages.routes)
+    app.router.add_routes(rsvp_pages.routes)
+    app.router.add_routes(meeting_pages.routes)
     app.router.add_routes(signing_pages.routes)
     for registry in API_REGISTRIES:
         registry.install(app)

@@ -1,7 +1,7 @@
 """signing
 
 Revision ID: 24f985cba7d0
-Revises: 903be0f1c5db
+Revises: 0002_meetings
 Create Date: 2026-11-23 13:26:38.181802
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import ecabinet.models.base
 
 revision: str = "24f985cba7d0"
-down_revision: str | None = "903be0f1c5db"
+down_revision: str | None = "0002_meetings"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
