@@ -8,11 +8,14 @@ import asyncio
 import io
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from asn1crypto import keys as asn1_keys
+from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -157,15 +160,15 @@ async def test_two_simultaneous_attempts_add_exactly_one_signature(svc, world, s
     assert len(report.signatures) == 1 and report.all_valid
 
 
-async def test_with_a_time_stamp_authority_the_signature_is_pades_b_t(
-    svc, world, signers, clock, outside_ca: OutsideCa
-):
-    tsa_cert, tsa_key = outside_ca.tsa(clock.now())
+def dummy_tsa(outside_ca: OutsideCa, now) -> DummyTimeStamper:
+    """pyHanko's in-process RFC 3161 time-stamp authority, with a TSA certificate from
+    ``outside_ca`` (EKU timeStamping)."""
+    tsa_cert, tsa_key = outside_ca.tsa(now)
 
     def asn1(cert):
         return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
-    stamper = DummyTimeStamper(
+    return DummyTimeStamper(
         tsa_cert=asn1(tsa_cert),
         tsa_key=asn1_keys.PrivateKeyInfo.load(
             tsa_key.private_bytes(
@@ -176,8 +179,31 @@ async def test_with_a_time_stamp_authority_the_signature_is_pades_b_t(
         ),
         certs_to_embed=[asn1(outside_ca.cert)],
     )
+
+
+@pytest.fixture
+async def tsa_url(aiohttp_server, outside_ca: OutsideCa, clock) -> str:
+    """An RFC 3161 TSA over HTTP on loopback (application/timestamp-query -> -reply)."""
+    stamper = dummy_tsa(outside_ca, clock.now())
+
+    async def answer(request: web.Request) -> web.Response:
+        assert request.content_type == "application/timestamp-query"
+        query = tsp.TimeStampReq.load(await request.read())
+        reply = await stamper.async_request_tsa_response(query)
+        return web.Response(body=reply.dump(), content_type="application/timestamp-reply")
+
+    app = web.Application()
+    app.router.add_post("/tsa", answer)
+    server = await aiohttp_server(app)
+    return str(server.make_url("/tsa"))
+
+
+async def test_with_a_time_stamp_authority_the_signature_is_pades_b_t(
+    svc, world, signers, outside_ca: OutsideCa, tsa_url: str
+):
+    svc.settings = replace(svc.settings, tsa_url=tsa_url)  # ECABINET_TSA_URL
     doc_id = await prepare(svc, world, signers)
-    await signing.sign_next(svc, signers[0], doc_id, timestamper=stamper)
+    await signing.sign_next(svc, signers[0], doc_id)
     pdf = await current_pdf(svc, world, doc_id)
     sig = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
     unsigned = [a["type"].native for a in sig.signer_info["unsigned_attrs"]]
