@@ -148,7 +148,9 @@ def render(title: str, paragraphs: list[str], slots: list[SignatureSlot]) -> byt
         pdf.set_font("DejaVu", "", 7)
         pdf.set_xy(x1, A4[1] - y2 - LABEL_HEIGHT)
         label = f"{slot.full_name} — {slot.title}" if slot.title else slot.full_name
-        pdf.cell(x2 - x1, LABEL_HEIGHT - 2, label[:70])
+        while len(label) > 1 and pdf.get_string_width(label) > x2 - x1:
+            label = label[:-2].rstrip() + "…"
+        pdf.cell(x2 - x1, LABEL_HEIGHT - 2, label)
         pdf.set_draw_color(180, 180, 180)
         pdf.rect(x1, A4[1] - y2, x2 - x1, y2 - y1)
     writer = IncrementalPdfFileWriter(io.BytesIO(bytes(pdf.output())))

@@ -78,7 +78,7 @@ class SignatureReport:
     field_name: str
     signer: str  # the certificate's common name
     subject: str
-    issuer: str
+    issuer: str  # the issuing CA's common name
     signing_time: datetime | None  # as claimed by the signer
     timestamp: datetime | None  # from a trusted time-stamp token (PAdES B-T), if any
     intact: bool  # the signed bytes hash to the signed digest and the signature verifies
@@ -115,9 +115,10 @@ class VerificationReport:
         return "all_valid" if self.all_valid else "not_all_valid"
 
 
-def _common_name(cert: asn1_x509.Certificate) -> str:
+def _common_name(name: asn1_x509.Name) -> str:
+    """The CN (what people call the signer or the CA), else the whole name."""
     try:
-        return str(cert.subject.native.get("common_name", "")) or cert.subject.human_friendly
+        return str(name.native.get("common_name", "")) or name.human_friendly
     except (ValueError, KeyError):
         return ""
 
@@ -157,9 +158,9 @@ def verify_pdf(
             report.signatures.append(
                 SignatureReport(
                     field_name=sig.field_name or "",
-                    signer=_common_name(cert) if cert else "",
+                    signer=_common_name(cert.subject) if cert else "",
                     subject=cert.subject.human_friendly if cert else "",
-                    issuer=cert.issuer.human_friendly if cert else "",
+                    issuer=_common_name(cert.issuer) if cert else "",
                     signing_time=sig.self_reported_timestamp,
                     timestamp=None,
                     intact=False,
@@ -175,9 +176,9 @@ def verify_pdf(
         report.signatures.append(
             SignatureReport(
                 field_name=sig.field_name or "",
-                signer=_common_name(status.signing_cert),
+                signer=_common_name(status.signing_cert.subject),
                 subject=status.signing_cert.subject.human_friendly,
-                issuer=status.signing_cert.issuer.human_friendly,
+                issuer=_common_name(status.signing_cert.issuer),
                 signing_time=status.signer_reported_dt,
                 timestamp=ts.timestamp if ts is not None and ts.trusted else None,
                 intact=bool(status.intact and status.valid),
