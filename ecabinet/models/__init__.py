@@ -27,6 +27,13 @@ from .meeting import (
 )
 from .organization import Organization, OrganizationLevel
 from .outbox import CalendarFeed, OutboxMail, OutboxStatus
+from .signing import (
+    CertificateAuthority,
+    CredentialSource,
+    DocumentSignature,
+    SignerCredential,
+    SigningDocument,
+)
 from .user import Language, Role, User
 
 __all__ = [
@@ -39,11 +46,14 @@ __all__ = [
     "BoardBook",
     "BoardBookStatus",
     "CalendarFeed",
+    "CertificateAuthority",
     "Classification",
     "Confidentiality",
+    "CredentialSource",
     "Document",
     "DocumentReceipt",
     "DocumentRestriction",
+    "DocumentSignature",
     "DocumentVersion",
     "Endpoint",
     "Language",
@@ -63,6 +73,8 @@ __all__ = [
     "Rsvp",
     "Series",
     "SessionKind",
+    "SignerCredential",
+    "SigningDocument",
     "UTCDateTime",
     "User",
 ]

@@ -21,6 +21,8 @@ from .views import (
     meetings_api,
     pages,
     rsvp_pages,
+    signing_api,
+    signing_pages,
 )
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
@@ -30,6 +32,7 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     meetings_api.api,
     agenda_api.api,
     documents_api.api,
+    signing_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
 
@@ -41,6 +44,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(document_pages.routes)
     app.router.add_routes(rsvp_pages.routes)
     app.router.add_routes(meeting_pages.routes)
+    app.router.add_routes(signing_pages.routes)
     for registry in API_REGISTRIES:
         registry.install(app)
     app.router.add_static("/static", STATIC_DIR, name="static", append_version=True)
