@@ -42,6 +42,13 @@ class Settings:
     login_throttle_window: int = 15 * 60
     issuer: str = "ecabinet"
     debug: bool = False
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    mail_from: str = "ecabinet@localhost"
+    outbox_poll_seconds: float = 5.0
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -103,6 +110,12 @@ class Settings:
             public_url=get("PUBLIC_URL"),
             default_language=get("LANGUAGE", "vi"),
             debug=get("DEBUG").lower() in ("1", "true", "yes"),
+            smtp_host=get("SMTP_HOST"),
+            smtp_port=get_int("SMTP_PORT", 25),
+            smtp_starttls=get("SMTP_STARTTLS").lower() in ("1", "true", "yes"),
+            smtp_username=get("SMTP_USERNAME"),
+            smtp_password=get("SMTP_PASSWORD"),
+            mail_from=get("SMTP_FROM", "ecabinet@localhost"),
         )
 
     def with_secret(self) -> Settings:

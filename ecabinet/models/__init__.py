@@ -4,20 +4,44 @@ from .audit import AuditEvent
 from .auth import AuthSession, LoginAttempt, RefreshToken, SessionKind
 from .base import Base, UTCDateTime
 from .endpoint import Endpoint
+from .meeting import (
+    Confidentiality,
+    Meeting,
+    MeetingKind,
+    MeetingMode,
+    MeetingRole,
+    MeetingStatus,
+    Participant,
+    Rsvp,
+    Series,
+)
 from .organization import Organization, OrganizationLevel
+from .outbox import CalendarFeed, OutboxMail, OutboxStatus
 from .user import Language, Role, User
 
 __all__ = [
     "AuditEvent",
     "AuthSession",
     "Base",
+    "CalendarFeed",
+    "Confidentiality",
     "Endpoint",
     "Language",
     "LoginAttempt",
+    "Meeting",
+    "MeetingKind",
+    "MeetingMode",
+    "MeetingRole",
+    "MeetingStatus",
     "Organization",
     "OrganizationLevel",
+    "OutboxMail",
+    "OutboxStatus",
+    "Participant",
     "RefreshToken",
     "Role",
+    "Rsvp",
+    "Series",
     "SessionKind",
     "UTCDateTime",
     "User",

@@ -29,12 +29,14 @@ class TokenType(enum.StrEnum):
     ACCESS = "access"
     JOIN = "join"
     DOWNLOAD = "download"
+    RSVP = "rsvp"
 
 
 AUDIENCES: dict[TokenType, str] = {
     TokenType.ACCESS: "ecabinet:api",
     TokenType.JOIN: "ecabinet:signaling",
     TokenType.DOWNLOAD: "ecabinet:download",
+    TokenType.RSVP: "ecabinet:rsvp",
 }
 
 
