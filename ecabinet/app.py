@@ -10,6 +10,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from signaling.setup import setup as setup_signaling
+
 from .clock import Clock, SystemClock
 from .config import Settings
 from .db import Database
@@ -75,6 +77,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(_database)
     setup_routes(app)
+    setup_signaling(app, services)
     return app
 
 

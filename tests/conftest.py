@@ -197,10 +197,6 @@ async def user_count(svc: Services) -> int:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say how many tests ran on each database, so CI logs show the PostgreSQL leg ran."""
     for leg in ("sqlite", "postgresql"):
-        passed = sum(
-            1 for r in terminalreporter.stats.get("passed", []) if f"[{leg}" in r.nodeid
-        )
-        skipped = sum(
-            1 for r in terminalreporter.stats.get("skipped", []) if f"[{leg}" in r.nodeid
-        )
+        passed = sum(1 for r in terminalreporter.stats.get("passed", []) if f"[{leg}" in r.nodeid)
+        skipped = sum(1 for r in terminalreporter.stats.get("skipped", []) if f"[{leg}" in r.nodeid)
         terminalreporter.write_line(f"database leg {leg}: {passed} passed, {skipped} skipped")

@@ -9,10 +9,15 @@ from aiohttp import web
 
 from .. import __version__
 from .api import ApiRegistry, build_openapi
-from .views import admin_pages, auth_api, directory_api, meetings_api, pages
+from .views import admin_pages, auth_api, directory_api, live_api, meetings_api, pages
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
-API_REGISTRIES: tuple[ApiRegistry, ...] = (auth_api.api, directory_api.api, meetings_api.api)
+API_REGISTRIES: tuple[ApiRegistry, ...] = (
+    auth_api.api,
+    directory_api.api,
+    meetings_api.api,
+    live_api.api,
+)
 openapi_key = web.AppKey("openapi", dict)
 
 

@@ -1,0 +1,50 @@
+"""The hub: this process's live rooms, one per meeting with at least one local socket."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ecabinet.services.context import Services
+from ecabinet.services.live import Attendee
+
+from .bus import Bus
+from .connection import Connection
+from .media import MediaPlane
+from .rooms import Member, Room
+
+
+class Hub:
+    def __init__(self, svc: Services, bus: Bus, media: MediaPlane) -> None:
+        self.svc = svc
+        self.bus = bus
+        self.media = media
+        self.rooms: dict[int, Room] = {}
+        self._lock = asyncio.Lock()
+
+    async def enter(self, attendee: Attendee, conn: Connection) -> tuple[Room, Member]:
+        async with self._lock:
+            room = self.rooms.get(attendee.meeting_id)
+            if room is None:
+                room = Room(attendee.meeting_id, self.svc, self.bus, self.media)
+                await room.start()
+                self.rooms[attendee.meeting_id] = room
+            member = await room.enter(attendee, conn)
+        return room, member
+
+    async def leave(self, room: Room, member: Member) -> None:
+        async with self._lock:
+            await room.leave(member)
+            if not room.members and self.rooms.get(room.meeting_id) is room:
+                del self.rooms[room.meeting_id]
+                await room.stop()
+
+    async def close(self) -> None:
+        async with self._lock:
+            rooms, self.rooms = list(self.rooms.values()), {}
+        for room in rooms:
+            for member in list(room.members.values()):
+                member.conn.close(1001, "server shutting down")
+                await member.conn.wait_closed()
+            await room.stop()
+        await self.media.close()
+        await self.bus.close()

@@ -1,0 +1,32 @@
+"""Wire signaling into the app: the WebSocket route, and the hub's lifetime (cleanup_ctx)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+
+from ecabinet.services.context import Services
+
+from .bus import create_bus
+from .hub import Hub
+from .media import MediaPlane, NoMedia
+from .ws import hub_key, meeting_socket
+
+MediaFactory = Callable[[Services], MediaPlane]
+
+
+def default_media(svc: Services) -> MediaPlane:
+    return NoMedia()
+
+
+def setup(app: web.Application, services: Services, *, media: MediaFactory = default_media) -> None:
+    app.router.add_get(r"/ws/meetings/{id}", meeting_socket, name="meeting_socket")
+
+    async def hub_context(app: web.Application) -> AsyncIterator[None]:
+        hub = Hub(services, create_bus(services.settings.redis_url or None), media(services))
+        app[hub_key] = hub
+        yield
+        await hub.close()
+
+    app.cleanup_ctx.append(hub_context)
