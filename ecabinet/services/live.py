@@ -240,7 +240,9 @@ async def attendee_from_token(svc: Services, token: str, meeting_id: int) -> Att
         attendee = await _entitle(session, meeting, user, ep)
     if attendee.participant != pid:
         # The invitation changed since the token was minted (withdrawn, or now invited).
-        raise InvalidToken("The invitation changed; ask for a new join token.")
+        raise InvalidToken(
+            "The invitation changed; ask for a new join token.", code="invitation_changed"
+        )
     return attendee
 
 
