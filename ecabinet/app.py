@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from signaling.setup import setup as setup_signaling
 from .clock import Clock, SystemClock
 from .config import Settings
 from .db import Database
+from .services import mail_loop
 from .services.context import Services
 from .services.keys import KeyRing
 from .services.permissions import Permission
@@ -76,6 +78,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     )
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_mail_sender)
     setup_routes(app)
     setup_signaling(app, services)
     return app
@@ -86,3 +89,17 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await services.db.ping()
     yield
     await services.db.close()
+
+
+async def _mail_sender(app: web.Application) -> AsyncIterator[None]:
+    """Deliver the outbox (invitations, updates, reminders) while the app runs, if SMTP is set."""
+    services = app[services_key]
+    if not services.settings.smtp_host:
+        log.info("ECABINET_SMTP_HOST is not set: mails stay in the outbox until it is")
+        yield
+        return
+    stop = asyncio.Event()
+    task = asyncio.create_task(mail_loop.run(services, stop), name="mail-sender")
+    yield
+    stop.set()
+    await task

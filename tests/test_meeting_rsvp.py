@@ -3,6 +3,8 @@ by their operator."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from ecabinet.models import Role
 
 from .conftest import api_login, bearer
@@ -108,3 +110,34 @@ async def test_answers_to_a_cancelled_meeting_are_refused(client, world):
         f"/api/meetings/{meeting['id']}/rsvp", json={"answer": "accepted"}, headers=member
     )
     assert resp.status == 409
+
+
+async def test_rsvp_link_from_the_mail_records_the_answer_after_a_confirmation(client, world):
+    await prepare(world)
+    meeting = await _meeting(client)
+    secretary = bearer(await api_login(client, "thuky"))
+    mail = next(m for m in await outbox(world) if m.to_address.startswith("daibieu@"))
+    assert "Tham dự / Accept" in mail.html_body
+    link = next(
+        line.split(": ", 1)[1]
+        for line in mail.text_body.splitlines()
+        if line.startswith("Vắng mặt / Decline")
+    )
+    path = urlsplit(link).path
+    page = await client.get(path)
+    assert page.status == 200
+    body = await page.text()
+    assert meeting["title"] in body
+
+    async def answer_of(username: str) -> str:
+        resp = await client.get(f"/api/meetings/{meeting['id']}", headers=secretary)
+        return {p["username"]: p["rsvp"] for p in (await resp.json())["participants"]}[username]
+
+    assert await answer_of("daibieu") == "needs_action", "opening the link changes nothing"
+    token = body.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    resp = await client.post(path, data={"csrf_token": token})
+    assert resp.status == 200
+    assert await answer_of("daibieu") == "declined"
+    assert await answer_of("botruong") == "needs_action"
+    forged = await client.post(path[:-3] + "abc", data={"csrf_token": token})
+    assert forged.status == 404

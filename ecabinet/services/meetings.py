@@ -21,7 +21,7 @@ from ..models import Endpoint, Meeting, MeetingStatus, Participant
 from ..schemas.meetings import MeetingFields, MeetingPatch
 from . import invitations, participants
 from .actor import Actor
-from .conflicts import Booking, find_conflicts
+from .conflicts import ABSENT_ANSWERS, Booking, ConflictingMeeting, find_conflicts
 from .context import Services, perform
 from .participants import ParticipantView, Wanted
 from .permissions import Permission
@@ -286,3 +286,19 @@ def patch_changes(patch: MeetingPatch) -> dict[str, Any]:
         for name in MATERIAL_FIELDS
         if name in patch.model_fields_set and getattr(patch, name) is not None
     }
+
+
+async def current_conflicts(
+    svc: Services, meeting: Meeting, views: Sequence[ParticipantView]
+) -> list[ConflictingMeeting]:
+    """What double-books this meeting now (shown on its page to the secretary)."""
+    present = [v.row for v in views if v.row.rsvp not in ABSENT_ANSWERS]
+    booking = Booking(
+        meeting.starts_at,
+        meeting.ends_at,
+        frozenset(p.user_id for p in present if p.user_id),
+        frozenset(p.endpoint_id for p in present if p.endpoint_id),
+        meeting.room if meeting.mode.value != "online" else "",
+    )
+    async with svc.db.reading() as session:
+        return await find_conflicts(session, booking, exclude=[meeting.id])

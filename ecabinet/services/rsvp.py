@@ -125,12 +125,14 @@ async def answer(svc: Services, actor: Actor, meeting_id: int, data: RsvpIn) -> 
 
 
 def read_link(svc: Services, token: str) -> tuple[int, int, Rsvp]:
-    """The participant, meeting and answer a signed RSVP link stands for."""
-    claims = svc.tokens.verify(token, TokenType.RSVP)
+    """The participant, meeting and answer a signed RSVP link stands for.
+
+    A forged, altered or expired link is simply not found (it is no login failure)."""
     try:
+        claims = svc.tokens.verify(token, TokenType.RSVP)
         return int(claims["sub"]), int(claims["mid"]), Rsvp(claims["ans"])
-    except (KeyError, ValueError) as exc:
-        raise InvalidToken("The link is not valid.") from exc
+    except (InvalidToken, KeyError, ValueError) as exc:
+        raise NotFound("This link is not valid or has expired.", code="invalid_link") from exc
 
 
 async def describe_link(svc: Services, token: str) -> tuple[Meeting, Participant, Rsvp]:

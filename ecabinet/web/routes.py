@@ -9,7 +9,16 @@ from aiohttp import web
 
 from .. import __version__
 from .api import ApiRegistry, build_openapi
-from .views import admin_pages, auth_api, directory_api, live_api, meetings_api, pages
+from .views import (
+    admin_pages,
+    auth_api,
+    directory_api,
+    live_api,
+    meeting_pages,
+    meetings_api,
+    pages,
+    rsvp_pages,
+)
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 API_REGISTRIES: tuple[ApiRegistry, ...] = (
@@ -24,6 +33,8 @@ openapi_key = web.AppKey("openapi", dict)
 def setup_routes(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
     app.router.add_routes(admin_pages.routes)
+    app.router.add_routes(rsvp_pages.routes)
+    app.router.add_routes(meeting_pages.routes)
     for registry in API_REGISTRIES:
         registry.install(app)
     app.router.add_static("/static", STATIC_DIR, name="static", append_version=True)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ...errors import DomainError, TooManyRequests, Unauthorized
 from ...models import Endpoint, Organization, User
-from ...services import auth, directory
+from ...services import auth, directory, meetings
 from ..appkeys import services_key
 from ..i18n import LANGUAGES
 from ..session import (
@@ -120,7 +120,8 @@ async def home(request: web.Request) -> dict[str, Any]:
             ),
         }
         user = await session.get(User, actor.user_id)
-    return {"organization": organization, "counts": counts, "user": user}
+    upcoming = await meetings.next_meetings(svc, actor)
+    return {"organization": organization, "counts": counts, "user": user, "upcoming": upcoming}
 
 
 @routes.get("/docs/api", name="api_docs")
