@@ -147,12 +147,19 @@ class RoomClient:
         pc = RTCPeerConnection(RTCConfiguration(iceServers=self._ice_servers))
         self._pc = pc
         video_count, audio_count = self._layout
-        plan: list[tuple[str, MediaStreamTrack | None]] = [("audio", self.audio)]
-        plan.append(("video", self.video))
-        plan += [("video", None)] * max(0, video_count - 1)
-        plan += [("audio", None)] * max(0, audio_count - 1)
-        for kind, track in plan:
-            direction = "sendrecv" if track is not None else "recvonly"
+        plan: list[tuple[str, MediaStreamTrack | None, bool]] = [
+            ("audio", self.audio, audio_count > 0),
+            ("video", self.video, video_count > 0),
+        ]
+        plan += [("video", None, True)] * max(0, video_count - 1)
+        plan += [("audio", None, True)] * max(0, audio_count - 1)
+        for kind, track, receives in plan:
+            if track is None and not receives:
+                continue
+            if track is None:
+                direction = "recvonly"
+            else:
+                direction = "sendrecv" if receives else "sendonly"
             transceiver = pc.addTransceiver(track or kind, direction=direction)
             transceiver.setCodecPreferences(preferred_codecs(kind, self.codec))
             requester = getattr(track, "request_keyframe", None)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -37,9 +38,10 @@ def _yuv(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
 
 
 def synthetic_frame(
-    width: int, height: int, rgb: tuple[int, int, int], index: int
+    width: int, height: int, rgb: tuple[int, int, int], index: int, *, noise: bool = False
 ) -> av.VideoFrame:
-    """A solid ``rgb`` frame with a moving white bar (so every frame differs)."""
+    """A solid ``rgb`` frame with a moving white bar (so every frame differs); with ``noise``
+    the lower half is random grain, so the encoder really spends its bitrate (benchmarks)."""
     y, u, v = _yuv(rgb)
     frame = av.VideoFrame(width, height, "yuv420p")
     bar = (index * 4) % width
@@ -47,7 +49,11 @@ def synthetic_frame(
     row = bytearray([y]) * luma.line_size
     for x in range(bar, min(bar + 8, width)):
         row[x] = 235
-    luma.update(bytes(row) * height)
+    rows = bytes(row) * height
+    if noise:
+        half = (height // 2) * luma.line_size
+        rows = rows[:half] + os.urandom(len(rows) - half)
+    luma.update(rows)
     for plane, value in ((frame.planes[1], u), (frame.planes[2], v)):
         plane.update(bytes([value]) * plane.buffer_size)
     return frame
@@ -64,6 +70,7 @@ def write_test_clip(
     fps: int = 30,
     gop: int = 300,
     bitrate: int = 300_000,
+    noise: bool = False,
 ) -> Path:
     """Encode a synthetic clip into ``path`` (.h264 Annex-B or .ivf VP8) and return the path."""
     container = av.open(str(path), "w", format="h264" if codec is MeetingCodec.H264 else "ivf")
@@ -85,7 +92,7 @@ def write_test_clip(
     stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
     stream.bit_rate = bitrate
     for index in range(int(seconds * fps)):
-        frame = synthetic_frame(width, height, rgb, index)
+        frame = synthetic_frame(width, height, rgb, index, noise=noise)
         frame.pts = index
         frame.time_base = Fraction(1, fps)
         for packet in stream.encode(frame):
@@ -113,7 +120,11 @@ class EncodedClip:
         self.codec = codec
 
     @classmethod
-    def load(cls, path: Path, codec: MeetingCodec | None = None) -> EncodedClip:
+    def load(
+        cls, path: Path, codec: MeetingCodec | None = None, fps: float | None = None
+    ) -> EncodedClip:
+        """Demux ``path``. A raw .h264 stream has no frame rate (FFmpeg assumes 25): pass ``fps``
+        or get 30."""
         suffix = path.suffix.lower()
         if codec is None:
             codec = MeetingCodec.VP8 if suffix in (".ivf", ".webm") else MeetingCodec.H264
@@ -121,7 +132,9 @@ class EncodedClip:
         units: list[AccessUnit] = []
         with av.open(str(path), format=fmt) as container:
             stream = container.streams.video[0]
-            rate = stream.average_rate or stream.guessed_rate or 30
+            rate = fps or (
+                30 if fmt == "h264" else stream.average_rate or stream.guessed_rate or 30
+            )
             for packet in container.demux(stream):
                 data = bytes(packet)
                 if not data:
@@ -195,6 +208,56 @@ class ClipTrack(MediaStreamTrack):
         self._sent += 1
         if unit.keyframe:
             self.keyframes_sent += 1
+        return packet
+
+
+def encode_opus_clip(seconds: float = 2.0, frequency: float = 440.0) -> list[bytes]:
+    """Opus packets (20 ms each, ~32 kbit/s) of a tone, encoded with PyAV's libopus."""
+    encoder = av.CodecContext.create("libopus", "w")
+    encoder.sample_rate, encoder.layout, encoder.format = 48000, "mono", "s16"
+    encoder.bit_rate = 32000
+    packets: list[bytes] = []
+    per_frame = 960
+    for index in range(int(seconds * 50)):
+        samples = bytearray()
+        for i in range(per_frame):
+            t = (index * per_frame + i) / 48000
+            samples += int(6000 * math.sin(2 * math.pi * frequency * t)).to_bytes(
+                2, "little", signed=True
+            )
+        frame = av.AudioFrame(format="s16", layout="mono", samples=per_frame)
+        frame.sample_rate = 48000
+        frame.pts = index * per_frame
+        frame.planes[0].update(bytes(samples))
+        packets += [bytes(p) for p in encoder.encode(frame)]
+    packets += [bytes(p) for p in encoder.encode(None)]
+    return [p for p in packets if p]
+
+
+class OpusClipTrack(MediaStreamTrack):
+    """Plays pre-encoded Opus packets every 20 ms (no encoding; no audio-level header)."""
+
+    kind = "audio"
+
+    def __init__(self, packets: list[bytes]) -> None:
+        super().__init__()
+        self._packets = packets
+        self._sent = 0
+        self._start: float | None = None
+
+    async def recv(self) -> av.Packet:  # type: ignore[override]
+        if self.readyState != "live":
+            raise MediaStreamError
+        loop = asyncio.get_running_loop()
+        if self._start is None:
+            self._start = loop.time()
+        delay = self._start + self._sent * 0.02 - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        packet = av.Packet(self._packets[self._sent % len(self._packets)])
+        packet.pts = self._sent * 960
+        packet.time_base = Fraction(1, 48000)
+        self._sent += 1
         return packet
 
 
