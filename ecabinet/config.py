@@ -64,6 +64,7 @@ class Settings:
     ws_flood_strikes: int = 100
     join_opens_minutes: int = 30
     join_grace_minutes: int = 60
+    media_codec: str = "h264"
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -80,6 +81,8 @@ class Settings:
                 f"ECABINET_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long"
             )
 
+        if self.media_codec not in ("h264", "vp8"):
+            raise SettingsError("ECABINET_MEDIA_CODEC must be 'h264' or 'vp8'")
         if self.turn_urls and not self.turn_secret:
             raise SettingsError(
                 "ECABINET_TURN_URLS needs ECABINET_TURN_SECRET (coturn's static-auth-secret)"
@@ -151,6 +154,7 @@ class Settings:
             turn_ttl=get_int("TURN_TTL", 6 * 3600),
             ws_allowed_origins=get_list("WS_ALLOWED_ORIGINS"),
             ws_auth_timeout=get_float("WS_AUTH_TIMEOUT", 5.0),
+            media_codec=get("MEDIA_CODEC", "h264").lower(),
             smtp_host=get("SMTP_HOST"),
             smtp_port=get_int("SMTP_PORT", 25),
             smtp_starttls=get("SMTP_STARTTLS").lower() in ("1", "true", "yes"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 from ecabinet.services.context import Services
 from ecabinet.services.live import Attendee
@@ -20,6 +22,14 @@ class Hub:
         self.media = media
         self.rooms: dict[int, Room] = {}
         self._lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run clean-up that must finish even if the socket's handler is cancelled."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     async def enter(self, attendee: Attendee, conn: Connection) -> tuple[Room, Member]:
         async with self._lock:
@@ -39,6 +49,8 @@ class Hub:
                 await room.stop()
 
     async def close(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         async with self._lock:
             rooms, self.rooms = list(self.rooms.values()), {}
         for room in rooms:

@@ -115,17 +115,26 @@ class Room:
         if self.members.get(member.participant) is not member:
             return
         del self.members[member.participant]
-        if member.has_media:
-            await self._media.leave(self.meeting_id, member.participant)
         await self._publish("left", participant=member.participant, conn=member.conn.id)
+        await self._release_media(member)
+
+    async def _release_media(self, member: Member) -> None:
+        if not member.has_media:
+            return
+        member.has_media = False
+        try:
+            await self._media.leave(self.meeting_id, member.participant)
+        except Exception:
+            log.exception(
+                "room %s: releasing %s's media failed", self.meeting_id, member.participant
+            )
 
     async def _drop_local(self, member: Member, code: int, reason: str) -> None:
         """Close a local member without announcing a departure (its successor is announced)."""
         if self.members.get(member.participant) is member:
             del self.members[member.participant]
-        if member.has_media:
-            await self._media.leave(self.meeting_id, member.participant)
         member.conn.close(code, reason)
+        await self._release_media(member)
 
     def _snapshot(self, member: Member) -> dict[str, Any]:
         roster = [e.public() for e in self.entries.values() if not e.lobby]
@@ -203,9 +212,7 @@ class Room:
         await self._publish("command", action=action, target=target, by=member.presence.name)
 
     async def _offer(self, member: Member, msg: p.Offer) -> None:
-        if member.has_media:
-            member.has_media = False
-            await self._media.leave(self.meeting_id, member.participant)
+        await self._release_media(member)
         answer = await self._media.join(
             self.meeting_id,
             member.participant,

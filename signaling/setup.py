@@ -17,6 +17,15 @@ MediaFactory = Callable[[Services], MediaPlane]
 
 
 def default_media(svc: Services) -> MediaPlane:
+    """The aiortc SFU in this process (the embedded default)."""
+    from .sfu.codecs import MeetingCodec
+    from .sfu_plane import SfuPlane
+
+    return SfuPlane(codec=MeetingCodec(svc.settings.media_codec), ice_servers=[])
+
+
+def no_media(svc: Services) -> MediaPlane:
+    """Signaling only (rosters, lobby, chair controls); every offer is refused."""
     return NoMedia()
 
 

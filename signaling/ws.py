@@ -116,11 +116,17 @@ async def meeting_socket(request: web.Request) -> web.StreamResponse:
     try:
         await _serve(ws, room, member, settings)
     finally:
-        await hub.leave(room, member)
-        if not conn.closing:
-            conn.close(p.CloseCode.NORMAL)
-        await _drain(ws, conn)
+        # aiohttp cancels this handler when the peer vanishes: the departure must still be
+        # announced, so it runs in a task of its own.
+        await asyncio.shield(hub.spawn(_finish(hub, room, member, ws)))
     return ws
+
+
+async def _finish(hub: Hub, room: Room, member: Member, ws: web.WebSocketResponse) -> None:
+    await hub.leave(room, member)
+    if not member.conn.closing:
+        member.conn.close(p.CloseCode.NORMAL)
+    await _drain(ws, member.conn)
 
 
 async def _drain(ws: web.WebSocketResponse, conn: Connection) -> None:
