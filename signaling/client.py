@@ -248,19 +248,16 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--username", required=True)
     parser.add_argument("--password-stdin", action="store_true", required=True)
     parser.add_argument("--play", type=Path, help="encoded clip (.h264 Annex-B or .ivf VP8)")
+    parser.add_argument("--endpoint", type=int, help="join as this endpoint (điểm cầu)")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
-    sys.stdin.readline()  # the password: consumed now so it never lingers in a pipe
-    print(
-        "the WebSocket signaling transport is not available in this build; "
-        "RoomClient works with signaling.client.LocalHub (tests, bench/sfu.py)",
-        file=sys.stderr,
-    )
-    del args
-    return 2
+    password = sys.stdin.readline().rstrip("\n")  # read now: it never lingers in a pipe
+    from .wsclient import run_cli
+
+    return run_cli(args.server, args.meeting, args.username, password, args.play, args.endpoint)
 
 
 if __name__ == "__main__":
