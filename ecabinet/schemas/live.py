@@ -26,3 +26,4 @@ class JoinOut(Output):
     expires_at: datetime = Field(description="When the token (and TURN credentials) expire.")
     participant: str = Field(description="Your participant id in the room.")
     lobby: bool = Field(description="True: you wait in the lobby until the chair admits you.")
+    codec: str = Field(description="The meeting's video codec: offer it ('h264' or 'vp8').")

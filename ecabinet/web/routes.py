@@ -17,6 +17,7 @@ from .views import (
     meeting_pages,
     meetings_api,
     pages,
+    room_pages,
     rsvp_pages,
 )
 
@@ -32,6 +33,7 @@ openapi_key = web.AppKey("openapi", dict)
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
+    app.router.add_routes(room_pages.routes)
     app.router.add_routes(admin_pages.routes)
     app.router.add_routes(rsvp_pages.routes)
     app.router.add_routes(meeting_pages.routes)

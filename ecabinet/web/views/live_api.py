@@ -47,4 +47,5 @@ async def join(req: ApiRequest) -> JoinOut:
         expires_at=ticket.expires_at,
         participant=ticket.attendee.participant,
         lobby=not ticket.attendee.invited,
+        codec=req.services.settings.media_codec,
     )
