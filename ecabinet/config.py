@@ -51,6 +51,7 @@ class Settings:
     outbox_poll_seconds: float = 5.0
     # Live meeting (signaling): see docs/signaling.md.
     redis_url: str = ""
+    bus_namespace: str = ""  # keeps deployments sharing one Redis apart
     ice_servers: tuple[str, ...] = ()
     turn_urls: tuple[str, ...] = ()
     turn_secret: str = ""
@@ -148,6 +149,7 @@ class Settings:
             default_language=get("LANGUAGE", "vi"),
             debug=get("DEBUG").lower() in ("1", "true", "yes"),
             redis_url=get("REDIS_URL"),
+            bus_namespace=get("BUS_NAMESPACE"),
             ice_servers=get_list("ICE_SERVERS"),
             turn_urls=get_list("TURN_URLS"),
             turn_secret=get("TURN_SECRET"),

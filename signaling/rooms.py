@@ -49,7 +49,7 @@ class Member:
 class Room:
     def __init__(self, meeting_id: int, svc: Services, bus: Bus, media: MediaPlane) -> None:
         self.meeting_id = meeting_id
-        self.channel = f"meeting:{meeting_id}"
+        self.channel = f"{svc.settings.bus_namespace}meeting:{meeting_id}"
         self.entries: dict[str, Presence] = {}
         self.members: dict[str, Member] = {}
         self.admitted: set[str] = set()
