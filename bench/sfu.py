@@ -459,12 +459,13 @@ async def connect_janus_publisher(
     janus: JanusSession, peer: Peer, ids: list[str], clips: dict, opus: list, index: int
 ) -> Any:
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+    from aiortc.rtcconfiguration import RTCBundlePolicy  # BALANCED strands m-lines (room.py)
 
     from signaling.sfu.codecs import MeetingCodec, preferred_codecs
     from signaling.sfu.passthrough import hook_keyframe_requests
 
     video, audio = make_tracks(peer, clips, opus, index)
-    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
     if audio is not None:
         t = pc.addTransceiver(audio, direction="sendonly")
         t.setCodecPreferences(preferred_codecs("audio", MeetingCodec.H264))
@@ -497,13 +498,14 @@ def _jsep(event: dict[str, Any]) -> dict[str, str]:
 
 async def connect_janus_subscriber(janus: JanusSession, peer: Peer, ids: list[str]) -> Any:
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+    from aiortc.rtcconfiguration import RTCBundlePolicy  # BALANCED strands m-lines (room.py)
 
     handle = await janus.attach()
     streams = [{"feed": feed_number(f, ids)} for f in peer.feeds]
     event = await janus.message(
         handle, {"request": "join", "ptype": "subscriber", "room": ROOM_ID, "streams": streams}
     )
-    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
     await pc.setRemoteDescription(RTCSessionDescription(**_jsep(event)))
     tag_receivers(pc, peer.id)
     await pc.setLocalDescription(await pc.createAnswer())

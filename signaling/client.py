@@ -26,6 +26,7 @@ from typing import Protocol
 import av
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from signaling.sfu.codecs import MeetingCodec, preferred_codecs
 from signaling.sfu.forwarder import is_keyframe
@@ -42,6 +43,8 @@ from signaling.sfu.room import (
     QualityRequested,
     SlotsChanged,
 )
+
+MAX_BUNDLE = RTCBundlePolicy.MAX_BUNDLE  # see room.py: BALANCED strands the 2nd video m-line
 
 
 class RoomTransport(Protocol):
@@ -144,7 +147,9 @@ class RoomClient:
     async def connect(self, transport: RoomTransport) -> JoinAnswer:
         """Offer, get the answer, start receiving. Returns the server's slot bindings."""
         self._transport = transport
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=self._ice_servers))
+        pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=self._ice_servers, bundlePolicy=MAX_BUNDLE)
+        )
         self._pc = pc
         video_count, audio_count = self._layout
         plan: list[tuple[str, MediaStreamTrack | None, bool]] = [

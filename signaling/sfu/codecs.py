@@ -92,6 +92,8 @@ def parse_offer(offer_sdp: object, codec: MeetingCodec) -> tuple[MediaSection, .
         raise OfferRejected("sdp_no_media", "the offer has no audio or video section")
     if len(description.media) > MAX_MEDIA_SECTIONS:
         raise OfferRejected("sdp_too_many_sections", "the offer has too many media sections")
+    bundle = next((g for g in description.group if g.semantic == "BUNDLE"), None)
+    bundled = set(bundle.items) if bundle else set()
     sections: list[MediaSection] = []
     seen_mids: set[str] = set()
     for media in description.media:
@@ -101,6 +103,8 @@ def parse_offer(offer_sdp: object, codec: MeetingCodec) -> tuple[MediaSection, .
             raise OfferRejected("sdp_invalid", "every media section needs a unique a=mid")
         if not media.ice.usernameFragment or not media.dtls or not media.dtls.fingerprints:
             raise OfferRejected("sdp_invalid", "a media section lacks ICE or DTLS parameters")
+        if media.rtp.muxId not in bundled:
+            raise OfferRejected("sdp_bundle_required", "every media section must be in BUNDLE")
         seen_mids.add(media.rtp.muxId)
         if media.kind == "video" and not _video_codec_ok(codec, media.rtp.codecs):
             expected = (

@@ -25,6 +25,7 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamTrack
+from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from signaling.sfu.codecs import (
     MediaSection,
@@ -53,6 +54,7 @@ from signaling.sfu.passthrough import (
 
 logger = logging.getLogger(__name__)
 
+MAX_BUNDLE = RTCBundlePolicy.MAX_BUNDLE
 SPEAKER_TICK = 0.1  # seconds between active-speaker decisions
 DEFAULT_THUMBNAILS = 16
 
@@ -167,7 +169,12 @@ class MediaRoom:
         sections = parse_offer(offer_sdp, self.codec)
         plan = SlotPlan.for_kind(ParticipantKind(kind), self._thumbnails)
         bindings = _bind_slots(sections, plan)
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=self._ice_servers))
+        # MAX_BUNDLE: every transceiver on one transport from the start. With aiortc's default
+        # (BALANCED) a second video transceiver shares the first video's transport and is then
+        # left on it when BUNDLE moves the first one to the primary (audio) transport: it never
+        # connects. Offers must BUNDLE every m-line (parse_offer checks).
+        config = RTCConfiguration(iceServers=self._ice_servers, bundlePolicy=MAX_BUNDLE)
+        pc = RTCPeerConnection(config)
         participant = _Participant(participant_id, ParticipantKind(kind), pc)
         participant.video_slots = tuple(b.slot for b in bindings if b.kind == "video")
         participant.audio_slots = tuple(b.slot for b in bindings if b.kind == "audio")

@@ -98,6 +98,15 @@ async def test_offer_asking_for_more_slots_than_allowed_is_refused(meeting) -> N
     assert [b.slot for b in answer.slots] == ["audio0", "main", "second", "thumb0"]
 
 
+async def test_offer_without_bundle_is_refused(offer) -> None:
+    unbundled = "".join(
+        line for line in offer.splitlines(keepends=True) if not line.startswith("a=group:")
+    )
+    with pytest.raises(OfferRejected) as info:
+        parse_offer(unbundled, MeetingCodec.H264)
+    assert info.value.code == "sdp_bundle_required"
+
+
 async def test_non_string_offer_is_refused(meeting) -> None:
     with pytest.raises(OfferRejected) as info:
         await meeting.room.add_participant("p", None, kind=ParticipantKind.ENDPOINT)  # type: ignore[arg-type]

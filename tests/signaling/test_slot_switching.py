@@ -65,6 +65,8 @@ async def test_giving_the_floor_switches_the_main_slot_without_renegotiation(mee
     colours = recorder.colours_from_first_keyframe(meeting.room.codec)
     assert colours[-10:] == ["blue"] * 10  # the floor holder's video, decodable after switch
     assert a.slot_map["second"] == "b"
+    second = a.receptions["second"].frames
+    await until(lambda: a.receptions["second"].frames > second + 10, "a's second slot plays b")
     assert a.negotiations == 1 and a.pc.signalingState == "stable"
     assert a.pc.remoteDescription.sdp == sdp_before
     assert meeting.room.quality_of("c") is Quality.FULL
