@@ -16,16 +16,18 @@ from signaling.setup import setup as setup_signaling
 from .clock import Clock, SystemClock
 from .config import Settings
 from .db import Database
+from .errors import DomainError
 from .services import mail_loop
+from .services.actor import Actor
 from .services.context import Services
 from .services.keys import KeyRing
 from .services.permissions import Permission
 from .services.tokens import TokenService
 from .web.appkeys import actor_key, request_id_key, services_key
-from .web.i18n import request_language, translate
-from .web.middlewares import csrf, request_context, security_headers
+from .web.i18n import error_text, request_language, translate
+from .web.middlewares import csrf, request_context, security_headers, wants_json
 from .web.routes import setup_routes
-from .web.session import csrf_token
+from .web.session import csrf_token, optional_actor
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 log = logging.getLogger("ecabinet")
@@ -45,15 +47,29 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     )
 
 
+async def _page_actor(request: web.Request) -> Actor | None:
+    """Who is looking at the page. aiohttp-jinja2 runs context processors *before* the handler,
+    so the session is resolved here (and cached on the request for the handler). JSON and static
+    requests render no page and skip the lookup; a bad credential renders as anonymous and is
+    refused by the handler itself."""
+    if wants_json(request) or request.path.startswith("/static/"):
+        return request.get(actor_key)
+    try:
+        return await optional_actor(request)
+    except DomainError:
+        return None
+
+
 async def _template_context(request: web.Request) -> dict[str, object]:
     svc = request.app[services_key]
-    actor = request.get(actor_key)
+    actor = await _page_actor(request)
     language = request_language(request, svc.settings.default_language)
     return {
         "request": request,
         "actor": actor,
         "lang": language,
         "_": lambda text: translate(language, text),
+        "error_text": lambda code, message: error_text(language, code, message),
         "csrf_token": csrf_token(request),
         "can": (lambda p: actor is not None and actor.can(Permission(p))),
         "request_id": request.get(request_id_key, ""),

@@ -129,3 +129,20 @@ async def test_moving_a_meeting_onto_another_is_a_conflict(client, world):
     # Changing only the title of a meeting that already overlaps does not re-ask.
     resp = await client.patch(path, json={"title": "Renamed"}, headers=secretary)
     assert resp.status == 200
+
+
+async def test_two_secretaries_booking_the_same_chair_at_once_get_one_meeting(client, world):
+    import asyncio
+
+    from ecabinet.models import Role
+
+    await prepare(world)
+    await world.add_user("thuky2", Role.SECRETARY, world.government)
+    first = bearer(await api_login(client, "thuky"))
+    second = bearer(await api_login(client, "thuky2"))
+    body = meeting_body(participants=[{"username": "botruong", "role": "chair"}], room="")
+    responses = await asyncio.gather(
+        client.post("/api/meetings", json=body, headers=first),
+        client.post("/api/meetings", json=body, headers=second),
+    )
+    assert sorted(r.status for r in responses) == [201, 409]

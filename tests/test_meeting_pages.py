@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import update
+
+from ecabinet.models import Language, User
+from ecabinet.web.appkeys import services_key
+
 from .conftest import PASSWORD
 from .scheduling import prepare
 
@@ -16,6 +21,12 @@ def _csrf(html: str) -> str:
 
 
 async def browser_login(client, username: str) -> None:
+    """Log in through the form; the pages then speak the user's language, Vietnamese here."""
+    svc = client.app[services_key]
+    async with svc.db.transaction() as session:
+        await session.execute(
+            update(User).where(User.username == username).values(language=Language.VI)
+        )
     page = await client.get("/login")
     token = _csrf(await page.text())
     resp = await client.post(
@@ -55,7 +66,7 @@ async def test_secretary_schedules_from_the_form_with_the_participant_picker(cli
     await browser_login(client, "thuky")
     page = await client.get("/meetings/new")
     html = await page.text()
-    assert "Lên lịch họp" in html, "Vietnamese by default"
+    assert "Lên lịch họp" in html, "in the user's language"
     assert "Bộ Y tế" in html and "Tỉnh Nghệ An" in html, "grouped by organization"
     assert f'name="endpoint:{sched.endpoint_id}"' in html
     assert 'name="user:botruong"' in html

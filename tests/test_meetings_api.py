@@ -269,3 +269,35 @@ async def test_every_meeting_action_is_audited(client, world):
             )
         )
     assert actions == ["meeting.create", "meeting.cancel"]
+
+
+async def test_inviting_one_more_participant_invites_only_them(client, world):
+    sched = await prepare(world)
+    secretary = bearer(await api_login(client, "thuky"))
+    _, meeting = await _create(client, secretary)
+    resp = await client.post(
+        f"/api/meetings/{meeting['id']}/participants",
+        json={"endpoint": sched.endpoint_id, "role": "observer"},
+        headers=secretary,
+    )
+    assert resp.status == 201, await resp.text()
+    body = await resp.json()
+    assert body["sequence"] == 0
+    assert len(body["participants"]) == 3
+    new = (await outbox(world))[2:]
+    assert [(m.purpose, m.to_address) for m in new] == [("invitation", "vanhanh@chinhphu.vn")]
+    listed = await client.get(f"/api/meetings/{meeting['id']}/participants", headers=secretary)
+    assert {p["endpoint_name"] for p in await listed.json()} == {None, "Điểm cầu UBND tỉnh Nghệ An"}
+
+
+async def test_the_meeting_api_is_in_the_openapi_document(client):
+    spec = await (await client.get("/api/openapi.json")).json()
+    for path in (
+        "/api/meetings",
+        "/api/meetings/{id}",
+        "/api/meetings/{id}/participants",
+        "/api/meetings/{id}/rsvp",
+        "/api/meetings/{id}/invitation.ics",
+        "/api/series",
+    ):
+        assert any(p.replace(":\\d+", "") == path for p in spec["paths"]), path

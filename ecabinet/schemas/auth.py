@@ -35,7 +35,13 @@ class MeResponse(Output):
     language: Language
     organization: OrganizationOut
     permissions: list[str]
+    must_change_password: bool
 
 
 class PreferencesUpdate(Input):
     language: Language
+
+
+class PasswordChange(Input):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=10, max_length=1024)

@@ -19,6 +19,7 @@ class Actor:
     language: Language
     session_id: str
     address: str = ""
+    must_change_password: bool = False
 
     def can(self, permission: Permission) -> bool:
         return permission in permissions_of(self.role)

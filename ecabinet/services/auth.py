@@ -68,6 +68,7 @@ def _actor(user: User, session_id: str, address: str) -> Actor:
         language=user.language,
         session_id=session_id,
         address=address,
+        must_change_password=user.must_change_password,
     )
 
 

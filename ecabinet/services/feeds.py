@@ -18,7 +18,7 @@ from . import calendar, participants
 from .actor import Actor
 from .context import Services, perform
 from .invitations import meeting_url, organizer_of
-from .meetings import _taking_part
+from .meetings import taking_part
 
 PAST = timedelta(days=90)
 FUTURE = timedelta(days=400)
@@ -95,7 +95,7 @@ async def render(svc: Services, secret: str) -> bytes:
             await session.scalars(
                 select(Meeting)
                 .where(
-                    Meeting.id.in_(_taking_part(actor)),
+                    Meeting.id.in_(taking_part(actor)),
                     Meeting.status != MeetingStatus.DRAFT,
                     Meeting.ends_at > now - PAST,
                     Meeting.starts_at < now + FUTURE,

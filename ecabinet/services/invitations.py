@@ -134,13 +134,13 @@ async def queue_itip(
     # A CANCEL lists the attendees it is addressed to; a REQUEST lists everyone.
     listed = recipients if cancel else everyone
     count = 0
+    ev = calendar.event(
+        meeting, listed, organizer, stamp=now, url=url, rsvp=not cancel, cancelled=cancel
+    )
+    ics = calendar.document(method, [ev]).decode()  # the same for every recipient
     for view in recipients:
         if not view.address:
             continue
-        ev = calendar.event(
-            meeting, listed, organizer, stamp=now, url=url, rsvp=not cancel, cancelled=cancel
-        )
-        ics = calendar.document(method, [ev]).decode()
         links = (
             []
             if cancel

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -47,6 +47,7 @@ TRANSITIONS: dict[MeetingStatus, frozenset[MeetingStatus]] = {
     MeetingStatus.CANCELLED: frozenset(),
 }
 NOT_FOUND = "No such meeting."
+SCHEDULING_LOCK_KEY = 0x45434253  # "ECBS": serialises conflict check + booking
 
 
 @dataclass
@@ -62,7 +63,7 @@ def can_edit(actor: Actor, meeting: Meeting) -> bool:
     )
 
 
-def _taking_part(actor: Actor) -> Any:
+def taking_part(actor: Actor) -> Any:
     """Meeting ids the actor takes part in, as a person or as an endpoint's operator."""
     as_person = select(Participant.meeting_id).where(Participant.user_id == actor.user_id)
     as_operator = (
@@ -73,9 +74,9 @@ def _taking_part(actor: Actor) -> Any:
     return as_person.union(as_operator)
 
 
-def _visible(actor: Actor) -> Any:
+def visible_to(actor: Actor) -> Any:
     clauses = [
-        Meeting.id.in_(_taking_part(actor)) & (Meeting.status != MeetingStatus.DRAFT),
+        Meeting.id.in_(taking_part(actor)) & (Meeting.status != MeetingStatus.DRAFT),
     ]
     if actor.can(Permission.MEETING_SCHEDULE):
         clauses.append(Meeting.organization_id == actor.organization_id)
@@ -83,7 +84,9 @@ def _visible(actor: Actor) -> Any:
 
 
 async def visible_meeting(session: AsyncSession, actor: Actor, meeting_id: int) -> Meeting:
-    meeting = await session.scalar(select(Meeting).where(Meeting.id == meeting_id, _visible(actor)))
+    meeting = await session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id, visible_to(actor))
+    )
     if meeting is None:
         raise NotFound(NOT_FOUND, code="meeting_not_found")
     return meeting
@@ -115,6 +118,10 @@ def booking_of(meeting: Meeting, wanted: Sequence[Wanted]) -> Booking:
 async def check_conflicts(
     session: AsyncSession, booking: Booking, *, exclude: Sequence[int] = ()
 ) -> None:
+    if session.bind.dialect.name == "postgresql":
+        # Two secretaries booking the same person at once must not both pass the check: the
+        # check and the insert are serialised (SQLite's BEGIN IMMEDIATE already does this).
+        await session.execute(select(func.pg_advisory_xact_lock(SCHEDULING_LOCK_KEY)))
     found = await find_conflicts(session, booking, exclude=exclude)
     if found:
         raise Conflict(
@@ -206,7 +213,7 @@ async def list_meetings(
     async with svc.db.reading() as session:
         rows = await session.scalars(
             select(Meeting)
-            .where(Meeting.starts_at < end, Meeting.ends_at > start, _visible(actor))
+            .where(Meeting.starts_at < end, Meeting.ends_at > start, visible_to(actor))
             .order_by(Meeting.starts_at, Meeting.id)
             .limit(limit)
         )
@@ -222,7 +229,7 @@ async def next_meetings(svc: Services, actor: Actor, *, limit: int = 5) -> Seque
                 Meeting.ends_at > now,
                 Meeting.starts_at < now + MAX_RANGE,
                 Meeting.status.in_((MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS)),
-                Meeting.id.in_(_taking_part(actor)) | (Meeting.secretary_id == actor.user_id),
+                Meeting.id.in_(taking_part(actor)) | (Meeting.secretary_id == actor.user_id),
             )
             .order_by(Meeting.starts_at)
             .limit(limit)

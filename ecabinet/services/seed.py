@@ -11,6 +11,7 @@ from ..models import Language, OrganizationLevel, Role, User
 from ..schemas.directory import EndpointIn, OrganizationIn, UserIn
 from . import directory
 from .context import Services
+from .seed_meetings import seed_demo_meetings
 
 GOVERNMENT = ("vpcp", "Văn phòng Chính phủ", "Phòng họp Chính phủ, 1 Hoàng Hoa Thám, Hà Nội")
 MINISTRIES = [
@@ -127,4 +128,5 @@ async def seed_demo(svc: Services) -> list[SeededUser]:
             org,
             name,
         )
+    await seed_demo_meetings(svc)
     return seeded

@@ -20,7 +20,7 @@ from ..schemas.meetings import MeetingSummary, SeriesIn, SeriesOut
 from . import participants
 from .actor import Actor
 from .context import Services, perform
-from .meetings import _visible, insert_meeting
+from .meetings import insert_meeting, visible_to
 from .permissions import Permission
 
 MAX_OCCURRENCES = 120
@@ -112,7 +112,7 @@ async def get_series(svc: Services, actor: Actor, series_id: int) -> SeriesOut:
         meetings = list(
             await session.scalars(
                 select(Meeting)
-                .where(Meeting.series_id == series.id, _visible(actor))
+                .where(Meeting.series_id == series.id, visible_to(actor))
                 .order_by(Meeting.starts_at)
             )
         )

@@ -89,6 +89,15 @@ VI: dict[str, str] = {
     "Vietnamese": "Tiếng Việt",
     "English": "Tiếng Anh",
     "Skip to content": "Chuyển đến nội dung",
+    "Change password": "Đổi mật khẩu",
+    "Edit": "Sửa",
+    "Cancel": "Huỷ",
+    "Current password": "Mật khẩu hiện tại",
+    "New password": "Mật khẩu mới",
+    "New password again": "Nhập lại mật khẩu mới",
+    "You were given a generated password. Choose your own before you continue.": "Bạn đang dùng mật khẩu do hệ thống cấp. Hãy đặt mật khẩu của riêng bạn trước khi tiếp tục.",
+    "The username or password is incorrect.": "Tên đăng nhập hoặc mật khẩu không đúng.",
+    "Too many failed logins. Try again later.": "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau.",
 }
 
 CATALOGUES: dict[str, dict[str, str]] = {"vi": VI, "en": {}}
@@ -105,3 +114,43 @@ def request_language(request: web.Request, default: str) -> str:
         return str(actor.language)
     cookie = request.cookies.get("lang", "")
     return cookie if cookie in LANGUAGES else default
+
+
+# Service errors by stable code, for pages shown in Vietnamese (JSON keeps the English message;
+# API clients translate by code).
+ERRORS_VI: dict[str, str] = {
+    "csrf_failed": "Biểu mẫu đã hết hạn hoặc không xuất phát từ trang này. Hãy tải lại trang và thử lại.",
+    "permission_denied": "Bạn không có quyền thực hiện thao tác này.",
+    "forbidden": "Bạn không có quyền thực hiện thao tác này.",
+    "not_found": "Không tìm thấy nội dung yêu cầu.",
+    "not_authenticated": "Bạn chưa đăng nhập.",
+    "session_ended": "Phiên làm việc đã kết thúc. Vui lòng đăng nhập lại.",
+    "invalid_credentials": "Tên đăng nhập hoặc mật khẩu không đúng.",
+    "login_throttled": "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau.",
+    "duplicate_slug": "Mã này đã được sử dụng.",
+    "duplicate_username": "Tên đăng nhập này đã được sử dụng.",
+    "organization_not_found": "Không tìm thấy cơ quan.",
+    "user_not_found": "Không tìm thấy người dùng.",
+    "endpoint_not_found": "Không tìm thấy điểm cầu.",
+    "organization_cycle": "Không thể đặt một cơ quan làm cấp dưới của chính nó.",
+    "not_an_operator": "Người vận hành điểm cầu phải có vai trò vận hành.",
+    "self_lockout": "Bạn không thể tự khoá tài khoản hoặc bỏ vai trò quản trị của chính mình.",
+    "weak_password": "Mật khẩu phải có ít nhất 10 ký tự.",
+    "wrong_password": "Mật khẩu hiện tại không đúng.",
+    "password_unchanged": "Mật khẩu mới phải khác mật khẩu hiện tại.",
+    "password_mismatch": "Hai lần nhập mật khẩu mới không khớp.",
+    "validation_failed": "Một số trường còn thiếu hoặc không hợp lệ.",
+    "integrity_conflict": "Thay đổi xung đột với dữ liệu hiện có.",
+    "method_not_allowed": "Phương thức không được hỗ trợ.",
+    "payload_too_large": "Dữ liệu gửi lên quá lớn.",
+    "internal_error": "Đã có lỗi không mong muốn xảy ra.",
+}
+
+
+def error_text(language: str, code: str, message: str) -> str:
+    """The message of a service error in the page's language."""
+    if language != "vi" or code not in ERRORS_VI:
+        return message
+    if code == "validation_failed":
+        return f"{ERRORS_VI[code]} ({message})"
+    return ERRORS_VI[code]

@@ -19,7 +19,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from ..errors import DomainError, TooManyRequests
-from .appkeys import request_id_key, services_key
+from .appkeys import actor_key, request_id_key, services_key
 from .session import check_csrf, set_cookies
 
 log = logging.getLogger("ecabinet.web")
@@ -62,13 +62,14 @@ async def _error_response(
     if status == 401:
         target = request.app.router["login"].url_for().with_query(next=request.path_qs)
         return web.Response(status=303, headers={"Location": str(target)})
+    context: dict[str, object] = {"status": status, "code": code, "message": message}
     try:
-        return aiohttp_jinja2.render_template(
-            "error.html",
-            request,
-            {"status": status, "code": code, "message": message},
-            status=status,
-        )
+        if not request.get(aiohttp_jinja2.REQUEST_CONTEXT_KEY):
+            # The error came from a middleware that runs before aiohttp-jinja2's context
+            # processors (e.g. the CSRF check): build the page context here.
+            for processor in request.config_dict[aiohttp_jinja2.APP_CONTEXT_PROCESSORS_KEY]:
+                context = {**await processor(request), **context}
+        return aiohttp_jinja2.render_template("error.html", request, context, status=status)
     except Exception:
         log.exception("the error page itself failed to render")
         return web.Response(status=status, text=f"{status} {message}")
@@ -93,6 +94,8 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
                 raise
             code = HTTP_CODES.get(exc.status, "http_error")
             response = await _error_response(request, exc.status, code, exc.reason)
+            if "Allow" in exc.headers:  # a 405 must say which methods are allowed
+                response.headers["Allow"] = exc.headers["Allow"]
         except Exception:
             log.exception("unhandled error on %s %s", request.method, request.path)
             response = await _error_response(
@@ -128,5 +131,7 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
     headers["Permissions-Policy"] = "camera=(self), microphone=(self), display-capture=(self)"
     if request.app[services_key].settings.secure_cookies:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if wants_json(request) or "Set-Cookie" in headers:
+    # API answers, responses setting cookies and pages shown to a logged-in user (personal
+    # data, a CSRF token) must not stay in a shared meeting-room browser's cache.
+    if wants_json(request) or "Set-Cookie" in headers or request.get(actor_key) is not None:
         headers.setdefault("Cache-Control", "no-store")

@@ -10,6 +10,7 @@ from aiohttp import web
 from .. import __version__
 from .api import ApiRegistry, build_openapi
 from .views import (
+    account_pages,
     admin_pages,
     auth_api,
     directory_api,
@@ -35,6 +36,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
     app.router.add_routes(room_pages.routes)
     app.router.add_routes(admin_pages.routes)
+    app.router.add_routes(account_pages.routes)
     app.router.add_routes(rsvp_pages.routes)
     app.router.add_routes(meeting_pages.routes)
     for registry in API_REGISTRIES:

@@ -104,14 +104,21 @@ def rotate_csrf(request: web.Request) -> None:
 async def check_csrf(request: web.Request) -> None:
     """Refuse a state-changing request that could have been forged by another site.
 
-    Exempt: safe methods; Bearer-authenticated requests; and JSON requests that carry no
-    session cookie (no ambient credential to abuse, and another site cannot send JSON
-    cross-origin without a CORS preflight, which this server never grants).
+    Exempt: safe methods; requests that match no route (they are answered 404/405 and change
+    nothing); Bearer-authenticated requests; and requests without a session cookie that are
+    JSON or go to the JSON API (no ambient credential to abuse: the API sets no cookies, an
+    anonymous API call is refused with 401, and another site cannot send JSON cross-origin
+    without a CORS preflight, which this server never grants). Browser forms without a session
+    still need the token, so a login form cannot be forged.
     """
     if request.method in SAFE_METHODS or bearer_token(request) is not None:
         return
+    if request.match_info.http_exception is not None:
+        return
     has_session = cookie_name(request, "ecab_session") in request.cookies
-    if request.content_type == "application/json" and not has_session:
+    if not has_session and (
+        request.content_type == "application/json" or request.path.startswith("/api/")
+    ):
         return
     nonce = request.cookies.get(cookie_name(request, "ecab_csrf"), "")
     submitted = request.headers.get("X-CSRF-Token", "")

@@ -10,7 +10,14 @@ from pydantic import BaseModel, ValidationError
 
 from ...errors import DomainError, NotFound, ValidationFailed
 from ...models import OrganizationLevel, Role
-from ...schemas.directory import EndpointIn, OrganizationIn, UserIn, UserPatch
+from ...schemas.directory import (
+    EndpointIn,
+    EndpointPatch,
+    OrganizationIn,
+    OrganizationPatch,
+    UserIn,
+    UserPatch,
+)
 from ...services import directory
 from ...services.actor import Actor
 from ...services.permissions import Permission
@@ -26,13 +33,21 @@ async def _admin(request: web.Request, permission: Permission) -> Actor:
     return actor
 
 
-async def _form(request: web.Request, model: type[BaseModel]) -> Any:
+async def _form(
+    request: web.Request, model: type[BaseModel], *, clearable: dict[str, Any] | None = None
+) -> Any:
+    """Parse a form into ``model``. Empty fields are left out, except those in ``clearable``,
+    which an edit form may empty on purpose: they map to the given value (e.g. "" or None)."""
     form = await request.post()
-    data = {
+    clearable = clearable or {}
+    data: dict[str, Any] = {
         k: v.strip()
         for k, v in form.items()
         if isinstance(v, str) and k != "csrf_token" and v.strip() != ""
     }
+    for key, empty in clearable.items():
+        if key in form and key not in data:
+            data[key] = empty
     try:
         return model.model_validate(data, strict=False)
     except ValidationError as exc:
@@ -72,7 +87,20 @@ async def _render(
             u for u in await directory.list_users(svc, actor) if u.role == Role.OPERATOR
         ]
     context.update(extra)
+    context["editing"] = _editing(request, context)
     return aiohttp_jinja2.render_template(template, request, context, status=status)
+
+
+def _editing(request: web.Request, context: dict[str, Any]) -> Any:
+    """The object whose edit form is shown (``?edit=ID``, or the one just posted to)."""
+    raw = request.match_info.get("id") or request.query.get("edit", "")
+    if not raw.isdigit() or len(raw) > 10:
+        return None
+    listing = context.get("users") or context.get("endpoints") or context.get("organizations")
+    found = next((item for item in listing or () if item.id == int(raw)), None)
+    if found is None:
+        raise NotFound("Not found.")
+    return found
 
 
 async def _submit(
@@ -82,7 +110,9 @@ async def _submit(
     try:
         extra = await apply(actor)
     except DomainError as exc:
-        return await _render(request, template, actor, {"error": exc.message}, exc.status)
+        return await _render(
+            request, template, actor, {"error": exc.message, "error_code": exc.code}, exc.status
+        )
     return await _render(request, template, actor, {"notice": "Saved.", **(extra or {})})
 
 
@@ -151,5 +181,34 @@ async def create_endpoint(request: web.Request) -> web.StreamResponse:
     async def apply(actor: Actor) -> None:
         data = await _form(request, EndpointIn)
         await directory.create_endpoint(request.app[services_key], actor, data)
+
+    return await _submit(request, "admin/endpoints.html", Permission.ENDPOINT_MANAGE, apply)
+
+
+@routes.post(r"/admin/organizations/{id:\d+}", name="admin_organizations_update")
+async def update_organization(request: web.Request) -> web.StreamResponse:
+    async def apply(actor: Actor) -> None:
+        patch = await _form(request, OrganizationPatch, clearable={"parent_id": None})
+        svc = request.app[services_key]
+        await directory.update_organization(svc, actor, _path_id(request), patch)
+
+    return await _submit(request, "admin/organizations.html", Permission.ORGANIZATION_MANAGE, apply)
+
+
+@routes.post(r"/admin/users/{id:\d+}", name="admin_users_update")
+async def update_user(request: web.Request) -> web.StreamResponse:
+    async def apply(actor: Actor) -> None:
+        patch = await _form(request, UserPatch, clearable={"title": "", "email": None})
+        await directory.update_user(request.app[services_key], actor, _path_id(request), patch)
+
+    return await _submit(request, "admin/users.html", Permission.USER_MANAGE, apply)
+
+
+@routes.post(r"/admin/endpoints/{id:\d+}", name="admin_endpoints_update")
+async def update_endpoint(request: web.Request) -> web.StreamResponse:
+    async def apply(actor: Actor) -> None:
+        patch = await _form(request, EndpointPatch, clearable={"location": "", "operator_id": None})
+        svc = request.app[services_key]
+        await directory.update_endpoint(svc, actor, _path_id(request), patch)
 
     return await _submit(request, "admin/endpoints.html", Permission.ENDPOINT_MANAGE, apply)

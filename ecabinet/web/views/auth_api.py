@@ -5,9 +5,15 @@ from __future__ import annotations
 from sqlalchemy.orm import selectinload
 
 from ...models import User
-from ...schemas.auth import LoginRequest, MeResponse, RefreshRequest, TokenResponse
+from ...schemas.auth import (
+    LoginRequest,
+    MeResponse,
+    PasswordChange,
+    RefreshRequest,
+    TokenResponse,
+)
 from ...schemas.directory import OrganizationOut
-from ...services import auth
+from ...services import account, auth
 from ...services.permissions import permissions_of
 from ..api import ApiRegistry, ApiRequest
 from ..session import client_address
@@ -81,4 +87,19 @@ async def me(req: ApiRequest) -> MeResponse:
         language=user.language,
         organization=OrganizationOut.model_validate(user.organization),
         permissions=sorted(permissions_of(user.role)),
+        must_change_password=user.must_change_password,
     )
+
+
+@api.route(
+    "POST",
+    "/api/me/password",
+    summary="Change my password",
+    body=PasswordChange,
+    status=204,
+    tags=("auth",),
+)
+async def change_password(req: ApiRequest) -> None:
+    """Needs the current password. Every other session of the user ends; this one stays."""
+    body: PasswordChange = req.body
+    await account.change_password(req.services, req.actor, body.current_password, body.new_password)

@@ -178,7 +178,7 @@ async def meeting_cancel(request: web.Request) -> web.StreamResponse:
 
 async def _picker(svc: Any) -> dict[str, Any]:
     async with svc.db.reading() as session:
-        orgs = list(await session.scalars(select(Organization).order_by(Organization.name)))
+        orgs = list(await session.scalars(select(Organization).order_by(Organization.id)))
         users = list(
             await session.scalars(
                 select(User).where(User.is_active.is_(True)).order_by(User.full_name)
@@ -343,18 +343,17 @@ async def _form_failure(
     meeting: Meeting | None,
     raw: dict[str, Any],
     chosen: dict[str, str],
-    exc: Exception,
+    exc: ValidationError | DomainError,
 ) -> web.StreamResponse:
     values = {**raw, "chosen": chosen}
     for name in ("starts_at", "ends_at"):
         values[name] = str(raw.get(name, ""))[:16]
-    if isinstance(exc, ValidationError):
+    if not isinstance(exc, DomainError):
         errors = [
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
             for e in exc.errors(include_url=False)
         ]
         return await _render_form(request, meeting, values, errors=errors, status=422)
-    assert isinstance(exc, DomainError)
     if exc.code == "scheduling_conflict":
         conflicts = exc.details["conflicts"] if isinstance(exc.details, dict) else []
         return await _render_form(request, meeting, values, conflicts=conflicts, status=409)

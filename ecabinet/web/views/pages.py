@@ -71,6 +71,9 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
     rotate_csrf(request)
+    if result.actor.must_change_password:
+        password_page = request.app.router["account_password"].url_for()
+        target = str(password_page.with_query(next=target))
     response = redirect(target)
     set_session_cookie(response, request, result.cookie_value, result.expires_at)
     return response
