@@ -63,6 +63,10 @@ class Settings:
     ws_rate: float = 20.0
     ws_burst: int = 60
     ws_flood_strikes: int = 100
+    ws_offers_per_minute: int = 20
+    ws_auth_failures: int = 5
+    ws_auth_failure_window: int = 300
+    presence_interval: float = 10.0
     join_opens_minutes: int = 30
     join_grace_minutes: int = 60
     media_codec: str = "h264"

@@ -12,6 +12,7 @@ from ecabinet.services.live import Attendee
 from .bus import Bus
 from .connection import Connection
 from .media import MediaPlane
+from .ratelimit import FailureCounter
 from .rooms import Member, Room
 
 
@@ -23,6 +24,12 @@ class Hub:
         self.rooms: dict[int, Room] = {}
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
+        settings = svc.settings
+        self.auth_failures = FailureCounter(
+            settings.ws_auth_failures,
+            settings.ws_auth_failure_window,
+            asyncio.get_running_loop().time,
+        )
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run clean-up that must finish even if the socket's handler is cancelled."""
@@ -42,8 +49,8 @@ class Hub:
         return room, member
 
     async def leave(self, room: Room, member: Member) -> None:
+        await room.leave(member)
         async with self._lock:
-            await room.leave(member)
             if not room.members and self.rooms.get(room.meeting_id) is room:
                 del self.rooms[room.meeting_id]
                 await room.stop()

@@ -28,6 +28,7 @@ from .bus import Bus, Subscription
 from .connection import Connection
 from .media import MediaPlane, MediaRefused
 from .presence import Presence
+from .ratelimit import TokenBucket
 
 log = logging.getLogger("signaling.rooms")
 
@@ -39,6 +40,7 @@ class Member:
     attendee: Attendee
     conn: Connection
     presence: Presence
+    offers: TokenBucket
     has_media: bool = False
 
     @property
@@ -59,18 +61,28 @@ class Room:
         self._media = media
         self._sub: Subscription | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._heard: dict[str, float] = {}  # process (bus origin) -> when last heard from
 
     # -- lifecycle ---------------------------------------------------------------------------
+
+    def _loop_time(self) -> float:
+        return asyncio.get_running_loop().time()
 
     async def start(self) -> None:
         self._sub = await self._bus.subscribe(self.channel)
         self._reader = asyncio.get_running_loop().create_task(
             self._read(self._sub), name=self.channel
         )
+        self._ticker = asyncio.get_running_loop().create_task(self._keep_alive())
         self._media.listen(self.meeting_id, self._on_media)
         await self._publish("sync")
 
     async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
         if self._sub is not None:
             await self._sub.close()
         if self._reader is not None:
@@ -84,10 +96,23 @@ class Room:
 
     async def _read(self, sub: Subscription) -> None:
         async for message in sub:
+            self._heard[str(message.get("origin"))] = self._loop_time()
             try:
                 await self._apply(message)
             except Exception:
                 log.exception("room %s: could not apply %r", self.meeting_id, message.get("kind"))
+
+    async def _keep_alive(self) -> None:
+        """Say we are alive; forget entries of processes not heard from (crashed, cut off)."""
+        interval = self._svc.settings.presence_interval
+        while True:
+            await asyncio.sleep(interval)
+            if self.members:
+                await self._publish("alive")
+            limit = self._loop_time() - 3 * interval
+            for entry in list(self.entries.values()):
+                if entry.node != self._bus.origin and self._heard.get(entry.node, 0.0) < limit:
+                    self._apply_left(entry.participant, entry.conn)
 
     # -- members of this process -------------------------------------------------------------
 
@@ -98,7 +123,9 @@ class Room:
             await self._drop_local(old, p.CloseCode.REPLACED, "replaced")
         lobby = not attendee.invited and attendee.participant not in self.admitted
         presence = Presence.of(attendee, lobby=lobby, conn=conn.id, node=self._bus.origin)
-        member = Member(attendee, conn, presence)
+        per_minute = self._svc.settings.ws_offers_per_minute
+        offers = TokenBucket(per_minute / 60, max(1, per_minute // 4), self._loop_time)
+        member = Member(attendee, conn, presence, offers)
         self.members[attendee.participant] = member
         conn.send(p.server_message("welcome", you=presence.public(), meeting=self.meeting_id))
         if lobby:
@@ -212,6 +239,9 @@ class Room:
         await self._publish("command", action=action, target=target, by=member.presence.name)
 
     async def _offer(self, member: Member, msg: p.Offer) -> None:
+        if not member.offers.take():
+            # Each offer builds a peer connection: far fewer are allowed than other messages.
+            raise p.ProtocolError("too_many_offers", "Too many offers; wait a moment.")
         await self._release_media(member)
         answer = await self._media.join(
             self.meeting_id,

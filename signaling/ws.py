@@ -102,9 +102,16 @@ async def meeting_socket(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(max_msg_size=settings.ws_max_message, heartbeat=HEARTBEAT)
     await ws.prepare(request)
     conn = Connection(ws, queue_size=settings.ws_send_queue)
+    address = request.remote or ""
     try:
+        if hub.auth_failures.blocked(address):
+            raise Refused(
+                p.CloseCode.FLOOD, "too_many_failures", "Too many failed attempts; wait a while."
+            )
         attendee = await authenticate(ws, hub, meeting_id)
     except Refused as exc:
+        if exc.close_code in (p.CloseCode.UNAUTHORIZED, p.CloseCode.FORBIDDEN):
+            hub.auth_failures.fail(address)
         conn.send(p.error_message(exc.code, exc.message))
         conn.close(exc.close_code, exc.code)
         await _drain(ws, conn)

@@ -108,13 +108,14 @@ async def test_third_client_gets_a_keyframe_within_one_second(joiner) -> None:
     chair = await joiner("botruong", "red")
     await joiner("daibieu", "green")
     await until(lambda: chair.media.receptions["main"].frames >= 30, "the chair sees a member")
-    loop = asyncio.get_running_loop()
-    started = loop.time()
     third = await joiner("vanhanh", "blue", keep=5)
+    answered = asyncio.get_running_loop().time()  # the answer is applied: ICE starts now
     main = third.media.receptions["main"]
     await until(lambda: main.first_keyframe_at is not None, "the third client gets a keyframe")
     assert main.first_packet_was_keyframe
-    assert main.first_keyframe_at - started < 1.0
+    # Within 1 s of the answer, though the clips hold one keyframe per 3 s: the SFU forwarded
+    # the new subscriber's keyframe request to the publisher.
+    assert main.first_keyframe_at - answered < 1.0
     decode_packets(MeetingCodec.H264, [p for _, p in main.kept])
 
 

@@ -246,3 +246,47 @@ async def test_lobby_admission_survives_a_reconnect(client: TestClient, meeting:
     welcome = await again.expect("welcome")
     assert welcome["you"]["lobby"] is False
     await again.expect("snapshot")
+
+
+async def test_offers_are_limited_far_below_other_messages(
+    client: TestClient, meeting: Meeting
+) -> None:
+    """Each offer builds a peer connection on the server, so a client gets only a few."""
+    member = await enter(client, "daibieu", meeting.id)
+    for _ in range(6):
+        await member.send("offer", sdp="v=0\r\n")
+    codes = [(await member.expect("error"))["code"] for _ in range(6)]
+    assert "too_many_offers" not in codes[:5]  # a burst of five reaches the SFU (and is refused)
+    assert codes[5] == "too_many_offers"
+    await member.send("hand", raised=True)
+    await member.expect("participant")
+
+
+async def test_entries_of_a_process_that_went_silent_are_dropped(
+    client: TestClient, meeting: Meeting, svc
+) -> None:
+    from dataclasses import replace
+
+    from signaling.ws import hub_key
+
+    svc.settings = replace(svc.settings, presence_interval=0.05)
+    chair = await enter(client, "botruong", meeting.id)
+    await chair.expect("participant")
+    hub = client.app[hub_key]
+    ghost = {
+        "participant": "p999",
+        "name": "Ghost",
+        "organization": "",
+        "endpoint": None,
+        "role": "member",
+        "moderator": False,
+        "lobby": False,
+        "audio": False,
+        "video": False,
+        "hand": False,
+        "conn": "c0ffee",
+        "node": "crashed-process",
+    }
+    await hub.bus.publish(f"meeting:{meeting.id}", {"kind": "presence", "entry": ghost})
+    await _entry_where(chair, "p999")
+    await chair.expect("participant_left", participant="p999")

@@ -157,3 +157,17 @@ async def test_ended_meeting_refuses_tokens_minted_before(
     await peer.send("auth", token=ticket["token"])
     assert await peer.closed() == CloseCode.MEETING_OVER
     assert peer.errors() == ["meeting_not_open"]
+
+
+async def test_an_address_with_too_many_failed_attempts_is_refused_for_a_while(
+    client: TestClient, meeting: Meeting
+) -> None:
+    for _ in range(5):
+        peer = await connect(client, meeting.id)
+        await peer.send("auth", token="forged")
+        assert await peer.closed() == CloseCode.UNAUTHORIZED
+    ticket = await join_token(client, "daibieu", meeting.id)
+    peer = await connect(client, meeting.id)
+    await peer.send("auth", token=ticket["token"])
+    assert await peer.closed() == CloseCode.FLOOD
+    assert peer.errors() == ["too_many_failures"]
