@@ -29,6 +29,7 @@ from .connection import Connection
 from .media import MediaPlane, MediaRefused
 from .presence import Presence
 from .ratelimit import TokenBucket
+from .routing import meeting_channel
 
 log = logging.getLogger("signaling.rooms")
 
@@ -51,7 +52,7 @@ class Member:
 class Room:
     def __init__(self, meeting_id: int, svc: Services, bus: Bus, media: MediaPlane) -> None:
         self.meeting_id = meeting_id
-        self.channel = f"{svc.settings.bus_namespace}meeting:{meeting_id}"
+        self.channel = meeting_channel(svc, meeting_id)
         self.entries: dict[str, Presence] = {}
         self.members: dict[str, Member] = {}
         self.admitted: set[str] = set()
@@ -75,7 +76,6 @@ class Room:
             self._read(self._sub), name=self.channel
         )
         self._ticker = asyncio.get_running_loop().create_task(self._keep_alive())
-        self._media.listen(self.meeting_id, self._on_media)
         await self._publish("sync")
 
     async def stop(self) -> None:
@@ -278,6 +278,10 @@ class Room:
                 await self._publish("presence", entry=member.presence.to_bus())
             if self.admitted:
                 await self._publish("admitted", participants=sorted(self.admitted))
+        elif kind == "media_event":
+            fields = {k: v for k, v in message.items() if k not in ("kind", "origin", "type")}
+            participant = fields.pop("participant", None)
+            self._on_media(participant, str(message.get("type")), fields)
         elif kind == "admitted":
             found = message.get("participants")
             if isinstance(found, list):
@@ -348,7 +352,7 @@ class Room:
             member.conn.send(p.server_message("meeting_ended", by=by))
             member.conn.close(p.CloseCode.MEETING_OVER, "meeting ended")
 
-    # -- media events (this process's SFU) -----------------------------------------------------
+    # -- media events (from the SFU carrying this meeting, wherever it runs) ---------------------
 
     def _on_media(self, participant: str | None, type_: str, fields: dict[str, Any]) -> None:
         message = p.server_message(type_, **fields)

@@ -10,13 +10,14 @@ from ecabinet.services.context import Services
 
 from .bus import create_bus
 from .hub import Hub
-from .media import MediaPlane, NoMedia
+from .media import LocalMedia, NoMedia
+from .routing import MediaRouter
 from .ws import hub_key, meeting_socket
 
-MediaFactory = Callable[[Services], MediaPlane]
+MediaFactory = Callable[[Services], LocalMedia]
 
 
-def default_media(svc: Services) -> MediaPlane:
+def default_media(svc: Services) -> LocalMedia:
     """The aiortc SFU in this process (the embedded default)."""
     from .sfu.codecs import MeetingCodec
     from .sfu_plane import SfuPlane
@@ -24,7 +25,7 @@ def default_media(svc: Services) -> MediaPlane:
     return SfuPlane(codec=MeetingCodec(svc.settings.media_codec), ice_servers=[])
 
 
-def no_media(svc: Services) -> MediaPlane:
+def no_media(svc: Services) -> LocalMedia:
     """Signaling only (rosters, lobby, chair controls); every offer is refused."""
     return NoMedia()
 
@@ -33,7 +34,10 @@ def setup(app: web.Application, services: Services, *, media: MediaFactory = def
     app.router.add_get(r"/ws/meetings/{id}", meeting_socket, name="meeting_socket")
 
     async def hub_context(app: web.Application) -> AsyncIterator[None]:
-        hub = Hub(services, create_bus(services.settings.redis_url or None), media(services))
+        bus = create_bus(services.settings.redis_url or None)
+        router = MediaRouter(services, bus, media(services))
+        await router.start()
+        hub = Hub(services, bus, router)
         app[hub_key] = hub
         yield
         await hub.close()

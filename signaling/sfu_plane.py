@@ -1,5 +1,7 @@
 """The aiortc SFU behind the hub: one :class:`~signaling.sfu.room.MediaRoom` per meeting held by
-this process, its events turned into server messages for the room's members.
+this process, its events turned into server messages for the room's members (through the sink
+that ``signaling.routing.MediaRouter`` sets: they travel over the bus to whichever process holds
+each member's socket).
 
 Which layout a participant gets follows who they are: a host (chair, secretary) gets the
 chair's console (main, second and a paged grid of thumbnails of all sites), an endpoint gets the
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from aiortc import RTCIceServer
 
-from .media import Answer, MediaListener, MediaRefused
+from .media import Answer, MediaRefused, MediaSink
 from .sfu.codecs import MeetingCodec, OfferRejected
 from .sfu.layout import ParticipantKind
 from .sfu.room import (
@@ -30,17 +32,24 @@ class SfuPlane:
         self.codec = codec
         self._ice_servers = list(ice_servers or [])
         self._rooms: dict[int, MediaRoom] = {}
-        self._listeners: dict[int, MediaListener] = {}
+        self._sink: MediaSink = lambda meeting, participant, type_, fields: None
 
     def room(self, meeting_id: int) -> MediaRoom | None:
         return self._rooms.get(meeting_id)
 
-    def _room(self, meeting_id: int) -> MediaRoom:
+    def set_sink(self, sink: MediaSink) -> None:
+        self._sink = sink
+
+    def count(self, meeting_id: int) -> int:
+        room = self._rooms.get(meeting_id)
+        return len(room.participant_ids) if room is not None else 0
+
+    def _room(self, meeting_id: int, codec: MeetingCodec | None = None) -> MediaRoom:
         room = self._rooms.get(meeting_id)
         if room is None:
             room = MediaRoom(
                 str(meeting_id),
-                codec=self.codec,
+                codec=codec or self.codec,
                 ice_servers=self._ice_servers,
                 on_event=lambda event: self._relay(meeting_id, event),
             )
@@ -48,23 +57,26 @@ class SfuPlane:
         return room
 
     def _relay(self, meeting_id: int, event: MediaEvent) -> None:
-        listener = self._listeners.get(meeting_id)
-        if listener is None:
-            return
+        sink = self._sink
         if isinstance(event, SlotsChanged):
-            listener(event.participant_id, "slots", {"slots": dict(event.slots)})
+            sink(meeting_id, event.participant_id, "slots", {"slots": dict(event.slots)})
         elif isinstance(event, QualityRequested):
-            listener(event.participant_id, "quality", {"quality": event.quality.value})
+            sink(meeting_id, event.participant_id, "quality", {"quality": event.quality.value})
         elif isinstance(event, ActiveSpeakerChanged):
-            listener(None, "speaker", {"participant": event.participant_id})
+            sink(meeting_id, None, "speaker", {"participant": event.participant_id})
         elif isinstance(event, ConnectionStateChanged):
-            listener(event.participant_id, "media_connection", {"state": event.state})
-
-    def listen(self, meeting_id: int, listener: MediaListener) -> None:
-        self._listeners[meeting_id] = listener
+            sink(meeting_id, event.participant_id, "media_connection", {"state": event.state})
 
     async def join(
-        self, meeting_id: int, participant: str, sdp: str, *, console: bool, endpoint: bool
+        self,
+        meeting_id: int,
+        participant: str,
+        sdp: str,
+        *,
+        console: bool,
+        endpoint: bool,
+        codec: str,
+        chair: bool,
     ) -> Answer:
         if console:
             kind = ParticipantKind.CONSOLE
@@ -72,17 +84,16 @@ class SfuPlane:
             kind = ParticipantKind.ENDPOINT
         else:
             kind = ParticipantKind.BROWSER
-        room = self._room(meeting_id)
+        room = self._room(meeting_id, MeetingCodec(codec))
         await room.remove_participant(participant)
         try:
             answer = await room.add_participant(participant, sdp, kind=kind)
         except OfferRejected as exc:
             raise MediaRefused(exc.code, str(exc.message)) from None
-        slots = room.slots_of(participant)
-        listener = self._listeners.get(meeting_id)
-        if listener is not None:
-            # The first layout was emitted before the hub knew the participant has media.
-            listener(participant, "slots", {"slots": slots})
+        if chair:
+            room.set_chair(participant)
+        # The first layout was decided before the hub knew the participant has media: say it.
+        self._sink(meeting_id, participant, "slots", {"slots": room.slots_of(participant)})
         return Answer(
             answer.sdp,
             [{"mid": b.mid, "kind": b.kind, "slot": b.slot} for b in answer.slots],
@@ -100,7 +111,9 @@ class SfuPlane:
             room.mute(participant, muted)
 
     def set_chair(self, meeting_id: int, participant: str | None) -> None:
-        self._room(meeting_id).set_chair(participant)
+        room = self._rooms.get(meeting_id)
+        if room is not None:
+            room.set_chair(participant)
 
     def set_thumbnail_page(self, meeting_id: int, participant: str, page: int) -> None:
         room = self._rooms.get(meeting_id)
@@ -108,7 +121,6 @@ class SfuPlane:
             room.set_thumbnail_page(participant, page)
 
     async def close_room(self, meeting_id: int) -> None:
-        self._listeners.pop(meeting_id, None)
         room = self._rooms.pop(meeting_id, None)
         if room is not None:
             await room.close()

@@ -168,7 +168,7 @@ async def _serve(ws: web.WebSocketResponse, room: Room, member: Member, settings
             if strikes == 1:
                 conn.send(p.error_message("rate_limited", "Too many messages; slow down."))
             continue
-        strikes = 0
+        strikes = max(0, strikes - 1)  # a sustained flood keeps growing; a burst fades away
         if frame.type != WSMsgType.TEXT:
             conn.send(p.error_message("text_only", "Send JSON text frames."))
             continue

@@ -4,6 +4,7 @@ from .audit import AuditEvent
 from .auth import AuthSession, LoginAttempt, RefreshToken, SessionKind
 from .base import Base, UTCDateTime
 from .endpoint import Endpoint
+from .live import LiveRoom
 from .meeting import (
     Confidentiality,
     Meeting,
@@ -27,6 +28,7 @@ __all__ = [
     "Confidentiality",
     "Endpoint",
     "Language",
+    "LiveRoom",
     "LoginAttempt",
     "Meeting",
     "MeetingKind",

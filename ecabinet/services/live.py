@@ -18,11 +18,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import Conflict, Forbidden, NotFound
-from ..models import Endpoint, Meeting, MeetingStatus, Organization, Participant, User
+from ..models import (
+    Endpoint,
+    LiveRoom,
+    Meeting,
+    MeetingStatus,
+    Organization,
+    Participant,
+    User,
+)
 from . import audit, meetings
 from .actor import Actor
 from .context import Services, perform
@@ -297,3 +306,55 @@ async def end_meeting(svc: Services, by: Attendee) -> None:
         meeting.status = MeetingStatus.ENDED
         meeting.updated_at = svc.clock.now()
         await _record(session, svc, by, "meeting.end")
+
+
+# -- media pinning -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MediaPin:
+    node: str
+    codec: str
+
+
+async def pin_media(svc: Services, meeting_id: int, node: str) -> MediaPin:
+    """The SFU process carrying ``meeting_id``'s media: the pinned one while it is alive, else
+    ``node`` (which takes the pin). Two processes racing for a new pin: one wins, both agree."""
+    now = svc.clock.now()
+    stale = now - timedelta(seconds=3 * svc.settings.presence_interval)
+    for _ in range(2):
+        try:
+            async with svc.db.transaction() as session:
+                pin = await session.get(LiveRoom, meeting_id)
+                if pin is None:
+                    pin = LiveRoom(
+                        meeting_id=meeting_id,
+                        media_node=node,
+                        media_codec=svc.settings.media_codec,
+                        pinned_at=now,
+                        seen_at=now,
+                    )
+                    session.add(pin)
+                elif pin.media_node != node and pin.seen_at < stale:
+                    pin.media_node, pin.pinned_at, pin.seen_at = node, now, now
+                return MediaPin(pin.media_node, pin.media_codec)
+        except IntegrityError:
+            continue  # another process inserted the pin first: read it
+    raise Conflict("The meeting's media could not be placed; try again.", code="media_pin_race")
+
+
+async def media_heartbeat(svc: Services, meeting_id: int, node: str) -> None:
+    async with svc.db.transaction() as session:
+        await session.execute(
+            update(LiveRoom)
+            .where(LiveRoom.meeting_id == meeting_id, LiveRoom.media_node == node)
+            .values(seen_at=svc.clock.now())
+        )
+
+
+async def unpin_media(svc: Services, meeting_id: int, node: str) -> None:
+    """The pinned process has no media left for the meeting."""
+    async with svc.db.transaction() as session:
+        await session.execute(
+            delete(LiveRoom).where(LiveRoom.meeting_id == meeting_id, LiveRoom.media_node == node)
+        )

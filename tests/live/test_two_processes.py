@@ -135,3 +135,53 @@ async def test_participants_on_two_processes_see_each_other(two_servers) -> None
         await chair.wait_for(lambda: member.ticket.participant not in chair.roster, limit=10)
         await chair.close()
         await endpoint.close()
+
+
+async def test_media_of_a_meeting_is_pinned_to_one_process_and_flows_across(
+    two_servers, tmp_path: Path, db_url: str
+) -> None:
+    from sqlalchemy import select
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from ecabinet.models import LiveRoom
+    from signaling.client import RoomClient, decode_packets
+    from signaling.clientmedia import ClipTrack, EncodedClip, write_test_clip
+    from signaling.sfu import MeetingCodec
+    from tests.signaling.helpers import colour_of, until
+
+    first, second, meeting_id = two_servers
+    red = EncodedClip.load(write_test_clip(tmp_path / "red.h264", rgb=(220, 30, 30), gop=30))
+    green = EncodedClip.load(write_test_clip(tmp_path / "green.h264", rgb=(30, 200, 30), gop=30))
+    async with aiohttp.ClientSession() as session:
+        chair = await join(session, first, "botruong", meeting_id)
+        member = await join(session, second, "daibieu", meeting_id)
+        a = RoomClient(chair.ticket.participant, video=ClipTrack(red), keep=30)
+        b = RoomClient(member.ticket.participant, video=ClipTrack(green), keep=30)
+        await a.connect(chair)
+        await b.connect(member)
+        try:
+            await until(
+                lambda: (
+                    a.receptions["main"].by_source[member.ticket.participant] >= 20
+                    and b.receptions["main"].by_source[chair.ticket.participant] >= 20
+                ),
+                "each receives the other through the pinned SFU",
+            )
+            for client, other, colour in ((a, member, "green"), (b, chair, "red")):
+                packets = [
+                    p
+                    for who, p in client.receptions["main"].kept
+                    if who == other.ticket.participant
+                ]
+                frames = decode_packets(MeetingCodec.H264, packets)
+                assert {colour_of(f) for f in frames} == {colour}
+            engine = create_async_engine(db_url)
+            async with engine.connect() as conn:
+                pins = (await conn.execute(select(LiveRoom.meeting_id))).all()
+            await engine.dispose()
+            assert pins == [(meeting_id,)]  # one pin: one process carries the meeting's media
+        finally:
+            await a.close()
+            await b.close()
+            await chair.close()
+            await member.close()
