@@ -49,6 +49,9 @@ class MediaRouter:
         self._chairs: dict[int, str | None] = {}
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._served: set[int] = set()  # meetings with media in this process's SFU
+        # Which process holds the socket of each participant with media here: a leave from a
+        # process that no longer holds it (the participant reconnected elsewhere) is ignored.
+        self._owners: dict[tuple[int, str], str] = {}
         self._outbox: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(OUTBOX_SIZE)
         self._tasks: list[asyncio.Task[None]] = []
         self._jobs: set[asyncio.Task[None]] = set()
@@ -91,7 +94,7 @@ class MediaRouter:
             "chair": self._chairs.get(meeting_id) == participant,
         }
         if pin.node == self.node:
-            answer = await self._join_here(request)
+            answer = await self._join_here(request, self.node)
         else:
             answer = await self._join_there(pin.node, request)
         self._where[(meeting_id, participant)] = pin.node
@@ -100,9 +103,17 @@ class MediaRouter:
     async def leave(self, meeting_id: int, participant: str) -> None:
         node = self._where.pop((meeting_id, participant), None)
         if node == self.node:
-            await self._leave_here(meeting_id, participant)
+            await self._leave_here(meeting_id, participant, self.node)
         elif node is not None:
-            self._post(node, {"kind": "leave", "meeting": meeting_id, "participant": participant})
+            self._post(
+                node,
+                {
+                    "kind": "leave",
+                    "meeting": meeting_id,
+                    "participant": participant,
+                    "from": self.node,
+                },
+            )
 
     def mute(self, meeting_id: int, participant: str, muted: bool) -> None:
         self._operate(meeting_id, participant, "mute", muted)
@@ -137,9 +148,10 @@ class MediaRouter:
 
     # -- this process's SFU -------------------------------------------------------------------
 
-    async def _join_here(self, request: dict[str, Any]) -> Answer:
+    async def _join_here(self, request: dict[str, Any], owner: str) -> Answer:
         meeting_id = int(request["meeting"])
         self._served.add(meeting_id)
+        self._owners[(meeting_id, str(request["participant"]))] = owner
         try:
             return await self.local.join(
                 meeting_id,
@@ -154,7 +166,10 @@ class MediaRouter:
             if self.local.count(meeting_id) == 0:
                 await self._release_here(meeting_id)
 
-    async def _leave_here(self, meeting_id: int, participant: str) -> None:
+    async def _leave_here(self, meeting_id: int, participant: str, requester: str) -> None:
+        if self._owners.get((meeting_id, participant)) != requester:
+            return  # stale: the participant's media now belongs to a newer connection
+        del self._owners[(meeting_id, participant)]
         await self.local.leave(meeting_id, participant)
         if self.local.count(meeting_id) == 0:
             await self._release_here(meeting_id)
@@ -162,6 +177,8 @@ class MediaRouter:
     async def _release_here(self, meeting_id: int) -> None:
         """Nobody has media here any more: close the SFU room and give up the pin."""
         self._served.discard(meeting_id)
+        for key in [k for k in self._owners if k[0] == meeting_id]:
+            del self._owners[key]
         await self.local.close_room(meeting_id)
         await live.unpin_media(self.svc, meeting_id, self.node)
 
@@ -236,7 +253,8 @@ class MediaRouter:
         elif kind == "join":
             self._spawn(self._serve_join(message))
         elif kind == "leave":
-            self._spawn(self._leave_here(int(message["meeting"]), str(message["participant"])))
+            meeting_id, participant = int(message["meeting"]), str(message["participant"])
+            self._spawn(self._leave_here(meeting_id, participant, str(message["from"])))
         elif kind == "op":
             self._apply_here(
                 int(message["meeting"]),
@@ -253,7 +271,7 @@ class MediaRouter:
     async def _serve_join(self, message: dict[str, Any]) -> None:
         reply: dict[str, Any] = {"kind": "reply", "request": message.get("request")}
         try:
-            answer = await self._join_here(message)
+            answer = await self._join_here(message, str(message.get("reply_to")))
             reply["answer"] = answer.to_json()
         except MediaRefused as exc:
             reply["error"] = {"code": exc.code, "message": exc.message}
