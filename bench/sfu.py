@@ -142,7 +142,11 @@ def shape_national(endpoints: int = 85, thumbnails: int = 16) -> Shape:
     return Shape("national", peers, chair=chair, floor=floor)
 
 
-SHAPES = {"4x8": lambda: shape_grid(4, 8), "national": shape_national}
+SHAPES = {
+    "4x8": lambda: shape_grid(4, 8),
+    "national": shape_national,
+    "national20": lambda: shape_national(endpoints=20),
+}
 
 
 # -- /proc ---------------------------------------------------------------------------------------
@@ -225,17 +229,38 @@ def tag_receivers(pc: Any, peer_id: str) -> None:
         transceiver.receiver._bench_peer = peer_id
 
 
+def apply_consent_variant() -> None:
+    """``--consent-failures N``: aioice closes a connection after 6 consent checks in a row got
+    no answer within 0.5 s (``aioice.ice.CONSENT_FAILURES``, checks sent with no retransmission).
+    When the event loop lags behind the traffic on the busiest sockets, that expires the
+    heaviest publishers; this variant measures the SFU with a larger tolerance."""
+    import aioice.ice
+
+    value = os.environ.get("ECABINET_BENCH_CONSENT_FAILURES")
+    if value:
+        aioice.ice.CONSENT_FAILURES = int(value)
+
+
 # -- our SFU: server process and client ----------------------------------------------------------
 
 
 async def serve_sfu(port_file: Path) -> None:
     import aioice.ice
+    import aioice.turn
     from aiohttp import web
 
     from signaling.sfu import MediaRoom, OfferRejected, ParticipantKind
 
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
-    room = MediaRoom("bench", thumbnails=16)
+    aioice.turn.UDP_SOCKET_BUFFER_SIZE = 4 << 20  # ride out event-loop stalls (findings §4)
+    apply_consent_variant()
+    started = time.monotonic()
+
+    def log_event(event: Any) -> None:
+        if os.environ.get("BENCH_DEBUG") and type(event).__name__ == "ConnectionStateChanged":
+            print(f"EVENT {time.monotonic() - started:.1f} {event}", file=sys.stderr, flush=True)
+
+    room = MediaRoom("bench", thumbnails=16, on_event=log_event)
 
     async def join(request: web.Request) -> web.Response:
         body = await request.json()
@@ -261,7 +286,45 @@ async def serve_sfu(port_file: Path) -> None:
 
     async def stats(request: web.Request) -> web.Response:
         quality = {p: str(room.quality_of(p)) for p in room.participant_ids}
-        return web.json_response({"participants": len(room.participant_ids), "quality": quality})
+        slots = {}
+        for p in room.participant_ids:
+            for name in room.slots_of(p):
+                track = room.slot_track(p, name)
+                slots[f"{p}/{name}"] = [
+                    track.showing,
+                    track.stats.frames,
+                    track.stats.overflows,
+                    track.stats.keyframes_gated,
+                    track.queue_length,
+                ]
+        sources = {
+            p: [(s.frames, s.keyframe_count) for s in (room.source(p, "video"),) if s]
+            for p in room.participant_ids
+        }
+        senders = {}
+        for p in room.participant_ids:
+            pc = room._participants[p].pc
+            states = []
+            for t in pc.getTransceivers():
+                task = getattr(t.sender, "_RTCRtpSender__rtp_task", None)
+                states.append(
+                    [
+                        t.mid,
+                        t.sender.transport.state,
+                        None if task is None else task.done(),
+                        getattr(t.sender.track, "readyState", None),
+                    ]
+                )
+            senders[p] = [pc.connectionState, pc.iceConnectionState, states]
+        return web.json_response(
+            {
+                "participants": len(room.participant_ids),
+                "quality": quality,
+                "slots": slots,
+                "sources": sources,
+                "senders": senders,
+            }
+        )
 
     app = web.Application(client_max_size=1 << 20)
     app.add_routes(
@@ -520,12 +583,15 @@ async def connect_janus_subscriber(janus: JanusSession, peer: Peer, ids: list[st
 async def run_load(target: str, url: str, spec: Path, ids: list[str], phase: str) -> None:
     import aiohttp
     import aioice.ice
+    import aioice.turn
 
     from signaling.clientmedia import EncodedClip, encode_opus_clip
 
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: [
         JANUS_IP if target == "janus" else "127.0.0.1"
     ]
+    aioice.turn.UDP_SOCKET_BUFFER_SIZE = 4 << 20
+    apply_consent_variant()
     counters = RxCounters()
     counters.install()
     _pause_paused_tracks()
@@ -691,6 +757,7 @@ def summarize_rx(results: list[dict[str, Any]], window: float) -> dict[str, Any]
 
 def start_ours(workdir: Path) -> tuple[subprocess.Popen[str], str]:
     port_file = workdir / "sfu.port"
+    port_file.unlink(missing_ok=True)  # a previous shape's server wrote it
     proc = subprocess.Popen(
         [sys.executable, __file__, "sfu-server", "--port-file", str(port_file)], text=True
     )
@@ -795,13 +862,32 @@ def measure(target: str, shape: Shape, window: float, workdir: Path) -> dict[str
         time.sleep(3.0)  # warm-up
         busy0, total0 = machine_busy()
         cpu_a, wall_a = cpu_seconds(server.pid), time.monotonic()
+        clients_a = sum(cpu_seconds(x.proc.pid) for x in loaders)
         tell(loaders, "START")
         time.sleep(window)
+        if target == "ours":
+            import urllib.request
+
+            with urllib.request.urlopen(url + "/stats") as response:
+                (workdir.parent / f"sfu-stats-{shape.name}.json").write_bytes(response.read())
         tell(loaders, "STOP")
         cpu_b, wall_b = cpu_seconds(server.pid), time.monotonic()
+        clients_cpu = sum(cpu_seconds(x.proc.pid) for x in loaders) - clients_a
         busy1, total1 = machine_busy()
         rss = rss_mb(server.pid)
-        rx = summarize_rx(collect(loaders), wall_b - wall_a)
+        raw = collect(loaders)
+        if os.environ.get("BENCH_DEBUG"):
+            for r in raw:
+                print(
+                    "DEBUG",
+                    r["STOP"][0] - r["START"][0],
+                    len(r["START"][1]),
+                    len(r["STOP"][1]),
+                    sum(v[1] for v in r["STOP"][1].values())
+                    - sum(v[1] for v in r["START"][1].values()),
+                    flush=True,
+                )
+        rx = summarize_rx(raw, wall_b - wall_a)
     finally:
         for loader in loaders:
             if loader.proc.poll() is None:
@@ -825,9 +911,11 @@ def measure(target: str, shape: Shape, window: float, workdir: Path) -> dict[str
         "join_cpu_s": join_cpu,
         "rss_mb": rss,
         "idle_rss_mb": idle_rss,
+        "clients_cpu_pct": 100 * clients_cpu / (wall_b - wall_a),
         "machine_busy_pct": 100 * (busy1 - busy0) / (total1 - total0) * os.cpu_count(),
         "window_s": wall_b - wall_a,
         "at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "consent_failures": int(os.environ.get("ECABINET_BENCH_CONSENT_FAILURES", "6")),
     }
 
 
@@ -838,7 +926,8 @@ def summary_line(row: dict[str, Any]) -> str:
         f"fps_min={row['fps_min']:5.2f} fps_mean={row['fps_mean']:5.2f} "
         f"video_streams={row['video_streams']} loss={row['loss_pct']:.2f}% "
         f"join_all={row['join_all_s']:.1f}s join_max={row['join_max_s'] or 0:.2f}s "
-        f"rss={row['rss_mb']:.0f}MB machine_busy={row['machine_busy_pct']:.0f}%"
+        f"rss={row['rss_mb']:.0f}MB clients_cpu={row['clients_cpu_pct']:.0f}% "
+        f"other={row['machine_busy_pct'] - row['sfu_cpu_pct'] - row['clients_cpu_pct']:.0f}%"
     )
 
 
@@ -857,8 +946,12 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
         ys = [r["sfu_cpu_pct"] for r in points]
         label = "aiortc MediaRoom (ours)" if target == "ours" else "Janus VideoRoom 1.1.2"
         axes.scatter(xs, ys, marker=marker, label=label)
+        if target == "ours":
+            axes.axhline(100, color="grey", linestyle=":", linewidth=1)
         for r in points:
-            axes.annotate(r["shape"], (r["pkts_per_s"], r["sfu_cpu_pct"]), fontsize=8)
+            other = r["machine_busy_pct"] - r["sfu_cpu_pct"] - r["clients_cpu_pct"]
+            text = f"{r['shape']} (fps≥{r['fps_min']:.0f}, other {other:.0f}%)"
+            axes.annotate(text, (r["pkts_per_s"], r["sfu_cpu_pct"]), fontsize=7)
     axes.set_xlabel("packets/s delivered to subscribers")
     axes.set_ylabel("SFU process CPU (% of one core)")
     axes.set_title("SFU CPU against forwarded packets (2-core box, clients co-located)")
@@ -914,6 +1007,8 @@ def main() -> None:
     p_run.add_argument("--targets", default="ours,janus")
     p_run.add_argument("--shapes", default="4x8,national")
     p_run.add_argument("--window", type=float, default=15.0)
+    p_run.add_argument("--consent-failures", type=int, help="aioice tolerance (default 6)")
+    sub.add_parser("plot", help="redraw bench/sfu-cpu.png from every row of results.jsonl")
     p_srv = sub.add_parser("sfu-server")
     p_srv.add_argument("--port-file", type=Path, required=True)
     p_load = sub.add_parser("load")
@@ -924,7 +1019,12 @@ def main() -> None:
     p_load.add_argument("--ids", required=True)
     args = parser.parse_args()
     if args.command == "run":
+        if args.consent_failures:
+            os.environ["ECABINET_BENCH_CONSENT_FAILURES"] = str(args.consent_failures)
         run(args)
+    elif args.command == "plot":
+        rows = [json.loads(x) for x in (ROOT / "bench" / "results.jsonl").read_text().splitlines()]
+        plot(rows, ROOT / "bench" / "sfu-cpu.png")
     elif args.command == "sfu-server":
         asyncio.run(serve_sfu(args.port_file))
     else:
