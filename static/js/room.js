@@ -440,7 +440,7 @@
     const li = document.createElement("li");
     li.dataset.participant = e.participant;
     const who = document.createElement("span");
-    who.className = "who";
+    who.className = "person";
     who.textContent = e.name + (state.you && e.participant === state.you.participant ? " (" + t("You") + ")" : "");
     const org = document.createElement("span");
     org.className = "org";
@@ -448,11 +448,17 @@
       + (e.role === "chair" ? " · " + t("chair") : "");
     const flags = document.createElement("span");
     flags.className = "flags";
-    const marks = [];
-    if (e.hand) marks.push("✋ " + t("hand raised"));
-    if (!e.audio) marks.push("🔇 " + t("muted"));
-    if (!e.video) marks.push("📷✕ " + t("camera off"));
-    flags.textContent = marks.join(" · ");
+    for (const [on, text, kind] of [
+      [e.hand, t("hand raised"), "hand"],
+      [!e.audio, t("muted"), "muted"],
+      [!e.video, t("camera off"), "off"],
+    ]) {
+      if (!on) continue;
+      const badge = document.createElement("span");
+      badge.className = "badge " + kind;
+      badge.textContent = text;
+      flags.append(badge);
+    }
     li.append(who, org, flags);
     for (const control of moderatorControls) li.append(control);
     return li;
