@@ -67,6 +67,7 @@ class Settings:
     ws_auth_failures: int = 5
     ws_auth_failure_window: int = 300
     presence_interval: float = 10.0
+    revalidate_interval: float = 60.0
     join_opens_minutes: int = 30
     join_grace_minutes: int = 60
     media_codec: str = "h264"

@@ -103,16 +103,36 @@ class Room:
                 log.exception("room %s: could not apply %r", self.meeting_id, message.get("kind"))
 
     async def _keep_alive(self) -> None:
-        """Say we are alive; forget entries of processes not heard from (crashed, cut off)."""
+        """Say we are alive; forget entries of processes not heard from (crashed, cut off);
+        now and then check that each local member may still be here."""
         interval = self._svc.settings.presence_interval
+        next_check = self._loop_time() + self._svc.settings.revalidate_interval
         while True:
             await asyncio.sleep(interval)
+            if self._loop_time() >= next_check:
+                next_check = self._loop_time() + self._svc.settings.revalidate_interval
+                await self._revalidate()
             if self.members:
                 await self._publish("alive")
             limit = self._loop_time() - 3 * interval
             for entry in list(self.entries.values()):
                 if entry.node != self._bus.origin and self._heard.get(entry.node, 0.0) < limit:
                     self._apply_left(entry.participant, entry.conn)
+
+    async def _revalidate(self) -> None:
+        """Close the sockets of members who lost their place (invitation withdrawn, account
+        disabled, meeting over) since they authenticated."""
+        for member in list(self.members.values()):
+            try:
+                keep = await live.still_admitted(self._svc, member.attendee)
+            except Exception:
+                log.exception("room %s: re-checking %s failed", self.meeting_id, member.participant)
+                continue
+            if not keep and self.members.get(member.participant) is member:
+                member.conn.send(
+                    p.error_message("no_longer_admitted", "You can no longer be in this meeting.")
+                )
+                member.conn.close(p.CloseCode.UNAUTHORIZED, "no longer admitted")
 
     # -- members of this process -------------------------------------------------------------
 

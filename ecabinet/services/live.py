@@ -358,3 +358,19 @@ async def unpin_media(svc: Services, meeting_id: int, node: str) -> None:
         await session.execute(
             delete(LiveRoom).where(LiveRoom.meeting_id == meeting_id, LiveRoom.media_node == node)
         )
+
+
+async def still_admitted(svc: Services, attendee: Attendee) -> bool:
+    """Re-check a connected attendee: the meeting still open, the account active, the same
+    invitation. A socket whose attendee no longer passes is closed by the hub."""
+    async with svc.db.reading() as session:
+        meeting = await session.get(Meeting, attendee.meeting_id)
+        user = await session.get(User, attendee.user_id)
+        if meeting is None or user is None or not user.is_active:
+            return False
+        try:
+            _check_open(svc, meeting)
+            now = await _entitle(session, meeting, user, attendee.endpoint_id)
+        except (MeetingNotOpen, NotFound):
+            return False
+    return now.participant == attendee.participant

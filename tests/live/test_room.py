@@ -290,3 +290,23 @@ async def test_entries_of_a_process_that_went_silent_are_dropped(
     await hub.bus.publish(f"meeting:{meeting.id}", {"kind": "presence", "entry": ghost})
     await _entry_where(chair, "p999")
     await chair.expect("participant_left", participant="p999")
+
+
+async def test_withdrawn_invitation_closes_an_open_socket(
+    client: TestClient, meeting: Meeting, svc
+) -> None:
+    from dataclasses import replace
+
+    svc.settings = replace(svc.settings, presence_interval=0.05, revalidate_interval=0.1)
+    chair = await enter(client, "botruong", meeting.id)
+    member = await enter(client, "daibieu", meeting.id)
+    tokens = await api_login(client, "thuky")
+    resp = await client.patch(
+        f"/api/meetings/{meeting.id}",
+        json={"participants": [{"username": "botruong", "role": "chair"}]},
+        headers=bearer(tokens),
+    )
+    assert resp.status == 200, await resp.text()
+    assert await member.closed() == CloseCode.UNAUTHORIZED
+    assert member.errors() == ["no_longer_admitted"]
+    await chair.expect("participant_left", participant=pid(meeting, "daibieu"))
