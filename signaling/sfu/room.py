@@ -157,6 +157,7 @@ class MediaRoom:
         self._loop = asyncio.get_running_loop()
         self._ticker = self._loop.create_task(self._speaker_ticks())
         self._closed = False
+        self._cleanups: set[asyncio.Task[None]] = set()
 
     # -- membership -------------------------------------------------------------------------
 
@@ -210,7 +211,10 @@ class MediaRoom:
         return JoinAnswer(pc.localDescription.sdp, tuple(bindings), publishes)
 
     async def remove_participant(self, participant_id: str) -> None:
-        """Drop a participant's media (leave, removal by the chair, reconnect). Idempotent."""
+        """Drop a participant's media (leave, removal by the chair, reconnect). Idempotent.
+
+        Also done by the room itself when the participant's connection fails or closes (after a
+        ``ConnectionStateChanged`` event)."""
         participant = self._participants.pop(participant_id, None)
         if participant is None:
             return
@@ -233,6 +237,7 @@ class MediaRoom:
             await self._ticker
         for participant_id in list(self._participants):
             await self.remove_participant(participant_id)
+        await asyncio.gather(*self._cleanups, return_exceptions=True)
 
     # -- chair controls and floor ----------------------------------------------------------
 
@@ -302,6 +307,12 @@ class MediaRoom:
     def _on_connection_state(self, participant: _Participant) -> None:
         state = participant.pc.connectionState
         self._emit(ConnectionStateChanged(participant.participant_id, state))
+        pid = participant.participant_id
+        if state in ("failed", "closed") and self._participants.get(pid) is participant:
+            # Its media is gone: free its slots now so nobody keeps watching a dead source.
+            task = self._loop.create_task(self.remove_participant(pid))
+            self._cleanups.add(task)
+            task.add_done_callback(self._cleanups.discard)
 
     def _level_reporter(self, participant_id: str) -> Callable[[RTCRtpReceiver, int], None]:
         loop = self._loop

@@ -84,3 +84,20 @@ async def join_with_audio(meeting, participant_id: str, *, loud: bool, clip: str
     meeting.clients.append(client)
     await client.connect(meeting.hub)
     return client
+
+
+async def test_a_publisher_whose_connection_closes_is_replaced_in_everyones_slots(meeting) -> None:
+    a = await meeting.join("a", "red")
+    b = await meeting.join("b", "green")
+    await meeting.join("c", "blue")
+    await until(lambda: a.receptions["main"].frames >= 10, "a sees b in main")
+    assert a.slot_map["main"] == "b"
+    seen_before = a.receptions["main"].by_source["c"]
+
+    await b.pc.close()  # b's network/process goes away without a goodbye from the hub
+
+    await until(lambda: "b" not in meeting.room.participant_ids, "the room drops b's media")
+    assert a.slot_map["main"] == "c"
+    await until(
+        lambda: a.receptions["main"].by_source["c"] > seen_before + 10, "a's main now plays c"
+    )

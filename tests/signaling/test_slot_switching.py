@@ -78,10 +78,15 @@ async def test_the_loudest_participant_becomes_active_speaker_in_main(meeting) -
     b = await join(meeting, "b", "green", loud=False)
     c = await join(meeting, "c", "blue", loud=True)
     await until(lambda: ActiveSpeakerChanged("c") in meeting.hub.events, "c is detected as speaker")
-    await until(lambda: a.slot_map["main"] == "c", "a shows c in main")
+    await until(lambda: a.slot_map["main"] == "c", "a is told c is in main")
+    main = meeting.room.slot_track("a", "main")
+    await until(
+        lambda: main.source is meeting.room.source("c", "video") and main.pending is None,
+        "the SFU has cut a's main slot over to c (c's keyframe arrived)",
+    )
 
     loop = asyncio.get_running_loop()
-    recorder.recording = True
+    recorder.recording = True  # from here on, green can only come from the next switch
     c.audio.loud, b.audio.loud = False, True
     spoke_at = loop.time()
     await until(lambda: a.slot_map["main"] == "b", "a shows b in main once b speaks")
@@ -94,6 +99,6 @@ async def test_the_loudest_participant_becomes_active_speaker_in_main(meeting) -
     ]
     # Issue goal: the new speaker is shown within 500 ms of the switch decision (the SFU's
     # part: PLI upstream, keyframe back, cut-over); detection adds about 0.2-0.3 s of hysteresis.
-    assert first_green - decided_at < 0.5
+    assert 0 <= first_green - decided_at < 0.5
     assert decided_at - spoke_at < 1.5
     assert a.negotiations == 1
