@@ -14,6 +14,7 @@ from .document import (
     DocumentVersion,
 )
 from .endpoint import Endpoint
+from .live import LiveRoom
 from .meeting import (
     Confidentiality,
     Meeting,
@@ -57,6 +58,7 @@ __all__ = [
     "DocumentVersion",
     "Endpoint",
     "Language",
+    "LiveRoom",
     "LoginAttempt",
     "Meeting",
     "MeetingKind",

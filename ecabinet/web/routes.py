@@ -17,9 +17,11 @@ from .views import (
     directory_api,
     document_pages,
     documents_api,
+    live_api,
     meeting_pages,
     meetings_api,
     pages,
+    room_pages,
     rsvp_pages,
     signing_api,
     signing_pages,
@@ -33,12 +35,14 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     agenda_api.api,
     documents_api.api,
     signing_api.api,
+    live_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
 
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
+    app.router.add_routes(room_pages.routes)
     app.router.add_routes(admin_pages.routes)
     app.router.add_routes(account_pages.routes)
     app.router.add_routes(document_pages.routes)
