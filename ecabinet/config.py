@@ -37,10 +37,17 @@ class Settings:
     refresh_token_ttl: int = 30 * 24 * 3600
     browser_session_idle_ttl: int = 12 * 3600
     max_json_body: int = 1024 * 1024
+    max_upload_bytes: int = 200 * 1024 * 1024
     login_failures_per_account: int = 5
     login_failures_per_address: int = 20
     login_throttle_window: int = 15 * 60
     issuer: str = "ecabinet"
+    # Signing (PAdES): the platform CA's key passphrase, an RFC 3161 time-stamp authority, and
+    # extra trust anchors (a PEM bundle path: the national root CAs in production).
+    ca_passphrase: str = field(default="", repr=False)
+    tsa_url: str = ""
+    signing_trust_roots: str = ""
+    max_verify_upload: int = 32 * 1024 * 1024
     debug: bool = False
     smtp_host: str = ""
     smtp_port: int = 25
@@ -152,6 +159,9 @@ class Settings:
             previous_secret_keys=previous,
             public_url=get("PUBLIC_URL"),
             default_language=get("LANGUAGE", "vi"),
+            ca_passphrase=get("CA_PASSPHRASE"),
+            tsa_url=get("TSA_URL"),
+            signing_trust_roots=get("SIGNING_TRUST_ROOTS"),
             debug=get("DEBUG").lower() in ("1", "true", "yes"),
             redis_url=get("REDIS_URL"),
             bus_namespace=get("BUS_NAMESPACE"),
@@ -162,6 +172,7 @@ class Settings:
             ws_allowed_origins=get_list("WS_ALLOWED_ORIGINS"),
             ws_auth_timeout=get_float("WS_AUTH_TIMEOUT", 5.0),
             media_codec=get("MEDIA_CODEC", "h264").lower(),
+            max_upload_bytes=get_int("MAX_UPLOAD_MB", 200) * 1024 * 1024,
             smtp_host=get("SMTP_HOST"),
             smtp_port=get_int("SMTP_PORT", 25),
             smtp_starttls=get("SMTP_STARTTLS").lower() in ("1", "true", "yes"),

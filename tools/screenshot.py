@@ -87,6 +87,14 @@ async def capture(
         await page.fill("input[name=username]", username)
         await page.fill("input[name=password]", password)
         await page.click("button.primary")
+        await page.wait_for_load_state()
+        if "/account/password" in page.url:
+            # Demo accounts start with a generated password that must be replaced.
+            new = password + "-changed"
+            await page.fill("input[name=current]", password)
+            await page.fill("input[name=new]", new)
+            await page.fill("input[name=again]", new)
+            await page.click("button.primary")
         await page.wait_for_url(f"{base_url}/")
         if path != "/":
             await page.goto(path)

@@ -1,8 +1,18 @@
 """Tables. Import from here so that every model is registered on ``Base.metadata``."""
 
+from .agenda import AgendaItem, AgendaItemStatus, AgendaVersion
 from .audit import AuditEvent
 from .auth import AuthSession, LoginAttempt, RefreshToken, SessionKind
 from .base import Base, UTCDateTime
+from .document import (
+    BoardBook,
+    BoardBookStatus,
+    Classification,
+    Document,
+    DocumentReceipt,
+    DocumentRestriction,
+    DocumentVersion,
+)
 from .endpoint import Endpoint
 from .live import LiveRoom
 from .meeting import (
@@ -18,14 +28,34 @@ from .meeting import (
 )
 from .organization import Organization, OrganizationLevel
 from .outbox import CalendarFeed, OutboxMail, OutboxStatus
+from .signing import (
+    CertificateAuthority,
+    CredentialSource,
+    DocumentSignature,
+    SignerCredential,
+    SigningDocument,
+)
 from .user import Language, Role, User
 
 __all__ = [
+    "AgendaItem",
+    "AgendaItemStatus",
+    "AgendaVersion",
     "AuditEvent",
     "AuthSession",
     "Base",
+    "BoardBook",
+    "BoardBookStatus",
     "CalendarFeed",
+    "CertificateAuthority",
+    "Classification",
     "Confidentiality",
+    "CredentialSource",
+    "Document",
+    "DocumentReceipt",
+    "DocumentRestriction",
+    "DocumentSignature",
+    "DocumentVersion",
     "Endpoint",
     "Language",
     "LiveRoom",
@@ -45,6 +75,8 @@ __all__ = [
     "Rsvp",
     "Series",
     "SessionKind",
+    "SignerCredential",
+    "SigningDocument",
     "UTCDateTime",
     "User",
 ]

@@ -12,14 +12,19 @@ from .api import ApiRegistry, build_openapi
 from .views import (
     account_pages,
     admin_pages,
+    agenda_api,
     auth_api,
     directory_api,
+    document_pages,
+    documents_api,
     live_api,
     meeting_pages,
     meetings_api,
     pages,
     room_pages,
     rsvp_pages,
+    signing_api,
+    signing_pages,
 )
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
@@ -28,6 +33,9 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     directory_api.api,
     meetings_api.api,
     live_api.api,
+    agenda_api.api,
+    documents_api.api,
+    signing_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
 
@@ -37,8 +45,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(room_pages.routes)
     app.router.add_routes(admin_pages.routes)
     app.router.add_routes(account_pages.routes)
+    app.router.add_routes(document_pages.routes)
     app.router.add_routes(rsvp_pages.routes)
     app.router.add_routes(meeting_pages.routes)
+    app.router.add_routes(signing_pages.routes)
     for registry in API_REGISTRIES:
         registry.install(app)
     app.router.add_static("/static", STATIC_DIR, name="static", append_version=True)

@@ -1,7 +1,7 @@
 """live room: the SFU process a meeting's media is pinned to
 
 Revision ID: 0010_live_room
-Revises: 0002_meetings
+Revises: 0030_signing
 Create Date: 2026-11-23 13:53:21.501378
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import ecabinet.models.base
 
 revision: str = "0010_live_room"
-down_revision: str | None = "0002_meetings"
+down_revision: str | None = "0030_signing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
