@@ -3,33 +3,37 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Coroutine
 from typing import Any
 
 from ecabinet.services.context import Services
 from ecabinet.services.live import Attendee
 
-from .bus import Bus
+from .bus import Bus, InProcessBus
 from .connection import Connection
-from .media import MediaPlane
+from .media import MediaPlane, NoRouting
 from .ratelimit import FailureCounter
 from .rooms import Member, Room
 
 
 class Hub:
-    def __init__(self, svc: Services, bus: Bus, media: MediaPlane) -> None:
+    def __init__(self, svc: Services) -> None:
         self.svc = svc
-        self.bus = bus
-        self.media = media
+        self.bus: Bus = InProcessBus()
+        self.media: MediaPlane = NoRouting()
         self.rooms: dict[int, Room] = {}
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         settings = svc.settings
         self.auth_failures = FailureCounter(
-            settings.ws_auth_failures,
-            settings.ws_auth_failure_window,
-            asyncio.get_running_loop().time,
+            settings.ws_auth_failures, settings.ws_auth_failure_window, time.monotonic
         )
+
+    def start(self, bus: Bus, media: MediaPlane) -> None:
+        """Attach the bus and the media plane (made when the app starts, in its event loop)."""
+        self.bus = bus
+        self.media = media
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run clean-up that must finish even if the socket's handler is cancelled."""

@@ -124,3 +124,30 @@ class NoMedia:
 
     async def close(self) -> None:
         return None
+
+
+class NoRouting:
+    """The media plane before the app has started: nothing is carried."""
+
+    async def join(
+        self, meeting_id: int, participant: str, sdp: str, *, console: bool, endpoint: bool
+    ) -> Answer:
+        raise MediaRefused("media_unavailable", "The server is starting.")
+
+    async def leave(self, meeting_id: int, participant: str) -> None:
+        return None
+
+    def mute(self, meeting_id: int, participant: str, muted: bool) -> None:
+        return None
+
+    def set_chair(self, meeting_id: int, participant: str | None) -> None:
+        return None
+
+    def set_thumbnail_page(self, meeting_id: int, participant: str, page: int) -> None:
+        return None
+
+    async def close_room(self, meeting_id: int) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None

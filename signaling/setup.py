@@ -32,13 +32,14 @@ def no_media(svc: Services) -> LocalMedia:
 
 def setup(app: web.Application, services: Services, *, media: MediaFactory = default_media) -> None:
     app.router.add_get(r"/ws/meetings/{id}", meeting_socket, name="meeting_socket")
+    hub = Hub(services)
+    app[hub_key] = hub  # set before start-up: the app's state is frozen once it runs
 
     async def hub_context(app: web.Application) -> AsyncIterator[None]:
         bus = create_bus(services.settings.redis_url or None)
         router = MediaRouter(services, bus, media(services))
         await router.start()
-        hub = Hub(services, bus, router)
-        app[hub_key] = hub
+        hub.start(bus, router)
         yield
         await hub.close()
 
