@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from .clock import Clock, SystemClock
 from .config import Settings
 from .db import Database
 from .errors import DomainError
+from .files.store import FileStore
 from .services import mail_loop
 from .services.actor import Actor
 from .services.context import Services
@@ -29,6 +31,7 @@ from .web.session import csrf_token, optional_actor
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 log = logging.getLogger("ecabinet")
+STALE_UPLOAD_SECONDS = 6 * 3600  # a 200 MB upload over a slow provincial line takes < 1 h
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -42,6 +45,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         keys=keys,
         tokens=TokenService(keys, settings.issuer, clock),
+        files=FileStore(settings.data_dir / "documents"),
     )
 
 
@@ -100,7 +104,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
 async def _database(app: web.Application) -> AsyncIterator[None]:
     services = app[services_key]
     await services.db.ping()
+    swept = await asyncio.to_thread(
+        services.files.blobs.sweep_staging, STALE_UPLOAD_SECONDS, time.time()
+    )
+    if swept:
+        log.info("removed %d unfinished uploads left by an earlier run", swept)
     yield
+    await services.files.close()
     await services.db.close()
 
 

@@ -37,6 +37,7 @@ class Settings:
     refresh_token_ttl: int = 30 * 24 * 3600
     browser_session_idle_ttl: int = 12 * 3600
     max_json_body: int = 1024 * 1024
+    max_upload_bytes: int = 200 * 1024 * 1024
     login_failures_per_account: int = 5
     login_failures_per_address: int = 20
     login_throttle_window: int = 15 * 60
@@ -110,6 +111,7 @@ class Settings:
             public_url=get("PUBLIC_URL"),
             default_language=get("LANGUAGE", "vi"),
             debug=get("DEBUG").lower() in ("1", "true", "yes"),
+            max_upload_bytes=get_int("MAX_UPLOAD_MB", 200) * 1024 * 1024,
             smtp_host=get("SMTP_HOST"),
             smtp_port=get_int("SMTP_PORT", 25),
             smtp_starttls=get("SMTP_STARTTLS").lower() in ("1", "true", "yes"),

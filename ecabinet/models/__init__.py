@@ -1,8 +1,18 @@
 """Tables. Import from here so that every model is registered on ``Base.metadata``."""
 
+from .agenda import AgendaItem, AgendaItemStatus, AgendaVersion
 from .audit import AuditEvent
 from .auth import AuthSession, LoginAttempt, RefreshToken, SessionKind
 from .base import Base, UTCDateTime
+from .document import (
+    BoardBook,
+    BoardBookStatus,
+    Classification,
+    Document,
+    DocumentReceipt,
+    DocumentRestriction,
+    DocumentVersion,
+)
 from .endpoint import Endpoint
 from .meeting import (
     Confidentiality,
@@ -20,11 +30,21 @@ from .outbox import CalendarFeed, OutboxMail, OutboxStatus
 from .user import Language, Role, User
 
 __all__ = [
+    "AgendaItem",
+    "AgendaItemStatus",
+    "AgendaVersion",
     "AuditEvent",
     "AuthSession",
     "Base",
+    "BoardBook",
+    "BoardBookStatus",
     "CalendarFeed",
+    "Classification",
     "Confidentiality",
+    "Document",
+    "DocumentReceipt",
+    "DocumentRestriction",
+    "DocumentVersion",
     "Endpoint",
     "Language",
     "LoginAttempt",

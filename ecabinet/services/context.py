@@ -19,6 +19,7 @@ from ..clock import Clock
 from ..config import Settings
 from ..db import Database
 from ..errors import Conflict
+from ..files.store import FileStore
 from . import audit
 from .actor import Actor
 from .keys import KeyRing
@@ -35,6 +36,7 @@ class Services:
     clock: Clock
     keys: KeyRing
     tokens: TokenService
+    files: FileStore
 
 
 @dataclass

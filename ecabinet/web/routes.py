@@ -12,8 +12,11 @@ from .api import ApiRegistry, build_openapi
 from .views import (
     account_pages,
     admin_pages,
+    agenda_api,
     auth_api,
     directory_api,
+    document_pages,
+    documents_api,
     meeting_pages,
     meetings_api,
     pages,
@@ -21,7 +24,13 @@ from .views import (
 )
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
-API_REGISTRIES: tuple[ApiRegistry, ...] = (auth_api.api, directory_api.api, meetings_api.api)
+API_REGISTRIES: tuple[ApiRegistry, ...] = (
+    auth_api.api,
+    directory_api.api,
+    meetings_api.api,
+    agenda_api.api,
+    documents_api.api,
+)
 openapi_key = web.AppKey("openapi", dict)
 
 
@@ -29,6 +38,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
     app.router.add_routes(admin_pages.routes)
     app.router.add_routes(account_pages.routes)
+    app.router.add_routes(document_pages.routes)
     app.router.add_routes(rsvp_pages.routes)
     app.router.add_routes(meeting_pages.routes)
     for registry in API_REGISTRIES:

@@ -1,0 +1,61 @@
+"""Pages for a meeting's agenda and documents. They render what the services allow; the
+interactive parts (drag and drop, upload progress, board-book progress) are static JS that
+call the JSON API with the CSRF header from ``<meta name="csrf-token">``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from ...services import agenda, board_book, documents, receipts
+from ..appkeys import services_key
+from ..session import require_actor
+from .admin_pages import _path_id
+
+routes = web.RouteTableDef()
+
+
+async def _common(request: web.Request) -> tuple[Any, Any, int]:
+    actor = await require_actor(request)
+    return request.app[services_key], actor, _path_id(request)
+
+
+@routes.get(r"/meetings/{id:\d+}/agenda", name="meeting_agenda")
+@aiohttp_jinja2.template("documents/agenda.html")
+async def agenda_page(request: web.Request) -> dict[str, Any]:
+    svc, actor, meeting_id = await _common(request)
+    view = await agenda.get_agenda(svc, actor, meeting_id)
+    return {"meeting_id": meeting_id, "agenda": view, "tab": "agenda"}
+
+
+@routes.get(r"/meetings/{id:\d+}/documents", name="meeting_documents")
+@aiohttp_jinja2.template("documents/list.html")
+async def documents_page(request: web.Request) -> dict[str, Any]:
+    svc, actor, meeting_id = await _common(request)
+    views = await documents.list_documents(svc, actor, meeting_id)
+    view = await agenda.get_agenda(svc, actor, meeting_id)
+    book = await board_book.state(svc, actor, meeting_id)
+    return {
+        "meeting_id": meeting_id,
+        "documents": views,
+        "agenda": view,
+        "book": book.book,
+        "max_upload_mb": svc.settings.max_upload_bytes // (1024 * 1024),
+        "tab": "documents",
+    }
+
+
+@routes.get(r"/meetings/{id:\d+}/distribution", name="meeting_distribution")
+@aiohttp_jinja2.template("documents/distribution.html")
+async def distribution_page(request: web.Request) -> dict[str, Any]:
+    svc, actor, meeting_id = await _common(request)
+    views, rows = await receipts.distribution(svc, actor, meeting_id)
+    return {
+        "meeting_id": meeting_id,
+        "documents": views,
+        "rows": rows,
+        "agenda": await agenda.get_agenda(svc, actor, meeting_id),
+        "tab": "distribution",
+    }
