@@ -14,6 +14,24 @@ from .document import (
     DocumentVersion,
 )
 from .endpoint import Endpoint
+from .governance import (
+    AttendanceCorrection,
+    AttendanceStatus,
+    ItemConclusion,
+    ItemPosition,
+    Motion,
+    MotionStatus,
+    NamedVote,
+    PositionKind,
+    Presence,
+    RoomDeclaration,
+    SecretBallot,
+    SessionState,
+    SpeechOrigin,
+    SpeechRequest,
+    SpeechStatus,
+    VoteCast,
+)
 from .meeting import (
     Confidentiality,
     Meeting,
@@ -25,6 +43,7 @@ from .meeting import (
     Rsvp,
     Series,
 )
+from .opinion import OpinionAnswer, OpinionBallot, OpinionBallotStatus, OpinionRecipient
 from .organization import Organization, OrganizationLevel
 from .outbox import CalendarFeed, OutboxMail, OutboxStatus
 from .user import Language, Role, User
@@ -33,6 +52,8 @@ __all__ = [
     "AgendaItem",
     "AgendaItemStatus",
     "AgendaVersion",
+    "AttendanceCorrection",
+    "AttendanceStatus",
     "AuditEvent",
     "AuthSession",
     "Base",
@@ -46,6 +67,8 @@ __all__ = [
     "DocumentRestriction",
     "DocumentVersion",
     "Endpoint",
+    "ItemConclusion",
+    "ItemPosition",
     "Language",
     "LoginAttempt",
     "Meeting",
@@ -53,16 +76,32 @@ __all__ = [
     "MeetingMode",
     "MeetingRole",
     "MeetingStatus",
+    "Motion",
+    "MotionStatus",
+    "NamedVote",
+    "OpinionAnswer",
+    "OpinionBallot",
+    "OpinionBallotStatus",
+    "OpinionRecipient",
     "Organization",
     "OrganizationLevel",
     "OutboxMail",
     "OutboxStatus",
     "Participant",
+    "PositionKind",
+    "Presence",
     "RefreshToken",
     "Role",
+    "RoomDeclaration",
     "Rsvp",
+    "SecretBallot",
     "Series",
     "SessionKind",
+    "SessionState",
+    "SpeechOrigin",
+    "SpeechRequest",
+    "SpeechStatus",
     "UTCDateTime",
     "User",
+    "VoteCast",
 ]

@@ -17,6 +17,7 @@ from .views import (
     directory_api,
     document_pages,
     documents_api,
+    governance_api,
     meeting_pages,
     meetings_api,
     pages,
@@ -30,6 +31,7 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     meetings_api.api,
     agenda_api.api,
     documents_api.api,
+    governance_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
 
