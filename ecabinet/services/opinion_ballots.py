@@ -42,6 +42,7 @@ class BallotView:
     answered: int
     recipients: int
     can_manage: bool
+    is_recipient: bool
     summary: dict[str, Any] | None
 
 
@@ -112,6 +113,7 @@ async def _view(
         sum(1 for r, _ in rows if r.answer is not None),
         len(rows),
         manage,
+        mine is not None,
         summary,
     )
 

@@ -78,6 +78,7 @@ async def snapshot(session: AsyncSession, seat: seats.Seat, now: Any) -> dict[st
             "quorum": view.quorum.as_dict(),
             "rows": [asdict(r) for r in view.rows] if seat.runs_session else [],
         },
+        "names": {r.participant_id: r.name for r in view.rows},
         "motions": [asdict(m) for m in await votes.motions_of(session, seat)],
         "you": {
             "participant_id": seat.person.id if seat.person else None,

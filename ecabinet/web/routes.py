@@ -18,6 +18,7 @@ from .views import (
     document_pages,
     documents_api,
     governance_api,
+    governance_pages,
     meeting_pages,
     meetings_api,
     pages,
@@ -41,6 +42,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(admin_pages.routes)
     app.router.add_routes(account_pages.routes)
     app.router.add_routes(document_pages.routes)
+    app.router.add_routes(governance_pages.routes)
     app.router.add_routes(rsvp_pages.routes)
     app.router.add_routes(meeting_pages.routes)
     for registry in API_REGISTRIES:
