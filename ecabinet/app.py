@@ -12,6 +12,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from signaling.setup import setup as setup_signaling
+
 from .clock import Clock, SystemClock
 from .config import Settings
 from .db import Database
@@ -109,6 +111,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_mail_sender)
     setup_routes(app)
+    setup_signaling(app, services)
     return app
 
 

@@ -50,6 +50,27 @@ class Settings:
     smtp_password: str = ""
     mail_from: str = "ecabinet@localhost"
     outbox_poll_seconds: float = 5.0
+    # Live meeting (signaling): see docs/signaling.md.
+    redis_url: str = ""
+    bus_namespace: str = ""  # keeps deployments sharing one Redis apart
+    ice_servers: tuple[str, ...] = ()
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str = ""
+    turn_ttl: int = 6 * 3600
+    ws_allowed_origins: tuple[str, ...] = ()
+    ws_auth_timeout: float = 5.0
+    ws_max_message: int = 64 * 1024
+    ws_send_queue: int = 256
+    ws_rate: float = 20.0
+    ws_burst: int = 60
+    ws_flood_strikes: int = 100
+    ws_offers_per_minute: int = 20
+    ws_auth_failures: int = 5
+    ws_auth_failure_window: int = 300
+    presence_interval: float = 10.0
+    join_opens_minutes: int = 30
+    join_grace_minutes: int = 60
+    media_codec: str = "h264"
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -65,6 +86,15 @@ class Settings:
             raise SettingsError(
                 f"ECABINET_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long"
             )
+
+        if self.media_codec not in ("h264", "vp8"):
+            raise SettingsError("ECABINET_MEDIA_CODEC must be 'h264' or 'vp8'")
+        if self.turn_urls and not self.turn_secret:
+            raise SettingsError(
+                "ECABINET_TURN_URLS needs ECABINET_TURN_SECRET (coturn's static-auth-secret)"
+            )
+        if self.turn_secret and len(self.turn_secret) < 16:
+            raise SettingsError("ECABINET_TURN_SECRET must be at least 16 characters long")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -99,6 +129,18 @@ class Settings:
             except ValueError as exc:
                 raise SettingsError(f"ECABINET_{name} must be a whole number, not {raw!r}") from exc
 
+        def get_list(name: str) -> tuple[str, ...]:
+            return tuple(v.strip() for v in get(name).split(",") if v.strip())
+
+        def get_float(name: str, default: float) -> float:
+            raw = get(name)
+            if not raw:
+                return default
+            try:
+                return float(raw)
+            except ValueError as exc:
+                raise SettingsError(f"ECABINET_{name} must be a number, not {raw!r}") from exc
+
         previous = tuple(k.strip() for k in get("PREVIOUS_SECRET_KEYS").split(",") if k.strip())
         return cls(
             data_dir=Path(get("DATA_DIR", "var")),
@@ -112,6 +154,15 @@ class Settings:
             default_language=get("LANGUAGE", "vi"),
             debug=get("DEBUG").lower() in ("1", "true", "yes"),
             max_upload_bytes=get_int("MAX_UPLOAD_MB", 200) * 1024 * 1024,
+            redis_url=get("REDIS_URL"),
+            bus_namespace=get("BUS_NAMESPACE"),
+            ice_servers=get_list("ICE_SERVERS"),
+            turn_urls=get_list("TURN_URLS"),
+            turn_secret=get("TURN_SECRET"),
+            turn_ttl=get_int("TURN_TTL", 6 * 3600),
+            ws_allowed_origins=get_list("WS_ALLOWED_ORIGINS"),
+            ws_auth_timeout=get_float("WS_AUTH_TIMEOUT", 5.0),
+            media_codec=get("MEDIA_CODEC", "h264").lower(),
             smtp_host=get("SMTP_HOST"),
             smtp_port=get_int("SMTP_PORT", 25),
             smtp_starttls=get("SMTP_STARTTLS").lower() in ("1", "true", "yes"),

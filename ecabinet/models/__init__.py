@@ -32,6 +32,7 @@ from .governance import (
     SpeechStatus,
     VoteCast,
 )
+from .live import LiveRoom
 from .meeting import (
     Confidentiality,
     Meeting,
@@ -70,6 +71,7 @@ __all__ = [
     "ItemConclusion",
     "ItemPosition",
     "Language",
+    "LiveRoom",
     "LoginAttempt",
     "Meeting",
     "MeetingKind",

@@ -19,9 +19,11 @@ from .views import (
     documents_api,
     governance_api,
     governance_pages,
+    live_api,
     meeting_pages,
     meetings_api,
     pages,
+    room_pages,
     rsvp_pages,
 )
 
@@ -33,12 +35,14 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     agenda_api.api,
     documents_api.api,
     governance_api.api,
+    live_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
 
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
+    app.router.add_routes(room_pages.routes)
     app.router.add_routes(admin_pages.routes)
     app.router.add_routes(account_pages.routes)
     app.router.add_routes(document_pages.routes)

@@ -1,7 +1,10 @@
-"""governance
+"""governance: attendance, the floor, positions, session state, votes, opinion ballots
+
+Also the merge point of the two branches that left 0002: 0010_live_room (signal) and
+0020_documents (documents).
 
 Revision ID: 0040_governance
-Revises: 0020_documents
+Revises: 0010_live_room, 0020_documents
 Create Date: 2026-11-23 13:57:37.013565
 """
 
@@ -13,7 +16,7 @@ from alembic import op
 import ecabinet.models.base
 
 revision: str = "0040_governance"
-down_revision: str | None = "0020_documents"
+down_revision: str | tuple[str, ...] | None = ("0010_live_room", "0020_documents")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
