@@ -24,6 +24,7 @@ from ecabinet.services.context import Services
 from ecabinet.services.live import Attendee
 
 from . import protocol as p
+from . import session_events
 from .bus import Bus, Subscription
 from .connection import Connection
 from .media import MediaPlane, MediaRefused
@@ -132,7 +133,12 @@ class Room:
             conn.send(p.server_message("lobby", message="Waiting for the chair to admit you."))
         else:
             conn.send(self._snapshot(member))
+            conn.send(await session_events.current(self._svc, self.meeting_id))
         await self._publish("presence", entry=presence.to_bus())
+        if not lobby:
+            await session_events.record(
+                self._svc, self._bus, self.meeting_id, attendee.participant, joined=True
+            )
         if attendee.role == live.HOST_CHAIR:
             self._media.set_chair(self.meeting_id, attendee.participant)
         return member
@@ -144,6 +150,10 @@ class Room:
         del self.members[member.participant]
         await self._publish("left", participant=member.participant, conn=member.conn.id)
         await self._release_media(member)
+        if not member.presence.lobby:
+            await session_events.record(
+                self._svc, self._bus, self.meeting_id, member.participant, joined=False
+            )
 
     async def _release_media(self, member: Member) -> None:
         if not member.has_media:
@@ -282,6 +292,13 @@ class Room:
             fields = {k: v for k, v in message.items() if k not in ("kind", "origin", "type")}
             participant = fields.pop("participant", None)
             self._on_media(participant, str(message.get("type")), fields)
+        elif kind == session_events.KIND:
+            state = message.get("state")
+            if isinstance(state, dict):
+                out = session_events.client_message(str(message.get("event", "")), state)
+                for member in list(self.members.values()):
+                    if not member.presence.lobby:
+                        member.conn.send(out)
         elif kind == "admitted":
             found = message.get("participants")
             if isinstance(found, list):
@@ -326,6 +343,7 @@ class Room:
             await self._update(member, lobby=False)
             conn.send(p.server_message("admitted", by=by))
             conn.send(self._snapshot(member))
+            conn.send(await session_events.current(self._svc, self.meeting_id))
         elif action == "deny" and member.presence.lobby:
             conn.send(p.server_message("denied", by=by))
             conn.close(p.CloseCode.FORBIDDEN, "denied")

@@ -162,6 +162,7 @@ class SessionState(Base):
         ForeignKey("agenda_item.id", ondelete="SET NULL")
     )
     version: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     consent_adopted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -74,6 +74,7 @@ class VoteIn(Input):
 
 class VoteOut(Output):
     motion_id: int
+    meeting_id: int
     member_id: int
     secret: bool
     receipt: str | None = None

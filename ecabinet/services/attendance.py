@@ -175,11 +175,18 @@ async def get(svc: Services, actor: Actor, meeting_id: int) -> AttendanceView:
 
 
 async def _participant_for(
-    session: AsyncSession, meeting_id: int, user_id: int | None, endpoint_id: int | None
+    session: AsyncSession,
+    meeting_id: int,
+    user_id: int | None,
+    endpoint_id: int | None,
+    participant_id: int | None = None,
 ) -> Participant:
-    column, value = (
-        (Participant.user_id, user_id) if user_id else (Participant.endpoint_id, endpoint_id)
-    )
+    if participant_id is not None:
+        column, value = Participant.id, participant_id
+    elif user_id:
+        column, value = Participant.user_id, user_id
+    else:
+        column, value = Participant.endpoint_id, endpoint_id
     row = await session.scalar(
         select(Participant).where(Participant.meeting_id == meeting_id, column == value)
     )
@@ -189,14 +196,19 @@ async def _participant_for(
 
 
 async def joined(
-    svc: Services, meeting_id: int, *, user_id: int | None = None, endpoint_id: int | None = None
+    svc: Services,
+    meeting_id: int,
+    *,
+    user_id: int | None = None,
+    endpoint_id: int | None = None,
+    participant_id: int | None = None,
 ) -> int:
     """The live meeting says a person or endpoint joined; returns the session's new version.
 
     Called by the signaling hub (as the system). A second join without a leave (another tab, a
     reconnect) keeps the open stay."""
     async with perform(svc, None, "attendance.joined") as act:
-        row = await _participant_for(act.session, meeting_id, user_id, endpoint_id)
+        row = await _participant_for(act.session, meeting_id, user_id, endpoint_id, participant_id)
         now = svc.clock.now()
         open_stay = await act.session.scalar(
             select(Presence.id).where(Presence.participant_id == row.id, Presence.left_at.is_(None))
@@ -208,10 +220,15 @@ async def joined(
 
 
 async def left(
-    svc: Services, meeting_id: int, *, user_id: int | None = None, endpoint_id: int | None = None
+    svc: Services,
+    meeting_id: int,
+    *,
+    user_id: int | None = None,
+    endpoint_id: int | None = None,
+    participant_id: int | None = None,
 ) -> int:
     async with perform(svc, None, "attendance.left") as act:
-        row = await _participant_for(act.session, meeting_id, user_id, endpoint_id)
+        row = await _participant_for(act.session, meeting_id, user_id, endpoint_id, participant_id)
         now = svc.clock.now()
         for stay in await act.session.scalars(
             select(Presence).where(Presence.participant_id == row.id, Presence.left_at.is_(None))

@@ -17,6 +17,7 @@ from ..models import (
     ItemPosition,
     MeetingStatus,
     PositionKind,
+    SessionState,
     SpeechOrigin,
     User,
 )
@@ -25,7 +26,7 @@ from . import floor, seats
 from .actor import Actor
 from .context import Services, perform
 
-OPEN_FOR_POSITIONS = (MeetingStatus.SCHEDULED,)
+OPEN_FOR_POSITIONS = (MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS)
 DEBATE = (PositionKind.OBJECTION, PositionKind.WISH_TO_SPEAK)
 
 
@@ -70,7 +71,8 @@ async def take(
 ) -> PositionsView:
     async with perform(svc, actor, "position.taken") as act:
         seat = await seats.seat(act.session, actor, meeting_id)
-        if seat.meeting.status not in OPEN_FOR_POSITIONS:
+        state = await act.session.get(SessionState, meeting_id)
+        if seat.meeting.status not in OPEN_FOR_POSITIONS or (state and state.started_at):
             raise Conflict(
                 "Positions are taken before the session starts.", code="positions_closed"
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from pydantic_core import to_jsonable_python
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,6 +72,7 @@ async def snapshot(session: AsyncSession, seat: seats.Seat, now: Any) -> dict[st
         "status": seat.meeting.status.value,
         "version": state.version if state else 0,
         "current_item_id": state.current_item_id if state else None,
+        "started": bool(state and state.started_at),
         "consent_adopted": bool(state and state.consent_adopted_at),
         "items": [asdict(i) for i in await _items(session, meeting_id)],
         "floor": asdict(await floor.floor_of(session, meeting_id, now)),
@@ -89,15 +91,47 @@ async def snapshot(session: AsyncSession, seat: seats.Seat, now: Any) -> dict[st
     }
 
 
+async def public_state(svc: Services, meeting_id: int) -> dict[str, Any]:
+    """What every participant of the live room may see, for the WebSocket (no per-viewer parts:
+    no roll, no live tally, no one's own vote). Clients fetch their own view over HTTP."""
+    from ..models import Meeting
+
+    async with svc.db.reading() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        if meeting is None:
+            return {"meeting_id": meeting_id, "version": 0}
+        now = svc.clock.now()
+        state = await session.get(SessionState, meeting_id)
+        view = await attendance.compute(session, meeting_id, now)
+        data = {
+            "meeting_id": meeting_id,
+            "status": meeting.status.value,
+            "started": bool(state and state.started_at),
+            "version": state.version if state else 0,
+            "current_item_id": state.current_item_id if state else None,
+            "items": [asdict(i) for i in await _items(session, meeting_id)],
+            "floor": asdict(await floor.floor_of(session, meeting_id, now)),
+            "quorum": view.quorum.as_dict(),
+            "names": {str(r.participant_id): r.name for r in view.rows},
+            "motions": await votes.public_motions(session, meeting_id),
+        }
+        return to_jsonable_python(data)  # type: ignore[no-any-return]
+
+
 async def get(svc: Services, actor: Actor, meeting_id: int) -> dict[str, Any]:
     async with svc.db.reading() as session:
         seat = await seats.seat(session, actor, meeting_id)
         return await snapshot(session, seat, svc.clock.now())
 
 
+async def started(session: AsyncSession, meeting_id: int) -> bool:
+    state = await session.get(SessionState, meeting_id)
+    return state is not None and state.started_at is not None
+
+
 async def _state(session: AsyncSession, meeting_id: int) -> SessionState:
     state = await session.get(SessionState, meeting_id)
-    if state is None:
+    if state is None or state.started_at is None:
         raise Conflict("The session has not started.", code="session_not_started")
     return state
 
@@ -107,14 +141,20 @@ async def start(svc: Services, actor: Actor, meeting_id: int) -> dict[str, Any]:
     async with perform(svc, actor, "session.started") as act:
         seat = await seats.seat(act.session, actor, meeting_id)
         seat.require_runner()
-        if seat.meeting.status is not MeetingStatus.SCHEDULED:
+        if seat.meeting.status not in (MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS):
             raise Conflict("Only a scheduled meeting can start.", code="invalid_transition")
+        if await started(act.session, meeting_id):
+            raise Conflict("The session has already started.", code="session_started")
         now = svc.clock.now()
-        seat.meeting.status = MeetingStatus.IN_PROGRESS
-        seat.meeting.updated_at = now
+        if seat.meeting.status is MeetingStatus.SCHEDULED:  # joining the live room also starts it
+            seat.meeting.status = MeetingStatus.IN_PROGRESS
+            seat.meeting.updated_at = now
         seeded = await positions.seed_queues(act.session, meeting_id, now)
         act.record("meeting", meeting_id, seeded_requests=seeded)
         await seats.bump(act.session, meeting_id, now)
+        state = await act.session.get(SessionState, meeting_id)
+        assert state is not None
+        state.started_at = now
         await act.session.flush()
         return await snapshot(act.session, seat, now)
 

@@ -31,6 +31,7 @@ from ..models import (
     NamedVote,
     Participant,
     SecretBallot,
+    SessionState,
     VoteCast,
 )
 from ..schemas.governance import MotionIn, VoteIn, VoteOut
@@ -44,6 +45,7 @@ MOTION_NOT_FOUND = "No such vote."
 @dataclass
 class MotionView:
     id: int
+    meeting_id: int
     title: str
     agenda_item_id: int | None
     options: list[str]
@@ -105,6 +107,27 @@ def voting_seats(seat: seats.Seat, people: list[Participant], ruleset: rules.Rul
     return result
 
 
+async def public_motions(session: AsyncSession, meeting_id: int) -> list[dict[str, Any]]:
+    """Votes as everyone in the room may see them: counts while open, results once closed."""
+    result = []
+    for motion in await session.scalars(
+        select(Motion).where(Motion.meeting_id == meeting_id).order_by(Motion.id)
+    ):
+        result.append(
+            {
+                "id": motion.id,
+                "title": motion.title,
+                "agenda_item_id": motion.agenda_item_id,
+                "options": list(motion.options),
+                "secret": motion.secret,
+                "status": motion.status.value,
+                "votes_cast": await _cast_count(session, motion),
+                "result": motion.result,
+            }
+        )
+    return result
+
+
 async def motions_of(session: AsyncSession, seat: seats.Seat) -> list[MotionView]:
     meeting = seat.meeting
     people = await seats.participants_of(session, meeting.id)
@@ -135,6 +158,7 @@ async def motions_of(session: AsyncSession, seat: seats.Seat) -> list[MotionView
         result.append(
             MotionView(
                 motion.id,
+                motion.meeting_id,
                 motion.title,
                 motion.agenda_item_id,
                 list(motion.options),
@@ -176,7 +200,8 @@ async def open_motion(svc: Services, actor: Actor, meeting_id: int, data: Motion
             select(Meeting).where(Meeting.id == meeting_id).with_for_update()
         )
         assert meeting is not None
-        if meeting.status is not MeetingStatus.IN_PROGRESS:
+        state = await session.get(SessionState, meeting_id)
+        if meeting.status is not MeetingStatus.IN_PROGRESS or state is None or not state.started_at:
             raise Conflict("Votes are taken during the session.", code="session_not_in_progress")
         if await open_motion_id(session, meeting_id):
             raise Conflict("Another vote is open.", code="motion_open")
@@ -272,7 +297,11 @@ async def cast(svc: Services, actor: Actor, motion_id: int, data: VoteIn) -> Vot
             act.record("motion", motion.id, member=member_id)
         await seats.bump(session, motion.meeting_id, svc.clock.now())
         return VoteOut(
-            motion_id=motion.id, member_id=member_id, secret=motion.secret, receipt=receipt
+            motion_id=motion.id,
+            meeting_id=motion.meeting_id,
+            member_id=member_id,
+            secret=motion.secret,
+            receipt=receipt,
         )
 
 

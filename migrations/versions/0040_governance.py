@@ -324,6 +324,7 @@ def upgrade() -> None:
         sa.Column("meeting_id", sa.Integer(), nullable=False),
         sa.Column("current_item_id", sa.Integer(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("started_at", ecabinet.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "consent_adopted_at", ecabinet.models.base.UTCDateTime(timezone=True), nullable=True
         ),

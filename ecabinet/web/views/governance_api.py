@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from signaling import session_events
+from signaling.ws import hub_key
+
 from ...schemas.governance import (
     AttendanceCorrectionIn,
     ConclusionIn,
@@ -34,6 +37,13 @@ M = r"/api/meetings/{id:\d+}"
 Snapshot = dict[str, Any]
 
 
+async def announce(req: ApiRequest, meeting_id: int, event: str) -> None:
+    """Tell the live room (every process serving it) what changed, with the new state."""
+    hub = req.request.app.get(hub_key)
+    if hub is not None:
+        await session_events.announce(req.services, hub.bus, meeting_id, event)
+
+
 @api.route(
     "GET", f"{M}/session", summary="The live session's state", response=Snapshot, tags=SESSION
 )
@@ -47,7 +57,9 @@ async def get_session(req: ApiRequest) -> Snapshot:
     "POST", f"{M}/session/start", summary="Start the session", response=Snapshot, tags=SESSION
 )
 async def start_session(req: ApiRequest) -> Snapshot:
-    return await session.start(req.services, req.actor, req.id())
+    result = await session.start(req.services, req.actor, req.id())
+    await announce(req, req.id(), "session.started")
+    return result
 
 
 @api.route(
@@ -58,7 +70,9 @@ async def start_session(req: ApiRequest) -> Snapshot:
     tags=SESSION,
 )
 async def adopt_consent(req: ApiRequest) -> Snapshot:
-    return await session.adopt_consent(req.services, req.actor, req.id())
+    result = await session.adopt_consent(req.services, req.actor, req.id())
+    await announce(req, req.id(), "session.consent_adopted")
+    return result
 
 
 @api.route(
@@ -70,7 +84,9 @@ async def adopt_consent(req: ApiRequest) -> Snapshot:
     tags=SESSION,
 )
 async def set_current_item(req: ApiRequest) -> Snapshot:
-    return await session.set_current(req.services, req.actor, req.id(), req.body)
+    result = await session.set_current(req.services, req.actor, req.id(), req.body)
+    await announce(req, req.id(), "session.item_changed")
+    return result
 
 
 @api.route(
@@ -82,12 +98,16 @@ async def set_current_item(req: ApiRequest) -> Snapshot:
     tags=SESSION,
 )
 async def conclude_item(req: ApiRequest) -> Snapshot:
-    return await session.conclude(req.services, req.actor, req.id(), req.id("item"), req.body)
+    result = await session.conclude(req.services, req.actor, req.id(), req.id("item"), req.body)
+    await announce(req, req.id(), "session.item_concluded")
+    return result
 
 
 @api.route("POST", f"{M}/session/end", summary="End the session", response=Snapshot, tags=SESSION)
 async def end_session(req: ApiRequest) -> Snapshot:
-    return await session.end(req.services, req.actor, req.id())
+    result = await session.end(req.services, req.actor, req.id())
+    await announce(req, req.id(), "session.ended")
+    return result
 
 
 @api.route(
@@ -106,7 +126,9 @@ async def get_attendance(req: ApiRequest) -> AttendanceView:
     tags=SESSION,
 )
 async def declare_room(req: ApiRequest) -> AttendanceView:
-    return await attendance.declare_room(req.services, req.actor, req.id(), req.body)
+    result = await attendance.declare_room(req.services, req.actor, req.id(), req.body)
+    await announce(req, req.id(), "attendance.room_declared")
+    return result
 
 
 @api.route(
@@ -118,7 +140,9 @@ async def declare_room(req: ApiRequest) -> AttendanceView:
     tags=SESSION,
 )
 async def correct_attendance(req: ApiRequest) -> AttendanceView:
-    return await attendance.correct(req.services, req.actor, req.id(), req.body)
+    result = await attendance.correct(req.services, req.actor, req.id(), req.body)
+    await announce(req, req.id(), "attendance.corrected")
+    return result
 
 
 @api.route("GET", f"{M}/floor", summary="The speaking queue", response=FloorView, tags=SESSION)
@@ -136,7 +160,9 @@ async def get_floor(req: ApiRequest) -> FloorView:
     tags=SESSION,
 )
 async def request_floor(req: ApiRequest) -> FloorView:
-    return await floor.request(req.services, req.actor, req.id(), req.body)
+    result = await floor.request(req.services, req.actor, req.id(), req.body)
+    await announce(req, req.id(), "floor.requested")
+    return result
 
 
 @api.route(
@@ -148,14 +174,18 @@ async def request_floor(req: ApiRequest) -> FloorView:
     tags=SESSION,
 )
 async def grant_floor(req: ApiRequest) -> FloorView:
-    return await floor.grant(req.services, req.actor, req.id(), req.id("request"), req.body)
+    result = await floor.grant(req.services, req.actor, req.id(), req.id("request"), req.body)
+    await announce(req, req.id(), "floor.granted")
+    return result
 
 
 def _floor_action(action: str, summary: str) -> None:
     fn = getattr(floor, action)
 
     async def handler(req: ApiRequest) -> FloorView:
-        return await fn(req.services, req.actor, req.id(), req.id("request"))  # type: ignore[no-any-return]
+        result: FloorView = await fn(req.services, req.actor, req.id(), req.id("request"))
+        await announce(req, req.id(), f"floor.{action}")
+        return result
 
     handler.__name__ = f"{action}_floor"
     api.route(
@@ -209,7 +239,9 @@ async def list_motions(req: ApiRequest) -> list[MotionView]:
     tags=SESSION,
 )
 async def open_motion(req: ApiRequest) -> MotionView:
-    return await votes.open_motion(req.services, req.actor, req.id(), req.body)
+    result = await votes.open_motion(req.services, req.actor, req.id(), req.body)
+    await announce(req, req.id(), "motion.opened")
+    return result
 
 
 @api.route(
@@ -222,7 +254,9 @@ async def open_motion(req: ApiRequest) -> MotionView:
 )
 async def cast_vote(req: ApiRequest) -> VoteOut:
     """A secret vote returns a receipt once; send it back with a new choice to change the vote."""
-    return await votes.cast(req.services, req.actor, req.id(), req.body)
+    result = await votes.cast(req.services, req.actor, req.id(), req.body)
+    await announce(req, result.meeting_id, "motion.voted")
+    return result
 
 
 @api.route(
@@ -233,7 +267,9 @@ async def cast_vote(req: ApiRequest) -> VoteOut:
     tags=SESSION,
 )
 async def close_motion(req: ApiRequest) -> MotionView:
-    return await votes.close(req.services, req.actor, req.id())
+    result = await votes.close(req.services, req.actor, req.id())
+    await announce(req, result.meeting_id, "motion.closed")
+    return result
 
 
 @api.route(
