@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ecabinet.services import attendance, session
+from ecabinet.services import attendance, floor, session
 from ecabinet.services.context import Services
 
 from . import protocol as p
@@ -62,3 +62,19 @@ async def record(
         await announce(svc, bus, meeting_id, "attendance.joined" if joined else "attendance.left")
     except Exception:
         log.exception("meeting %s: attendance of %s not recorded", meeting_id, participant)
+
+
+async def may_present(svc: Services, meeting_id: int, participant: str, *, moderator: bool) -> bool:
+    """Moderators present; so does whoever the chair gave the floor."""
+    if moderator:
+        return True
+    number = participant_number(participant)
+    return number is not None and number == await floor.speaker(svc, meeting_id)
+
+
+def presenting_message(presentation: dict[str, Any] | None) -> dict[str, Any]:
+    if presentation is None:
+        return p.server_message(
+            "presenting", presenter=None, name="", document=None, page=1, zoom=100
+        )
+    return p.server_message("presenting", **presentation)

@@ -250,3 +250,14 @@ async def finish(svc: Services, actor: Actor, meeting_id: int, request_id: int) 
 
 async def withdraw(svc: Services, actor: Actor, meeting_id: int, request_id: int) -> FloorView:
     return await _change(svc, actor, meeting_id, request_id, "withdrawn")
+
+
+async def speaker(svc: Services, meeting_id: int) -> int | None:
+    """The participant id holding the floor now, if any."""
+    async with svc.db.reading() as session:
+        return await session.scalar(
+            select(SpeechRequest.participant_id).where(
+                SpeechRequest.meeting_id == meeting_id,
+                SpeechRequest.status == SpeechStatus.SPEAKING,
+            )
+        )

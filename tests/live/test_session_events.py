@@ -122,3 +122,37 @@ async def test_a_reconnecting_participant_gets_the_current_state(
     view = await (await client.get(f"{base}/attendance", headers=chair_api)).json()
     row = next(r for r in view["rows"] if r["participant_id"] == meeting.participants["daibieu"])
     assert row["status"] == "present_online" and row["source"] == "online"
+
+
+async def test_the_presenter_drives_the_page_and_late_joiners_follow(
+    client: TestClient, world: World, meeting: Meeting
+) -> None:
+    chair = await enter(client, "botruong", meeting.id)
+    member = await enter(client, "daibieu", meeting.id)
+    await member.send("present", document=5, page=2, zoom=100)
+    error = await member.expect("error")
+    assert error["code"] == "not_presenter" and error["ref"] == "present"
+    await chair.send("present", document=5, page=3, zoom=150)
+    shown = await member.expect("presenting")
+    assert (shown["document"], shown["page"], shown["zoom"]) == (5, 3, 150)
+    assert shown["presenter"] == f"p{meeting.participants['botruong']}"
+    late = await enter(client, "vanhanh", meeting.id)
+    await late.expect("snapshot")
+    caught_up = await late.expect("presenting")
+    assert (caught_up["document"], caught_up["page"]) == (5, 3)
+    # the chair gives the floor to the member, who may now drive the pages
+    chair_api = bearer(await api_login(client, "botruong"))
+    member_api = bearer(await api_login(client, "daibieu"))
+    base = f"/api/meetings/{meeting.id}"
+    await client.post(f"{base}/session/start", headers=chair_api)
+    resp = await client.post(f"{base}/floor/requests", json={}, headers=member_api)
+    request_id = (await resp.json())["queue"][0]["id"]
+    await client.post(f"{base}/floor/requests/{request_id}/grant", json={}, headers=chair_api)
+    await member.send("present", document=7, page=1, zoom=100)
+    turned = await chair.expect("presenting", document=7)
+    assert turned["presenter"] == f"p{meeting.participants['daibieu']}"
+    await member.send("stop_presenting")
+    stopped = await late.expect("presenting", document=None)
+    assert stopped["presenter"] is None
+    await member.send("present", document=7, page=0)
+    assert (await member.expect("error"))["code"] == "invalid_message"
