@@ -350,6 +350,7 @@ class Room:
         elif kind == session_events.KIND:
             state = message.get("state")
             if isinstance(state, dict):
+                self._media.set_floor(self.meeting_id, session_events.floor_holder(state))
                 out = session_events.client_message(str(message.get("event", "")), state)
                 for member in list(self.members.values()):
                     if not member.presence.lobby:

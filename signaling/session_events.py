@@ -78,3 +78,11 @@ def presenting_message(presentation: dict[str, Any] | None) -> dict[str, Any]:
             "presenting", presenter=None, name="", document=None, page=1, zoom=100
         )
     return p.server_message("presenting", **presentation)
+
+
+def floor_holder(state: dict[str, Any]) -> str | None:
+    """The room participant id (``p<id>``) holding the floor in a session state, if any."""
+    speaking = (state.get("floor") or {}).get("speaking")
+    if isinstance(speaking, dict) and isinstance(speaking.get("participant_id"), int):
+        return f"p{speaking['participant_id']}"
+    return None
