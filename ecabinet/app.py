@@ -51,6 +51,16 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     )
 
 
+DRIVER_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool")
+
+
+def quiet_database_drivers() -> None:
+    """Database drivers log statements *with their parameters* at DEBUG: a secret ballot's choice
+    next to the insert that marks its voter. They stay at WARNING even when the app debugs."""
+    for name in DRIVER_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 async def _page_actor(request: web.Request) -> Actor | None:
     """Who is looking at the page. aiohttp-jinja2 runs context processors *before* the handler,
     so the session is resolved here (and cached on the request for the handler). JSON and static
@@ -83,6 +93,7 @@ async def _template_context(request: web.Request) -> dict[str, object]:
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
     """Build the aiohttp application. Nothing is opened until the app starts."""
+    quiet_database_drivers()
     services = build_services(settings, clock)
     app = web.Application(
         middlewares=[request_context, csrf],

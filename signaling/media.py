@@ -48,6 +48,8 @@ class MediaPlane(Protocol):
 
     def set_chair(self, meeting_id: int, participant: str | None) -> None: ...
 
+    def set_floor(self, meeting_id: int, participant: str | None) -> None: ...
+
     def set_thumbnail_page(self, meeting_id: int, participant: str, page: int) -> None: ...
 
     async def close_room(self, meeting_id: int) -> None: ...
@@ -77,6 +79,8 @@ class LocalMedia(Protocol):
     def mute(self, meeting_id: int, participant: str, muted: bool) -> None: ...
 
     def set_chair(self, meeting_id: int, participant: str | None) -> None: ...
+
+    def set_floor(self, meeting_id: int, participant: str | None) -> None: ...
 
     def set_thumbnail_page(self, meeting_id: int, participant: str, page: int) -> None: ...
 
@@ -114,6 +118,9 @@ class NoMedia:
         return None
 
     def set_chair(self, meeting_id: int, participant: str | None) -> None:
+        return None
+
+    def set_floor(self, meeting_id: int, participant: str | None) -> None:
         return None
 
     def set_thumbnail_page(self, meeting_id: int, participant: str, page: int) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from ecabinet.services.context import Services
 from ecabinet.services.live import Attendee
 
 from . import protocol as p
+from . import session_events
 from .bus import Bus, Subscription
 from .connection import Connection
 from .media import MediaPlane, MediaRefused
@@ -64,6 +66,8 @@ class Room:
         self._reader: asyncio.Task[None] | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._heard: dict[str, float] = {}  # process (bus origin) -> when last heard from
+        self.presentation: dict[str, Any] | None = None  # who presents which document, where
+        self._background: set[asyncio.Task[None]] = set()  # attendance records in flight
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -78,7 +82,15 @@ class Room:
         self._ticker = asyncio.get_running_loop().create_task(self._keep_alive())
         await self._publish("sync")
 
+    def _later(self, work: Coroutine[Any, Any, None]) -> None:
+        """Database work that must not hold up the room (attendance): run it beside it."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def stop(self) -> None:
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -153,9 +165,27 @@ class Room:
         else:
             conn.send(self._snapshot(member))
         await self._publish("presence", entry=presence.to_bus())
+        if not lobby:
+            # The session's state is read from the database beside the room, not in its way.
+            self._later(self._send_session_state(conn))
+            self._later(
+                session_events.record(
+                    self._svc, self._bus, self.meeting_id, attendee.participant, joined=True
+                )
+            )
         if attendee.role == live.HOST_CHAIR:
             self._media.set_chair(self.meeting_id, attendee.participant)
         return member
+
+    async def _send_session_state(self, conn: Connection) -> None:
+        """The session's current state (and the presentation, if any) to one connection."""
+        try:
+            conn.send(await session_events.current(self._svc, self.meeting_id))
+        except Exception:
+            log.exception("room %s: could not read the session's state", self.meeting_id)
+            return
+        if self.presentation is not None:
+            conn.send(session_events.presenting_message(self.presentation))
 
     async def leave(self, member: Member) -> None:
         """The member's socket is gone (or is going): forget it and tell everyone."""
@@ -164,6 +194,12 @@ class Room:
         del self.members[member.participant]
         await self._publish("left", participant=member.participant, conn=member.conn.id)
         await self._release_media(member)
+        if not member.presence.lobby:
+            self._later(
+                session_events.record(
+                    self._svc, self._bus, self.meeting_id, member.participant, joined=False
+                )
+            )
 
     async def _release_media(self, member: Member) -> None:
         if not member.has_media:
@@ -233,6 +269,8 @@ class Room:
             await self._update(member, audio=msg.audio, video=msg.video)
         elif isinstance(msg, p.Hand):
             await self._update(member, hand=msg.raised)
+        elif isinstance(msg, p.Present | p.StopPresenting):
+            await self._present(member, msg)
         elif isinstance(msg, p.ThumbnailPage):
             self._media.set_thumbnail_page(self.meeting_id, member.participant, msg.page)
         elif isinstance(msg, p.MuteAll):
@@ -242,6 +280,24 @@ class Room:
             await self._publish("ended", by=member.presence.name)
         elif isinstance(msg, p.Admit | p.Deny | p.Mute | p.StopVideo | p.Remove | p.LowerHand):
             await self._target_command(member, msg)
+
+    async def _present(self, member: Member, msg: p.Present | p.StopPresenting) -> None:
+        allowed = await session_events.may_present(
+            self._svc, self.meeting_id, member.participant, moderator=member.attendee.moderator
+        )
+        if not allowed:
+            raise p.ProtocolError("not_presenter", "Only the chair or the speaker can present.")
+        if isinstance(msg, p.StopPresenting):
+            await self._publish("present", presentation=None)
+            return
+        presentation = {
+            "presenter": member.participant,
+            "name": member.presence.name,
+            "document": msg.document,
+            "page": msg.page,
+            "zoom": msg.zoom,
+        }
+        await self._publish("present", presentation=presentation)
 
     async def _target_command(
         self, member: Member, msg: p.Admit | p.Deny | p.Mute | p.StopVideo | p.Remove | p.LowerHand
@@ -296,12 +352,29 @@ class Room:
         elif kind == "sync" and message.get("origin") != self._bus.origin:
             for member in list(self.members.values()):
                 await self._publish("presence", entry=member.presence.to_bus())
+            if self.presentation and self.presentation.get("presenter") in self.members:
+                await self._publish("present", presentation=self.presentation)
             if self.admitted:
                 await self._publish("admitted", participants=sorted(self.admitted))
         elif kind == "media_event":
             fields = {k: v for k, v in message.items() if k not in ("kind", "origin", "type")}
             participant = fields.pop("participant", None)
             self._on_media(participant, str(message.get("type")), fields)
+        elif kind == "present":
+            found = message.get("presentation")
+            self.presentation = found if isinstance(found, dict) else None
+            out = session_events.presenting_message(self.presentation)
+            for member in list(self.members.values()):
+                if not member.presence.lobby:
+                    member.conn.send(out)
+        elif kind == session_events.KIND:
+            state = message.get("state")
+            if isinstance(state, dict):
+                self._media.set_floor(self.meeting_id, session_events.floor_holder(state))
+                out = session_events.client_message(str(message.get("event", "")), state)
+                for member in list(self.members.values()):
+                    if not member.presence.lobby:
+                        member.conn.send(out)
         elif kind == "admitted":
             found = message.get("participants")
             if isinstance(found, list):
@@ -346,6 +419,7 @@ class Room:
             await self._update(member, lobby=False)
             conn.send(p.server_message("admitted", by=by))
             conn.send(self._snapshot(member))
+            self._later(self._send_session_state(conn))
         elif action == "deny" and member.presence.lobby:
             conn.send(p.server_message("denied", by=by))
             conn.close(p.CloseCode.FORBIDDEN, "denied")

@@ -126,6 +126,16 @@ class MediaRouter:
         if participant is not None:
             self._operate(meeting_id, participant, "chair", True)
 
+    def set_floor(self, meeting_id: int, participant: str | None) -> None:
+        """Give the floor in the SFU carrying this meeting (wherever its media is pinned)."""
+        if participant is not None:
+            self._operate(meeting_id, participant, "floor", participant)
+            return
+        for (meeting, someone), _node in list(self._where.items()):
+            if meeting == meeting_id:
+                self._operate(meeting_id, someone, "floor", None)
+                return
+
     async def close_room(self, meeting_id: int) -> None:
         """No socket of this meeting is left here (its media, if pinned here, stays)."""
         self._chairs.pop(meeting_id, None)
@@ -189,6 +199,8 @@ class MediaRouter:
             self.local.set_thumbnail_page(meeting_id, participant, value)
         elif op == "chair":
             self.local.set_chair(meeting_id, participant)
+        elif op == "floor":
+            self.local.set_floor(meeting_id, value if isinstance(value, str) else None)
 
     def _from_sfu(
         self, meeting_id: int, participant: str | None, type_: str, fields: dict[str, Any]

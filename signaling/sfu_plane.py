@@ -115,6 +115,12 @@ class SfuPlane:
         if room is not None:
             room.set_chair(participant)
 
+    def set_floor(self, meeting_id: int, participant: str | None) -> None:
+        """The chair gave the floor: the speaker becomes everyone's main video and audio."""
+        room = self._rooms.get(meeting_id)
+        if room is not None:
+            room.set_floor(participant)
+
     def set_thumbnail_page(self, meeting_id: int, participant: str, page: int) -> None:
         room = self._rooms.get(meeting_id)
         if room is not None:

@@ -14,6 +14,24 @@ from .document import (
     DocumentVersion,
 )
 from .endpoint import Endpoint
+from .governance import (
+    AttendanceCorrection,
+    AttendanceStatus,
+    ItemConclusion,
+    ItemPosition,
+    Motion,
+    MotionStatus,
+    NamedVote,
+    PositionKind,
+    Presence,
+    RoomDeclaration,
+    SecretBallot,
+    SessionState,
+    SpeechOrigin,
+    SpeechRequest,
+    SpeechStatus,
+    VoteCast,
+)
 from .live import LiveRoom
 from .meeting import (
     Confidentiality,
@@ -26,6 +44,7 @@ from .meeting import (
     Rsvp,
     Series,
 )
+from .opinion import OpinionAnswer, OpinionBallot, OpinionBallotStatus, OpinionRecipient
 from .organization import Organization, OrganizationLevel
 from .outbox import CalendarFeed, OutboxMail, OutboxStatus
 from .signing import (
@@ -41,6 +60,8 @@ __all__ = [
     "AgendaItem",
     "AgendaItemStatus",
     "AgendaVersion",
+    "AttendanceCorrection",
+    "AttendanceStatus",
     "AuditEvent",
     "AuthSession",
     "Base",
@@ -57,6 +78,8 @@ __all__ = [
     "DocumentSignature",
     "DocumentVersion",
     "Endpoint",
+    "ItemConclusion",
+    "ItemPosition",
     "Language",
     "LiveRoom",
     "LoginAttempt",
@@ -65,18 +88,34 @@ __all__ = [
     "MeetingMode",
     "MeetingRole",
     "MeetingStatus",
+    "Motion",
+    "MotionStatus",
+    "NamedVote",
+    "OpinionAnswer",
+    "OpinionBallot",
+    "OpinionBallotStatus",
+    "OpinionRecipient",
     "Organization",
     "OrganizationLevel",
     "OutboxMail",
     "OutboxStatus",
     "Participant",
+    "PositionKind",
+    "Presence",
     "RefreshToken",
     "Role",
+    "RoomDeclaration",
     "Rsvp",
+    "SecretBallot",
     "Series",
     "SessionKind",
+    "SessionState",
     "SignerCredential",
     "SigningDocument",
+    "SpeechOrigin",
+    "SpeechRequest",
+    "SpeechStatus",
     "UTCDateTime",
     "User",
+    "VoteCast",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .appkeys import actor_key
+from .i18n_governance import GOVERNANCE_VI
 from .i18n_meetings import MEETINGS_VI
 from .i18n_room import ROOM_VI
 
@@ -13,6 +14,7 @@ LANGUAGES = ("vi", "en")
 
 VI: dict[str, str] = {
     **MEETINGS_VI,
+    **GOVERNANCE_VI,
     **ROOM_VI,
     "e-Cabinet": "Phòng họp không giấy",
     "Government e-Cabinet": "Hệ thống e-Cabinet Chính phủ",

@@ -17,6 +17,8 @@ from .views import (
     directory_api,
     document_pages,
     documents_api,
+    governance_api,
+    governance_pages,
     live_api,
     meeting_pages,
     meetings_api,
@@ -35,6 +37,7 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     agenda_api.api,
     documents_api.api,
     signing_api.api,
+    governance_api.api,
     live_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
@@ -46,6 +49,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(admin_pages.routes)
     app.router.add_routes(account_pages.routes)
     app.router.add_routes(document_pages.routes)
+    app.router.add_routes(governance_pages.routes)
     app.router.add_routes(rsvp_pages.routes)
     app.router.add_routes(meeting_pages.routes)
     app.router.add_routes(signing_pages.routes)

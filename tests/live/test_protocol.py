@@ -31,6 +31,8 @@ VALID: dict[str, dict[str, Any]] = {
     "lower_hand": {"participant": "p3"},
     "end_meeting": {},
     "thumbnail_page": {"page": 2},
+    "present": {"document": 5, "page": 3, "zoom": 150},
+    "stop_presenting": {},
     "leave": {},
 }
 WRONG = {str: 17, bool: "yes", int: "2"}
