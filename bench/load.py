@@ -267,11 +267,13 @@ async def main() -> int:
     p.add_argument("--database-url", default="", help="PostgreSQL URL (emptied first)")
     p.add_argument("--users", type=int, default=500, help="simulated users (sessions)")
     p.add_argument("--accounts", type=int, default=100, help="accounts they log in as")
-    p.add_argument("--rate", type=float, default=200.0, help="requests per second")
+    p.add_argument("--rate", default="200", help="requests per second; several: 200,100")
     p.add_argument("--seconds", type=float, default=30.0)
     p.add_argument("--workers", type=int, default=1, help="run.py serve --workers")
     p.add_argument("--append", action="store_true", help="append the result to RESULTS.md")
+    p.add_argument("--keep", action="store_true", help="keep the data dir and server log")
     args = p.parse_args()
+    rates = [float(r) for r in args.rate.split(",")]
     if args.db == "postgresql" and not args.database_url:
         p.error("--db postgresql needs --database-url")
 
@@ -323,39 +325,46 @@ async def main() -> int:
             tokens = await asyncio.gather(*(user_login(n) for n in range(args.users)))
             login_seconds = time.perf_counter() - t0
             print(f"{args.users} logins in {login_seconds:.1f} s", flush=True)
-        result = await read_load(base, tokens, meetings, documents, args.rate, args.seconds)
+        results = []
+        for rate in rates:
+            result = await read_load(base, tokens, meetings, documents, rate, args.seconds)
+            results.append((rate, result))
+            await asyncio.sleep(2)  # let the queue drain between rates
     finally:
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(30)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
-    lat = [x * 1000 for x in result.latencies]
-    errors = sum(result.errors.values())
-    summary = (
-        f"{args.db}, {args.workers} worker(s): {len(lat)} requests at {args.rate:g}/s for "
-        f"{args.seconds:g} s by {args.users} users: p50 {percentile(lat, 50):.1f} ms, "
-        f"p90 {percentile(lat, 90):.1f} ms, p99 {percentile(lat, 99):.1f} ms, "
-        f"max {max(lat):.1f} ms, mean {statistics.fmean(lat):.1f} ms; errors {errors}"
-        + (f" {result.errors}" if errors else "")
-    )
-    print(summary)
-    print(f"({args.users} logins took {login_seconds:.1f} s; server log {log_path})")
-    if args.append:
-        when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        line = (
-            f"- {when}, {machine()}: {summary}. Logins ({args.users}, production Argon2) "
-            f"{login_seconds:.1f} s. Mix: list 25%, meeting 25%, agenda 20%, documents 20%, "
-            f"PDF download 10%; {MEETINGS} meetings x 5 items x 3 documents, "
-            f"{args.accounts} members in every meeting.\n"
+    errors = 0
+    for rate, result in results:
+        lat = [x * 1000 for x in result.latencies]
+        errors += sum(result.errors.values())
+        summary = (
+            f"{args.db}, {args.workers} worker(s): {len(lat)} requests at {rate:g}/s for "
+            f"{args.seconds:g} s by {args.users} users: p50 {percentile(lat, 50):.1f} ms, "
+            f"p90 {percentile(lat, 90):.1f} ms, p99 {percentile(lat, 99):.1f} ms, "
+            f"max {max(lat):.1f} ms, mean {statistics.fmean(lat):.1f} ms; "
+            f"errors {sum(result.errors.values())}" + (f" {result.errors}" if result.errors else "")
         )
-        results = ROOT / "bench" / "RESULTS.md"
-        text = results.read_text(encoding="utf-8")
-        heading = "\n## Load (bench/load.py)\n\n"
-        if heading not in text:
-            text = text.rstrip("\n") + "\n" + heading
-        results.write_text(text + line, encoding="utf-8")
-    shutil.rmtree(work, ignore_errors=True) if errors == 0 else None
+        print(summary, flush=True)
+        if args.append:
+            when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            line = (
+                f"- {when}, {machine()}: {summary}. Logins ({args.users}, production Argon2) "
+                f"{login_seconds:.1f} s. Mix: list 25%, meeting 25%, agenda 20%, documents 20%, "
+                f"PDF download 10%; {MEETINGS} meetings x 5 items x 3 documents, "
+                f"{args.accounts} members in every meeting. Load generator on the same machine.\n"
+            )
+            path = ROOT / "bench" / "RESULTS.md"
+            text = path.read_text(encoding="utf-8")
+            heading = "\n## Load (bench/load.py)\n\n"
+            if heading not in text:
+                text = text.rstrip("\n") + "\n" + heading
+            path.write_text(text + line, encoding="utf-8")
+    print(f"({args.users} logins took {login_seconds:.1f} s; server log {log_path})")
+    if errors == 0 and not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
     return 0 if errors == 0 else 1
 
 

@@ -130,3 +130,15 @@ def test_sqlite_on_a_local_disk_beside_a_network_mount_is_accepted(tmp_path):
 
 def test_the_real_proc_mounts_is_read():
     assert preflight.mount_type(Path("/")) != ""
+
+
+def test_production_logs_json_by_default_and_bad_values_are_refused():
+    from ecabinet.config import SettingsError
+
+    assert Settings.from_env({"ECABINET_ENV": "production"}).log_format == "json"
+    assert Settings.from_env({}).log_format == "text"
+    assert Settings.from_env({"ECABINET_LOG_FORMAT": "JSON"}).log_format == "json"
+    with pytest.raises(SettingsError, match="ECABINET_ENV must be"):
+        Settings.from_env({"ECABINET_ENV": "prod"})
+    with pytest.raises(SettingsError, match="ECABINET_LOG_FORMAT must be"):
+        Settings.from_env({"ECABINET_LOG_FORMAT": "xml"})
