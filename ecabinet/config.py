@@ -78,6 +78,10 @@ class Settings:
     join_opens_minutes: int = 30
     join_grace_minutes: int = 60
     media_codec: str = "h264"
+    # Operations (docs/deploy.md): "production" turns on the start-up checks of ecabinet.preflight.
+    environment: str = "development"
+    log_format: str = "text"
+    metrics_token: str = field(default="", repr=False)
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -89,6 +93,10 @@ class Settings:
             raise SettingsError(f"ECABINET_TIME_ZONE {self.time_zone!r} is unknown") from exc
         if self.default_language not in ("vi", "en"):
             raise SettingsError("ECABINET_LANGUAGE must be 'vi' or 'en'")
+        if self.environment not in ("development", "production"):
+            raise SettingsError("ECABINET_ENV must be 'development' or 'production'")
+        if self.log_format not in ("json", "text"):
+            raise SettingsError("ECABINET_LOG_FORMAT must be 'json' or 'text'")
         if self.secret_key and len(self.secret_key) < MIN_SECRET_LENGTH:
             raise SettingsError(
                 f"ECABINET_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long"
@@ -179,6 +187,10 @@ class Settings:
             smtp_username=get("SMTP_USERNAME"),
             smtp_password=get("SMTP_PASSWORD"),
             mail_from=get("SMTP_FROM", "ecabinet@localhost"),
+            environment=get("ENV", "development").lower(),
+            log_format=get("LOG_FORMAT").lower()
+            or ("json" if get("ENV").lower() == "production" else "text"),
+            metrics_token=get("METRICS_TOKEN"),
         )
 
     def with_secret(self) -> Settings:
