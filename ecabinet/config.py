@@ -50,6 +50,8 @@ class Settings:
     smtp_password: str = ""
     mail_from: str = "ecabinet@localhost"
     outbox_poll_seconds: float = 5.0
+    # Events between app processes (live annotations): Redis pub/sub when set, else in-process.
+    redis_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -118,6 +120,7 @@ class Settings:
             smtp_username=get("SMTP_USERNAME"),
             smtp_password=get("SMTP_PASSWORD"),
             mail_from=get("SMTP_FROM", "ecabinet@localhost"),
+            redis_url=get("REDIS_URL"),
         )
 
     def with_secret(self) -> Settings:

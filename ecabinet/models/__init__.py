@@ -1,6 +1,14 @@
 """Tables. Import from here so that every model is registered on ``Base.metadata``."""
 
 from .agenda import AgendaItem, AgendaItemStatus, AgendaVersion
+from .annotation import (
+    Annotation,
+    AnnotationKind,
+    AnnotationShare,
+    Opinion,
+    ReadingPosition,
+    Visibility,
+)
 from .audit import AuditEvent
 from .auth import AuthSession, LoginAttempt, RefreshToken, SessionKind
 from .base import Base, UTCDateTime
@@ -33,6 +41,9 @@ __all__ = [
     "AgendaItem",
     "AgendaItemStatus",
     "AgendaVersion",
+    "Annotation",
+    "AnnotationKind",
+    "AnnotationShare",
     "AuditEvent",
     "AuthSession",
     "Base",
@@ -53,11 +64,13 @@ __all__ = [
     "MeetingMode",
     "MeetingRole",
     "MeetingStatus",
+    "Opinion",
     "Organization",
     "OrganizationLevel",
     "OutboxMail",
     "OutboxStatus",
     "Participant",
+    "ReadingPosition",
     "RefreshToken",
     "Role",
     "Rsvp",
@@ -65,4 +78,5 @@ __all__ = [
     "SessionKind",
     "UTCDateTime",
     "User",
+    "Visibility",
 ]

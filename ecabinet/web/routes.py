@@ -8,17 +8,20 @@ from typing import Any
 from aiohttp import web
 
 from .. import __version__
+from . import document_events
 from .api import ApiRegistry, build_openapi
 from .views import (
     account_pages,
     admin_pages,
     agenda_api,
+    annotations_api,
     auth_api,
     directory_api,
     document_pages,
     documents_api,
     meeting_pages,
     meetings_api,
+    opinions_api,
     pages,
     rsvp_pages,
 )
@@ -30,6 +33,8 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     meetings_api.api,
     agenda_api.api,
     documents_api.api,
+    annotations_api.api,
+    opinions_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
 
@@ -43,6 +48,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(meeting_pages.routes)
     for registry in API_REGISTRIES:
         registry.install(app)
+    document_events.setup(app)
     app.router.add_static("/static", STATIC_DIR, name="static", append_version=True)
     operations = [op for registry in API_REGISTRIES for op in registry.operations]
     app[openapi_key] = build_openapi(operations, title="e-Cabinet API", version=__version__)
