@@ -23,11 +23,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from signaling.bus import Bus, Subscription, create_bus
 
@@ -41,6 +42,7 @@ from .session import require_actor
 
 log = logging.getLogger("ecabinet.web.documents_ws")
 document_bus_key = web.AppKey("document_bus", Bus)  # type: ignore[type-abstract]
+open_sockets_key = web.AppKey("document_sockets", weakref.WeakSet[web.WebSocketResponse])
 HEARTBEAT = 25.0
 PROTOCOL_VERSION = 1
 
@@ -94,8 +96,16 @@ def annotation_json(view: annotations.AnnotationView) -> dict[str, Any]:
 
 
 async def _forward(
-    ws: web.WebSocketResponse, sub: Subscription, app: web.Application, actor: Actor, doc: int
+    ws: web.WebSocketResponse,
+    sub: Subscription,
+    app: web.Application,
+    actor: Actor,
+    doc: int,
+    known: set[int],
 ) -> None:
+    """Resolve each event with this reader's rights. ``known`` holds the ids this reader can
+    have on screen; a removal is only sent for those, so ids of annotations never shared with
+    the reader are not revealed."""
     svc = app[services_key]
     async for event in sub:
         kind, annotation_id = event.get("type"), event.get("id")
@@ -103,10 +113,15 @@ async def _forward(
             try:
                 view = await annotations.get_annotation(svc, actor, annotation_id)
             except NotFound:
+                view = None
+            if view is not None:
+                known.add(annotation_id)
+                await ws.send_json({"type": "annotation", "annotation": annotation_json(view)})
+            elif annotation_id in known:
+                known.discard(annotation_id)
                 await ws.send_json({"type": "annotation_removed", "id": annotation_id})
-                continue
-            await ws.send_json({"type": "annotation", "annotation": annotation_json(view)})
-        elif kind == "annotation_removed" and isinstance(annotation_id, int):
+        elif kind == "annotation_removed" and annotation_id in known:
+            known.discard(annotation_id)
             await ws.send_json({"type": "annotation_removed", "id": annotation_id})
         elif kind == "document_changed":
             try:
@@ -124,18 +139,27 @@ async def document_socket(request: web.Request) -> web.StreamResponse:
     actor = await require_actor(request)
     raw = request.match_info["id"]
     document_id = int(raw) if raw.isdigit() and len(raw) < 11 else 0
-    await annotations.check_readable(svc, actor, document_id)
-    ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=4096)
     sub = await request.app[document_bus_key].subscribe(channel(document_id))
+    try:
+        # Also the access check (NotFound → 404 before the upgrade).
+        visible = await annotations.list_annotations(svc, actor, document_id)
+    except BaseException:
+        await sub.close()
+        raise
+    known = {v.annotation.id for v in visible}
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=4096)
+    sockets = request.app[open_sockets_key]
     forward: asyncio.Task[None] | None = None
     try:
         await ws.prepare(request)
+        sockets.add(ws)
         await ws.send_json({"type": "hello", "version": PROTOCOL_VERSION})
-        forward = asyncio.create_task(_forward(ws, sub, request.app, actor, document_id))
+        forward = asyncio.create_task(_forward(ws, sub, request.app, actor, document_id, known))
         async for message in ws:  # nothing is expected from the client; drain until it closes
             if message.type == WSMsgType.ERROR:
                 break
     finally:
+        sockets.discard(ws)
         if forward is not None:
             forward.cancel()
             with contextlib.suppress(asyncio.CancelledError, ConnectionResetError):
@@ -151,6 +175,14 @@ async def _bus(app: web.Application) -> AsyncIterator[None]:
     await bus.close()
 
 
+async def _close_sockets(app: web.Application) -> None:
+    """On shutdown, before the database closes: end every open document socket."""
+    for ws in list(app[open_sockets_key]):
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get(r"/ws/documents/{id:\d+}", document_socket, name="document_socket")
+    app[open_sockets_key] = weakref.WeakSet()
+    app.on_shutdown.append(_close_sockets)
     app.cleanup_ctx.append(_bus)

@@ -7,11 +7,13 @@ from aiohttp import web
 
 from .appkeys import actor_key
 from .i18n_meetings import MEETINGS_VI
+from .i18n_reader import READER_VI
 
 LANGUAGES = ("vi", "en")
 
 VI: dict[str, str] = {
     **MEETINGS_VI,
+    **READER_VI,
     "e-Cabinet": "Phòng họp không giấy",
     "Government e-Cabinet": "Hệ thống e-Cabinet Chính phủ",
     "Log in": "Đăng nhập",

@@ -23,6 +23,7 @@ from .views import (
     meetings_api,
     opinions_api,
     pages,
+    reader_pages,
     rsvp_pages,
 )
 
@@ -44,6 +45,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(admin_pages.routes)
     app.router.add_routes(account_pages.routes)
     app.router.add_routes(document_pages.routes)
+    app.router.add_routes(reader_pages.routes)
     app.router.add_routes(rsvp_pages.routes)
     app.router.add_routes(meeting_pages.routes)
     for registry in API_REGISTRIES:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
+
+from pypdf import PdfReader
 
 from ..documents.helpers import Setup
 
@@ -46,3 +49,13 @@ async def listed(s: Setup, document_id: int, user: str) -> list[dict[str, Any]]:
 
 async def patch(s: Setup, annotation_id: int, user: str, body: dict[str, Any]) -> Any:
     return await s.client.patch(f"/api/annotations/{annotation_id}", json=body, headers=s.h(user))
+
+
+def annotations_of(data: bytes) -> list[tuple[int, str, str, str]]:
+    reader = PdfReader(io.BytesIO(data))
+    found = []
+    for number, page in enumerate(reader.pages, start=1):
+        for ref in page.get("/Annots") or []:
+            a = ref.get_object()
+            found.append((number, str(a["/Subtype"]), str(a.get("/Contents", "")), str(a["/T"])))
+    return found
