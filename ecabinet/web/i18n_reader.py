@@ -49,4 +49,8 @@ READER_VI: dict[str, str] = {
     "deleted": "đã xoá",
     "Live updates interrupted; reconnecting…": "Mất cập nhật trực tiếp; đang kết nối lại…",
     "Read and annotate": "Đọc và ghi chú",
+    "Download the summary of opinions (PDF)": "Tải bản tổng hợp ý kiến (PDF)",
+    "Your opinion on this item": "Ý kiến của bạn về nội dung này",
+    "The agenda has not been published yet.": "Chương trình họp chưa được công bố.",
+    "No opinions yet.": "Chưa có ý kiến.",
 }

@@ -589,12 +589,16 @@ function connect(attempt = 0) {
 }
 
 // ------------------------------------------------------------------ opinions
+const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang === "vi" ? "vi-VN" : "en-GB", {
+  dateStyle: "short", timeStyle: "short", timeZone: cfg.zone || undefined,
+});
+const when = (iso) => timeFormat.format(new Date(iso));
 async function loadOpinions() {
   const list = await api("GET", `/api/meetings/${meetingId}/opinions?document_id=${documentId}`);
   $("opinions").replaceChildren(...list.map((o) => {
     const li = el("li", { className: o.parent_id ? "reply" : "" });
     li.dataset.id = o.id;
-    li.append(el("div", { className: "meta", textContent: `${o.author_name} — ${o.organization} · ${new Date(o.created_at).toLocaleString()}` }));
+    li.append(el("div", { className: "meta", textContent: `${o.author_name} — ${o.organization} · ${when(o.created_at)}` }));
     li.append(el("p", { textContent: o.deleted ? `(${T.deleted})` : o.body }));
     if (!o.deleted && !o.parent_id) {
       const reply = el("button", { type: "button", className: "small", textContent: T.reply });

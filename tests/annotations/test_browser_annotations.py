@@ -335,3 +335,25 @@ async def test_ink_drawn_with_a_pen_is_saved_as_one_annotation(
     assert body["kind"] == "ink" and len(body["geometry"]["strokes"][0]) >= 5
     await expect(page.locator('.annotation-list li[data-kind="ink"]')).to_have_count(1)
     await no_csp_violations(page)
+
+
+async def test_delegates_give_and_answer_opinions_on_the_opinions_page(
+    browser: Browser, live: Live
+) -> None:
+    _, first = await logged_in(browser, live, "daibieu")
+    await first.goto(f"/meetings/{live.meeting_id}/opinions")
+    section = first.locator(f'.opinion-subject[data-document="{live.document_id}"]')
+    await section.locator("textarea").fill("Đề nghị bổ sung lộ trình thực hiện")
+    await section.locator("button.primary").click()
+    await expect(section.locator(".opinion-list li")).to_contain_text("bổ sung lộ trình")
+
+    _, second = await logged_in(browser, live, "daibieu2")
+    await second.goto(f"/meetings/{live.meeting_id}/opinions")
+    section = second.locator(f'.opinion-subject[data-document="{live.document_id}"]')
+    await expect(section.locator(".opinion-list li")).to_contain_text("Đại Biểu Một")
+    await section.locator(".js-reply").click()
+    await section.locator(".opinion-list textarea").fill("Nhất trí")
+    await section.locator(".opinion-list li button", has_text="Send opinion").click()
+    await expect(section.locator(".opinion-list li.reply")).to_contain_text("Nhất trí")
+    await no_csp_violations(first)
+    await no_csp_violations(second)

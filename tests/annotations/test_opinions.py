@@ -154,3 +154,16 @@ async def test_the_secretary_compiles_opinions_per_item_into_a_pdf(s):
         "Phụ lục 2 thiếu số liệu",
     ):
         assert expected in text
+
+
+async def test_the_opinions_page_shows_published_items_and_the_summary_link_to_secretaries(s):
+    await add_item(s, "Nội dung công bố")
+    url = f"/meetings/{s.meeting_a}/opinions"
+    resp = await s.client.get(url, headers=s.h("daibieu"))
+    page = await resp.text()
+    assert resp.status == 200 and "Nội dung công bố" in page
+    assert "summary-pdf" not in page
+    resp = await s.client.get(url, headers=s.h("thuky"))
+    assert "summary-pdf" in await resp.text()
+    for outsider in ("khach", "admin", "thuky2"):
+        assert (await s.client.get(url, headers=s.h(outsider))).status == 404

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from ...services import annotations, documents
+from ...services import agenda, annotations, documents
 from ..appkeys import services_key
 from ..session import require_actor
 from .admin_pages import _path_id
@@ -33,4 +33,21 @@ async def reader_page(request: web.Request) -> dict[str, Any]:
         "document": view.document,
         "version": current,
         "share_targets": [{"id": t.participant_id, "name": t.name} for t in targets],
+    }
+
+
+@routes.get(r"/meetings/{id:\d+}/opinions", name="meeting_opinions")
+@aiohttp_jinja2.template("documents/opinions.html")
+async def opinions_page(request: web.Request) -> dict[str, Any]:
+    """Opinions per agenda item and per document; the secretary downloads the summary."""
+    actor = await require_actor(request)
+    svc = request.app[services_key]
+    meeting_id = _path_id(request)
+    view = await agenda.get_agenda(svc, actor, meeting_id)
+    docs = await documents.list_documents(svc, actor, meeting_id)
+    return {
+        "meeting_id": meeting_id,
+        "agenda": view,
+        "documents": [v.document for v in docs if v.document.withdrawn_at is None],
+        "tab": "opinions",
     }
