@@ -35,8 +35,9 @@ from signaling.bus import Bus, Subscription, create_bus
 from ..config import Settings
 from ..errors import Forbidden, NotFound
 from ..schemas.annotations import AnnotationOut
-from ..services import annotations
+from ..services import annotations, auth
 from ..services.actor import Actor
+from ..services.context import Services
 from .appkeys import services_key
 from .session import require_actor
 
@@ -44,6 +45,7 @@ log = logging.getLogger("ecabinet.web.documents_ws")
 document_bus_key = web.AppKey("document_bus", Bus)  # type: ignore[type-abstract]
 open_sockets_key = web.AppKey("document_sockets", weakref.WeakSet[web.WebSocketResponse])
 HEARTBEAT = 25.0
+SESSION_CHECK = 30.0
 PROTOCOL_VERSION = 1
 
 
@@ -108,6 +110,8 @@ async def _forward(
     the reader are not revealed."""
     svc = app[services_key]
     async for event in sub:
+        if not await _still_logged_in(ws, svc, actor):
+            return
         kind, annotation_id = event.get("type"), event.get("id")
         if kind == "annotation" and isinstance(annotation_id, int):
             try:
@@ -132,6 +136,24 @@ async def _forward(
             await ws.send_json({"type": "document_changed"})
 
 
+async def _still_logged_in(ws: web.WebSocketResponse, svc: Services, actor: Actor) -> bool:
+    """A revoked session or disabled account ends the socket (close code 4401)."""
+    try:
+        await auth.actor_of_session(svc, actor.session_id, address=actor.address)
+    except auth.SessionEnded:
+        await ws.close(code=4401, message=b"session_ended")
+        return False
+    return True
+
+
+async def _watch_session(ws: web.WebSocketResponse, svc: Services, actor: Actor) -> None:
+    """Between events, re-check the session every SESSION_CHECK seconds."""
+    while not ws.closed:
+        await asyncio.sleep(SESSION_CHECK)
+        if not await _still_logged_in(ws, svc, actor):
+            return
+
+
 async def document_socket(request: web.Request) -> web.StreamResponse:
     svc = request.app[services_key]
     if not origin_allowed(request, svc.settings):
@@ -150,20 +172,23 @@ async def document_socket(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=4096)
     sockets = request.app[open_sockets_key]
     forward: asyncio.Task[None] | None = None
+    watch: asyncio.Task[None] | None = None
     try:
         await ws.prepare(request)
         sockets.add(ws)
         await ws.send_json({"type": "hello", "version": PROTOCOL_VERSION})
         forward = asyncio.create_task(_forward(ws, sub, request.app, actor, document_id, known))
+        watch = asyncio.create_task(_watch_session(ws, svc, actor))
         async for message in ws:  # nothing is expected from the client; drain until it closes
             if message.type == WSMsgType.ERROR:
                 break
     finally:
         sockets.discard(ws)
-        if forward is not None:
-            forward.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionResetError):
-                await forward
+        for task in (forward, watch):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, ConnectionResetError):
+                    await task
         await sub.close()
     return ws
 

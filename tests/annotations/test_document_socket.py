@@ -105,3 +105,14 @@ async def test_the_same_origin_may_connect(s):
     origin = str(s.client.make_url("/")).rstrip("/")
     ws = await socket(s, doc, "daibieu", Origin=origin)
     await ws.close()
+
+
+async def test_a_socket_whose_session_ended_gets_nothing_more_and_is_closed(s):
+    doc = await s.document(s.meeting_a)
+    ws = await socket(s, doc, "botruong")
+    resp = await s.client.post("/api/auth/logout", headers=s.h("botruong"))
+    assert resp.status == 204
+    await annotate(s, doc, "daibieu", note(body="Sau khi đăng xuất", visibility="meeting"))
+    closing = await ws.receive(timeout=5)
+    assert closing.type == aiohttp.WSMsgType.CLOSE
+    assert closing.data == 4401
