@@ -5,6 +5,9 @@
     python run.py seed-demo [--if-empty]
     python run.py create-org --slug SLUG --name NAME --level LEVEL [--parent SLUG]
     python run.py create-user --username U --role R --org SLUG --password-stdin [--name N]
+    python run.py verify FILE.pdf [--trust CA.pem ...] [--lang vi|en]
+                                     exit 0 only if every signature is valid and trusted
+    python run.py audit verify       exit 0 if the audit chain is intact; else names the entry
 
 Exit status 0 on success; otherwise a one-line message on stderr and status 1 (2 for usage).
 """
@@ -148,6 +151,80 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    """Verify every signature of a PDF against the platform CA, the configured roots and --trust."""
+    from pathlib import Path
+
+    from cryptography import x509
+
+    from ecabinet.services import verification
+
+    try:
+        data = Path(args.file).read_bytes()
+        extra = [
+            c
+            for path in args.trust
+            for c in x509.load_pem_x509_certificates(Path(path).read_bytes())
+        ]
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not settings.debug:
+        logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
+        logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
+
+    async def work(svc: Services) -> verification.VerificationReport:
+        roots = [*await verification.trust_roots(svc), *extra]
+        return await asyncio.to_thread(verification.verify_pdf, data, roots)
+
+    try:
+        report = with_services(settings, work)
+    except DBAPIError:
+        print(
+            "warning: no migrated database here, so the platform CA is not trusted; "
+            "pass it with --trust",
+            file=sys.stderr,
+        )
+        report = verification.verify_pdf(data, extra)
+    lang = args.lang or settings.default_language
+
+    def say(key: str) -> str:
+        return verification.label(key, lang)
+
+    for n, sig in enumerate(report.signatures, start=1):
+        when = sig.signing_time.astimezone(settings.zone).isoformat() if sig.signing_time else "-"
+        stamp = (
+            sig.timestamp.astimezone(settings.zone).isoformat()
+            if sig.timestamp
+            else say("no_timestamp")
+        )
+        print(f"#{n} {sig.field_name}: {say('valid' if sig.valid else 'invalid')}")
+        print(f"  {say('signer')}: {sig.signer}  ({sig.subject})")
+        print(f"  {say('issuer')}: {sig.issuer}")
+        print(f"  {say('signing_time')}: {when}")
+        print(f"  {say('timestamp')}: {stamp}")
+        print(f"  {say('integrity')}: {say(sig.integrity_key)}")
+        print(f"  {say('trust')}: {say(sig.trust_key)}")
+        print(f"  {say('changes')}: {say(sig.modification)}")
+    print(say(report.summary_key))
+    return 0 if report.all_valid else 1
+
+
+def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
+    from ecabinet.services import audit_log
+
+    report = with_services(settings, lambda svc: audit_log.verify(svc, None))
+    if report.intact:
+        print(f"audit chain intact: {report.length} entries, head {report.head_hash}")
+        return 0
+    print(
+        f"audit chain BROKEN at entry seq={report.first_bad_seq} "
+        f"(edited, deleted or reordered; entries before it are intact)",
+        file=sys.stderr,
+    )
+    return 1
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="run.py", description="e-Cabinet server")
     sub = p.add_subparsers(dest="command")
@@ -167,6 +244,12 @@ def parser() -> argparse.ArgumentParser:
     u.add_argument("--name", help="full name (defaults to the username)")
     u.add_argument("--title", help="job title")
     u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    v = sub.add_parser("verify", help="verify the signatures of a PDF")
+    v.add_argument("file", help="the PDF file")
+    v.add_argument("--trust", action="append", default=[], help="extra trusted root (PEM)")
+    v.add_argument("--lang", choices=["vi", "en"], help="language of the report")
+    a = sub.add_parser("audit", help="audit log tools")
+    a.add_argument("action", choices=["verify"], help="verify: check the hash chain")
     return p
 
 
@@ -177,6 +260,8 @@ COMMANDS = {
     "seed-demo": cmd_seed_demo,
     "create-org": cmd_create_org,
     "create-user": cmd_create_user,
+    "verify": cmd_verify,
+    "audit": cmd_audit,
 }
 
 

@@ -42,6 +42,12 @@ class Settings:
     login_failures_per_address: int = 20
     login_throttle_window: int = 15 * 60
     issuer: str = "ecabinet"
+    # Signing (PAdES): the platform CA's key passphrase, an RFC 3161 time-stamp authority, and
+    # extra trust anchors (a PEM bundle path: the national root CAs in production).
+    ca_passphrase: str = field(default="", repr=False)
+    tsa_url: str = ""
+    signing_trust_roots: str = ""
+    max_verify_upload: int = 32 * 1024 * 1024
     debug: bool = False
     smtp_host: str = ""
     smtp_port: int = 25
@@ -112,6 +118,9 @@ class Settings:
             previous_secret_keys=previous,
             public_url=get("PUBLIC_URL"),
             default_language=get("LANGUAGE", "vi"),
+            ca_passphrase=get("CA_PASSPHRASE"),
+            tsa_url=get("TSA_URL"),
+            signing_trust_roots=get("SIGNING_TRUST_ROOTS"),
             debug=get("DEBUG").lower() in ("1", "true", "yes"),
             max_upload_bytes=get_int("MAX_UPLOAD_MB", 200) * 1024 * 1024,
             smtp_host=get("SMTP_HOST"),

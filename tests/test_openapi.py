@@ -76,7 +76,7 @@ async def test_authenticated_operations_say_so(client, world):
     public = {
         path for path, ops in doc["paths"].items() for op in ops.values() if not op["security"]
     }
-    assert public == {"/api/auth/login", "/api/auth/refresh"}
+    assert public == {"/api/auth/login", "/api/auth/refresh", "/api/ca.pem"}
     assert doc["paths"]["/api/admin/users"]["get"]["responses"]["403"]
 
 

@@ -35,6 +35,13 @@ from .meeting import (
 )
 from .organization import Organization, OrganizationLevel
 from .outbox import CalendarFeed, OutboxMail, OutboxStatus
+from .signing import (
+    CertificateAuthority,
+    CredentialSource,
+    DocumentSignature,
+    SignerCredential,
+    SigningDocument,
+)
 from .user import Language, Role, User
 
 __all__ = [
@@ -50,11 +57,14 @@ __all__ = [
     "BoardBook",
     "BoardBookStatus",
     "CalendarFeed",
+    "CertificateAuthority",
     "Classification",
     "Confidentiality",
+    "CredentialSource",
     "Document",
     "DocumentReceipt",
     "DocumentRestriction",
+    "DocumentSignature",
     "DocumentVersion",
     "Endpoint",
     "Language",
@@ -76,6 +86,8 @@ __all__ = [
     "Rsvp",
     "Series",
     "SessionKind",
+    "SignerCredential",
+    "SigningDocument",
     "UTCDateTime",
     "User",
     "Visibility",

@@ -14,6 +14,8 @@ class Permission(enum.StrEnum):
     DIRECTORY_VIEW = "directory.view"
     AUDIT_VIEW = "audit.view"
     MEETING_SCHEDULE = "meeting.schedule"
+    SIGNER_CERTIFICATE_ISSUE = "signer_certificate.issue"
+    SIGNING_REQUEST = "signing.request"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -24,9 +26,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ENDPOINT_MANAGE,
             Permission.DIRECTORY_VIEW,
             Permission.AUDIT_VIEW,
+            Permission.SIGNER_CERTIFICATE_ISSUE,
+            Permission.SIGNING_REQUEST,
         }
     ),
-    Role.SECRETARY: frozenset({Permission.DIRECTORY_VIEW, Permission.MEETING_SCHEDULE}),
+    Role.SECRETARY: frozenset(
+        {Permission.DIRECTORY_VIEW, Permission.MEETING_SCHEDULE, Permission.SIGNING_REQUEST}
+    ),
     Role.MEMBER: frozenset({Permission.DIRECTORY_VIEW}),
     Role.DELEGATE: frozenset(),
     Role.OPERATOR: frozenset(),

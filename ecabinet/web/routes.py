@@ -25,6 +25,8 @@ from .views import (
     pages,
     reader_pages,
     rsvp_pages,
+    signing_api,
+    signing_pages,
 )
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
@@ -36,6 +38,7 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     documents_api.api,
     annotations_api.api,
     opinions_api.api,
+    signing_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
 
@@ -48,6 +51,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(reader_pages.routes)
     app.router.add_routes(rsvp_pages.routes)
     app.router.add_routes(meeting_pages.routes)
+    app.router.add_routes(signing_pages.routes)
     for registry in API_REGISTRIES:
         registry.install(app)
     document_events.setup(app)

@@ -147,3 +147,17 @@ async def test_the_reader_page_is_only_for_those_who_may_read_the_document(s):
     for user in OUTSIDERS:
         resp = await s.client.get(f"/documents/{doc}/read", headers=s.h(user))
         assert resp.status == 404, user
+
+
+async def test_the_admins_audit_log_holds_no_annotation_text(s):
+    doc = await s.document(s.meeting_a)
+    made = await annotate(s, doc, "daibieu", highlight(quote="Tài liệu", body=SECRET_TEXT))
+    await s.client.patch(
+        f"/api/annotations/{made['id']}", json={"visibility": "meeting"}, headers=s.h("daibieu")
+    )
+    for url in ("/api/admin/audit", "/admin/audit"):
+        resp = await s.client.get(url, headers=s.h("admin"))
+        assert resp.status == 200, url
+        body = await resp.text()
+        assert "annotation.create" in body and "annotation.update" in body
+        assert SECRET_TEXT not in body and "Tài liệu" not in body

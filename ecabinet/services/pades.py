@@ -1,0 +1,99 @@
+"""Add one PAdES signature to a PDF as an incremental update (pyHanko), synchronously.
+
+PAdES B-B (``ETSI.CAdES.detached``, SHA-256); B-T when a time-stamper is given. RSA keys sign
+with RSASSA-PSS (Circular 15/2025), ECDSA keys with ecdsa-with-SHA256. The visible stamp in the
+pre-created field shows the signer's name, title and the signing time in the configured zone.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from .pki import SignerMaterial
+
+STAMP_TEXT = "Ký bởi: %(signer)s\n%(title)s\nThời gian: %(when)s"
+STAMP_FONT_SIZE = 7
+
+
+@dataclass(frozen=True)
+class StampText:
+    signer: str
+    title: str
+    when: str  # already formatted in the platform's time zone
+
+
+def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def pyhanko_signer(material: SignerMaterial) -> signers.SimpleSigner:
+    key_der = material.key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return signers.SimpleSigner(
+        signing_cert=_asn1_cert(material.certificate),
+        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+        cert_registry=SimpleCertificateStore.from_certs([_asn1_cert(c) for c in material.chain]),
+        prefer_pss=isinstance(material.key, rsa.RSAPrivateKey),
+    )
+
+
+def sign(
+    pdf: bytes,
+    field_name: str,
+    material: SignerMaterial,
+    stamp: StampText,
+    font: Path,
+    *,
+    reason: str = "Phê duyệt / Approval",
+    location: str = "",
+    timestamper: TimeStamper | None = None,
+) -> bytes:
+    """Return ``pdf`` with one more signature, in the existing empty field ``field_name``."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        location=location or None,
+        name=stamp.signer,
+    )
+    style = TextStampStyle(
+        stamp_text=STAMP_TEXT,
+        text_box_style=TextBoxStyle(
+            font=GlyphAccumulatorFactory(str(font), font_size=STAMP_FONT_SIZE),
+            font_size=STAMP_FONT_SIZE,
+            leading=STAMP_FONT_SIZE + 3,
+        ),
+        border_width=1,
+        background=None,
+    )
+    pdf_signer = signers.PdfSigner(
+        meta, signer=pyhanko_signer(material), timestamper=timestamper, stamp_style=style
+    )
+    out = io.BytesIO()
+    pdf_signer.sign_pdf(
+        writer,
+        existing_fields_only=True,
+        appearance_text_params={"title": stamp.title or "—", "when": stamp.when},
+        output=out,
+    )
+    return out.getvalue()

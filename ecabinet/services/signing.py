@@ -1,0 +1,180 @@
+"""Documents signed in turn by an ordered list of signers (the minutes workflow's signing step).
+
+``prepare`` renders the PDF with one empty signature field per signer (chair last) and stores
+it; ``sign_next`` adds the next signer's PAdES signature as an incremental update. One
+signature at a time per document: the document row is locked (``SELECT … FOR UPDATE`` on
+PostgreSQL; SQLite write transactions are already exclusive) for the whole step, and the
+signing itself runs in a worker thread so the event loop keeps serving. The certificate is
+checked (validity period, key usage, not replaced) *before* any PDF byte is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+
+from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
+from pyhanko.sign.timestamps.api import TimeStamper
+from sqlalchemy import select
+
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..models import DocumentSignature, SigningDocument, User
+from . import pades, pdf_render, pki
+from .actor import Actor
+from .context import Services, perform
+from .permissions import Permission
+
+MAX_SIGNERS = 200
+STAMP_TIME_FORMAT = "%d/%m/%Y %H:%M:%S (UTC%z)"
+
+
+@dataclass(frozen=True)
+class DocumentRequest:
+    """What the minutes workflow (or any other caller) asks to have signed."""
+
+    subject_type: str
+    subject_id: str
+    title: str
+    paragraphs: list[str]
+    signer_ids: list[int]  # in signing order; the chair last
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def timestamper_for(svc: Services) -> TimeStamper | None:
+    """PAdES B-T when ``ECABINET_TSA_URL`` names an RFC 3161 time-stamp authority."""
+    return HTTPTimeStamper(svc.settings.tsa_url) if svc.settings.tsa_url else None
+
+
+async def prepare(svc: Services, actor: Actor | None, request: DocumentRequest) -> SigningDocument:
+    """Render and store a document awaiting its signatures."""
+    if not request.signer_ids or len(request.signer_ids) > MAX_SIGNERS:
+        raise ValidationFailed(
+            f"A document needs between 1 and {MAX_SIGNERS} signers.", code="bad_signer_list"
+        )
+    if len(set(request.signer_ids)) != len(request.signer_ids):
+        raise ValidationFailed("A signer is listed twice.", code="bad_signer_list")
+    async with svc.db.reading() as session:
+        users = {
+            u.id: u
+            for u in await session.scalars(select(User).where(User.id.in_(request.signer_ids)))
+        }
+    missing = [i for i in request.signer_ids if i not in users]
+    if missing:
+        raise NotFound("A listed signer does not exist.", code="user_not_found")
+    slots = [
+        pdf_render.SignatureSlot(pdf_render.field_name(n), users[uid].full_name, users[uid].title)
+        for n, uid in enumerate(request.signer_ids, start=1)
+    ]
+    pdf = await asyncio.to_thread(pdf_render.render, request.title, request.paragraphs, slots)
+    now = svc.clock.now()
+    async with perform(svc, actor, "signing.prepare", Permission.SIGNING_REQUEST) as act:
+        doc = SigningDocument(
+            subject_type=request.subject_type,
+            subject_id=request.subject_id,
+            title=request.title,
+            signer_ids=list(request.signer_ids),
+            signed_count=0,
+            pdf=pdf,
+            pdf_sha256=sha256(pdf),
+            created_by=actor.user_id if actor else None,
+            created_at=now,
+            updated_at=now,
+        )
+        act.session.add(doc)
+        await act.session.flush()
+        act.record(
+            "signing_document",
+            doc.id,
+            subject=f"{request.subject_type}:{request.subject_id}",
+            signers=list(request.signer_ids),
+            sha256=doc.pdf_sha256,
+        )
+    return doc
+
+
+async def get_document(svc: Services, actor: Actor, document_id: int) -> SigningDocument:
+    """A document its signers, its creator and auditors may see; others get 404."""
+    async with svc.db.reading() as session:
+        doc = await session.get(SigningDocument, document_id)
+    if doc is None or not (
+        actor.user_id in doc.signer_ids
+        or actor.user_id == doc.created_by
+        or actor.can(Permission.AUDIT_VIEW)
+    ):
+        raise NotFound("No such document.", code="document_not_found")
+    return doc
+
+
+async def sign_next(
+    svc: Services,
+    actor: Actor,
+    document_id: int,
+    *,
+    timestamper: TimeStamper | None = None,
+) -> DocumentSignature:
+    """Add the actor's signature, if it is their turn. Returns the signature record."""
+    font = await asyncio.to_thread(pdf_render.stamp_font, svc.settings.data_dir / "fonts")
+    timestamper = timestamper or timestamper_for(svc)
+    async with perform(svc, actor, "signing.sign") as act:
+        query = select(SigningDocument).where(SigningDocument.id == document_id)
+        if act.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update()
+        doc = (await act.session.scalars(query)).one_or_none()
+        if doc is None or actor.user_id not in doc.signer_ids:
+            raise NotFound("No such document.", code="document_not_found")
+        if doc.signed_count >= len(doc.signer_ids):
+            raise Conflict("Every signer has already signed.", code="document_complete")
+        if doc.signer_ids[doc.signed_count] != actor.user_id:
+            if doc.signer_ids.index(actor.user_id) < doc.signed_count:
+                raise Conflict("You have already signed this document.", code="already_signed")
+            raise Forbidden("It is not your turn to sign yet.", code="not_your_turn")
+        credential = await pki.current_credential(act.session, actor.user_id)
+        if credential is None:
+            raise Conflict(
+                "You have no signing certificate; ask for one or upload your own.",
+                code="no_signing_certificate",
+            )
+        now = svc.clock.now()
+        material = pki.unlock(svc, credential)
+        pki.check_usable(material.certificate, now)
+        user = await act.session.get(User, actor.user_id)
+        position = doc.signed_count + 1
+        field = pdf_render.field_name(position)
+        stamp = pades.StampText(
+            signer=user.full_name if user else actor.full_name,
+            title=user.title if user else "",
+            when=now.astimezone(svc.settings.zone).strftime(STAMP_TIME_FORMAT),
+        )
+        signed = await asyncio.to_thread(
+            pades.sign, doc.pdf, field, material, stamp, font, timestamper=timestamper
+        )
+        doc.pdf = signed
+        doc.pdf_sha256 = sha256(signed)
+        doc.signed_count = position
+        doc.updated_at = now
+        record = DocumentSignature(
+            document_id=doc.id,
+            position=position,
+            field_name=field,
+            user_id=actor.user_id,
+            credential_id=credential.id,
+            signed_at=now,
+            pdf_sha256=doc.pdf_sha256,
+        )
+        act.session.add(record)
+        await act.session.flush()
+        act.record(
+            "signing_document",
+            doc.id,
+            subject=f"{doc.subject_type}:{doc.subject_id}",
+            position=position,
+            field=field,
+            certificate=credential.fingerprint,
+            sha256=doc.pdf_sha256,
+            complete=position == len(doc.signer_ids),
+        )
+    return record

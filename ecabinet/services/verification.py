@@ -1,0 +1,212 @@
+"""Verify every signature in a PDF (pyHanko) and report it in Vietnamese and English.
+
+Circular 15/2025: the verification result names the signer, the signing time and the integrity.
+Trust anchors: the platform CA (if it exists) plus ``ECABINET_SIGNING_TRUST_ROOTS`` (a PEM
+bundle: in production the national root CAs). Revocation is checked when the certificates name
+a CRL or OCSP responder and the network allows it ("soft fail" otherwise); the platform's own
+certificates carry neither yet (see docs/signing.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+
+from . import pki
+from .context import Services
+
+# (English, Vietnamese) for everything the report says.
+LABELS: dict[str, tuple[str, str]] = {
+    "signer": ("Signer", "Người ký"),
+    "signing_time": ("Signing time", "Thời gian ký"),
+    "timestamp": ("Trusted timestamp", "Dấu thời gian"),
+    "integrity": ("Integrity", "Tính toàn vẹn"),
+    "trust": ("Certificate", "Chứng thư số"),
+    "changes": ("Changes after signing", "Thay đổi sau khi ký"),
+    "issuer": ("Issued by", "Cơ quan cấp"),
+    "intact": (
+        "Intact: the signed content has not been changed",
+        "Toàn vẹn: nội dung đã ký không bị thay đổi",
+    ),
+    "broken": (
+        "Broken: the signed content has been changed",
+        "Không toàn vẹn: nội dung đã ký đã bị thay đổi",
+    ),
+    "trusted": ("Trusted", "Tin cậy"),
+    "untrusted": ("Not trusted", "Không tin cậy"),
+    "valid": ("Valid signature", "Chữ ký hợp lệ"),
+    "invalid": ("Invalid signature", "Chữ ký không hợp lệ"),
+    "none": ("None: the signature covers the whole file", "Không có: chữ ký bao trùm toàn bộ tệp"),
+    "lta_updates": ("Only validation data added", "Chỉ bổ sung dữ liệu xác thực"),
+    "form_filling": (
+        "Later signatures and form filling only",
+        "Chỉ thêm chữ ký sau và điền biểu mẫu",
+    ),
+    "annotations": ("Annotations added", "Có thêm chú thích"),
+    "other": ("Other changes (not allowed)", "Có thay đổi khác (không được phép)"),
+    "unknown": ("Unknown", "Không xác định"),
+    "no_timestamp": ("None (time stated by the signer)", "Không có (thời gian do người ký khai)"),
+    "not_a_pdf": ("The file is not a readable PDF.", "Tệp không phải PDF đọc được."),
+    "no_signatures": ("The file has no signatures.", "Tệp không có chữ ký số."),
+    "all_valid": ("All signatures are valid and trusted.", "Tất cả chữ ký đều hợp lệ và tin cậy."),
+    "not_all_valid": (
+        "Not all signatures are valid and trusted.",
+        "Không phải mọi chữ ký đều hợp lệ và tin cậy.",
+    ),
+}
+
+
+def label(key: str, language: str = "vi") -> str:
+    en, vi = LABELS[key]
+    return vi if language == "vi" else en
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    field_name: str
+    signer: str  # the certificate's common name
+    subject: str
+    issuer: str  # the issuing CA's common name
+    signing_time: datetime | None  # as claimed by the signer
+    timestamp: datetime | None  # from a trusted time-stamp token (PAdES B-T), if any
+    intact: bool  # the signed bytes hash to the signed digest and the signature verifies
+    trusted: bool  # the certificate chains to a trust anchor, valid for signing
+    modification: str  # none / lta_updates / form_filling / annotations / other / unknown
+    modifications_ok: bool
+    covers_whole_file: bool
+    valid: bool  # pyHanko's bottom line: all of the above
+
+    @property
+    def integrity_key(self) -> str:
+        return "intact" if self.intact else "broken"
+
+    @property
+    def trust_key(self) -> str:
+        return "trusted" if self.trusted else "untrusted"
+
+
+@dataclass
+class VerificationReport:
+    signatures: list[SignatureReport] = field(default_factory=list)
+    error: str = ""  # a LABELS key when the file could not be checked at all
+
+    @property
+    def all_valid(self) -> bool:
+        return not self.error and bool(self.signatures) and all(s.valid for s in self.signatures)
+
+    @property
+    def summary_key(self) -> str:
+        if self.error:
+            return self.error
+        if not self.signatures:
+            return "no_signatures"
+        return "all_valid" if self.all_valid else "not_all_valid"
+
+
+def _common_name(name: asn1_x509.Name) -> str:
+    """The CN (what people call the signer or the CA), else the whole name."""
+    try:
+        return str(name.native.get("common_name", "")) or name.human_friendly
+    except (ValueError, KeyError):
+        return ""
+
+
+def _modification(status: object) -> str:
+    level = getattr(status, "modification_level", None)
+    if level is None:
+        return "unknown"
+    return {
+        ModificationLevel.NONE: "none",
+        ModificationLevel.LTA_UPDATES: "lta_updates",
+        ModificationLevel.FORM_FILLING: "form_filling",
+        ModificationLevel.ANNOTATIONS: "annotations",
+    }.get(level, "other")
+
+
+def verify_pdf(
+    data: bytes, trust_roots: list[x509.Certificate], moment: datetime | None = None
+) -> VerificationReport:
+    """Check every signature of ``data`` (blocking: call it in a worker thread)."""
+    roots = [
+        asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in trust_roots
+    ]
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        embedded = list(reader.embedded_signatures)
+    except (PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
+        del exc
+        return VerificationReport(error="not_a_pdf")
+    report = VerificationReport()
+    for sig in embedded:
+        context = ValidationContext(trust_roots=roots, allow_fetching=False, moment=moment)
+        cert = sig.signer_cert
+        try:
+            status = validate_pdf_signature(sig, signer_validation_context=context)
+        except Exception:
+            report.signatures.append(
+                SignatureReport(
+                    field_name=sig.field_name or "",
+                    signer=_common_name(cert.subject) if cert else "",
+                    subject=cert.subject.human_friendly if cert else "",
+                    issuer=_common_name(cert.issuer) if cert else "",
+                    signing_time=sig.self_reported_timestamp,
+                    timestamp=None,
+                    intact=False,
+                    trusted=False,
+                    modification="unknown",
+                    modifications_ok=False,
+                    covers_whole_file=False,
+                    valid=False,
+                )
+            )
+            continue
+        ts = status.timestamp_validity
+        report.signatures.append(
+            SignatureReport(
+                field_name=sig.field_name or "",
+                signer=_common_name(status.signing_cert.subject),
+                subject=status.signing_cert.subject.human_friendly,
+                issuer=_common_name(status.signing_cert.issuer),
+                signing_time=status.signer_reported_dt,
+                timestamp=ts.timestamp if ts is not None and ts.trusted else None,
+                intact=bool(status.intact and status.valid),
+                trusted=bool(status.trusted),
+                modification=_modification(status),
+                modifications_ok=bool(status.docmdp_ok),
+                covers_whole_file=status.coverage is not None
+                and status.coverage.name == "ENTIRE_FILE",
+                valid=bool(status.bottom_line),
+            )
+        )
+    return report
+
+
+def configured_roots(svc: Services) -> list[x509.Certificate]:
+    path = svc.settings.signing_trust_roots
+    if not path:
+        return []
+    return list(x509.load_pem_x509_certificates(Path(path).read_bytes()))
+
+
+async def trust_roots(svc: Services) -> list[x509.Certificate]:
+    roots = configured_roots(svc)
+    ca = await pki.existing_ca_certificate(svc)
+    return [ca, *roots] if ca is not None else roots
+
+
+async def verify(svc: Services, data: bytes) -> VerificationReport:
+    """Verify against the platform's trust anchors, at the platform clock's time."""
+    roots = await trust_roots(svc)
+    return await asyncio.to_thread(verify_pdf, data, roots, svc.clock.now())
