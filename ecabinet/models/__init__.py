@@ -1,6 +1,14 @@
 """Tables. Import from here so that every model is registered on ``Base.metadata``."""
 
 from .agenda import AgendaItem, AgendaItemStatus, AgendaVersion
+from .annotation import (
+    Annotation,
+    AnnotationKind,
+    AnnotationShare,
+    Opinion,
+    ReadingPosition,
+    Visibility,
+)
 from .audit import AuditEvent
 from .auth import AuthSession, LoginAttempt, RefreshToken, SessionKind
 from .base import Base, UTCDateTime
@@ -60,6 +68,9 @@ __all__ = [
     "AgendaItem",
     "AgendaItemStatus",
     "AgendaVersion",
+    "Annotation",
+    "AnnotationKind",
+    "AnnotationShare",
     "AttendanceCorrection",
     "AttendanceStatus",
     "AuditEvent",
@@ -91,6 +102,7 @@ __all__ = [
     "Motion",
     "MotionStatus",
     "NamedVote",
+    "Opinion",
     "OpinionAnswer",
     "OpinionBallot",
     "OpinionBallotStatus",
@@ -102,6 +114,7 @@ __all__ = [
     "Participant",
     "PositionKind",
     "Presence",
+    "ReadingPosition",
     "RefreshToken",
     "Role",
     "RoomDeclaration",
@@ -117,5 +130,6 @@ __all__ = [
     "SpeechStatus",
     "UTCDateTime",
     "User",
+    "Visibility",
     "VoteCast",
 ]

@@ -275,6 +275,11 @@ async def actor_from_access_token(svc: Services, token: str, *, address: str) ->
     return actor
 
 
+async def actor_of_session(svc: Services, session_id: str, *, address: str) -> Actor:
+    """The actor of a session that is still alive; long-lived sockets re-check with this."""
+    return await _load(svc, AuthSession.id == session_id, address)
+
+
 async def actor_from_cookie(svc: Services, cookie_value: str, *, address: str) -> Actor:
     return await _load(
         svc,

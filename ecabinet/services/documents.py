@@ -9,6 +9,7 @@ blob that this upload added is removed again — a refused upload leaves nothing
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -31,11 +32,13 @@ from ..models import (
     Participant,
 )
 from ..schemas.documents import DocumentPatch
+from . import annotation_carry
 from . import document_access as access
 from .actor import Actor
 from .context import Services, perform
 
 MAX_FILENAME = 150
+log = logging.getLogger("ecabinet.documents")
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +217,10 @@ async def add_version(
         if stored_new:
             await _forget_if_unused(svc, ref.sha256)
         raise
+    try:
+        await annotation_carry.carry_over(svc, document_id, version.number)
+    except Exception:  # the version is published; annotations stay on the earlier one
+        log.exception("carrying annotations over to version %d failed", version.number)
     return version
 
 

@@ -8,11 +8,13 @@ from typing import Any
 from aiohttp import web
 
 from .. import __version__
+from . import document_events
 from .api import ApiRegistry, build_openapi
 from .views import (
     account_pages,
     admin_pages,
     agenda_api,
+    annotations_api,
     auth_api,
     directory_api,
     document_pages,
@@ -22,7 +24,9 @@ from .views import (
     live_api,
     meeting_pages,
     meetings_api,
+    opinions_api,
     pages,
+    reader_pages,
     room_pages,
     rsvp_pages,
     signing_api,
@@ -36,6 +40,8 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     meetings_api.api,
     agenda_api.api,
     documents_api.api,
+    annotations_api.api,
+    opinions_api.api,
     signing_api.api,
     governance_api.api,
     live_api.api,
@@ -50,11 +56,13 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(account_pages.routes)
     app.router.add_routes(document_pages.routes)
     app.router.add_routes(governance_pages.routes)
+    app.router.add_routes(reader_pages.routes)
     app.router.add_routes(rsvp_pages.routes)
     app.router.add_routes(meeting_pages.routes)
     app.router.add_routes(signing_pages.routes)
     for registry in API_REGISTRIES:
         registry.install(app)
+    document_events.setup(app)
     app.router.add_static("/static", STATIC_DIR, name="static", append_version=True)
     operations = [op for registry in API_REGISTRIES for op in registry.operations]
     app[openapi_key] = build_openapi(operations, title="e-Cabinet API", version=__version__)

@@ -22,7 +22,7 @@ from ...schemas.documents import (
 from ...services import board_book, documents, receipts
 from ...services import document_content as content
 from ...services.documents import DocumentView, UploadMeta, safe_filename
-from .. import files, uploads
+from .. import document_events, files, uploads
 from ..api import MAX_ID, ApiRegistry, ApiRequest
 
 api = ApiRegistry()
@@ -160,6 +160,7 @@ async def add_version(req: ApiRequest) -> DocumentCreated:
         version = await documents.add_version(
             svc, req.actor, document_id, upload.staged, safe_filename(upload.filename)
         )
+    await document_events.publish(req.request.app, document_id, {"type": "document_changed"})
     return DocumentCreated(
         id=document_id,
         version=version.number,
