@@ -8,6 +8,10 @@
     python run.py verify FILE.pdf [--trust CA.pem ...] [--lang vi|en]
                                      exit 0 only if every signature is valid and trusted
     python run.py audit verify       exit 0 if the audit chain is intact; else names the entry
+    python run.py serve --workers N  N processes on one port (SO_REUSEPORT); docs/deploy.md
+    python run.py backup DEST        database, documents, secret key + manifest.json (SHA-256)
+    python run.py restore SRC [--force]
+                                     verify the manifest, then restore into an empty data dir
 
 Exit status 0 on success; otherwise a one-line message on stderr and status 1 (2 for usage).
 """
@@ -24,7 +28,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
-from ecabinet.app import build_services, create_app
+from ecabinet import logs
+from ecabinet.app import build_services
 from ecabinet.config import Settings, SettingsError
 from ecabinet.errors import DomainError
 from ecabinet.migrate import upgrade
@@ -32,17 +37,11 @@ from ecabinet.models import OrganizationLevel, Role
 from ecabinet.schemas.directory import OrganizationIn, UserIn
 from ecabinet.services import directory, seed
 from ecabinet.services.context import Services
-from ecabinet.web.middlewares import RequestIdFilter
 
 
-def configure_logging(debug: bool) -> None:
-    handler = logging.StreamHandler()
-    handler.addFilter(RequestIdFilter())
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
-    )
-    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, handlers=[handler])
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING if not debug else logging.INFO)
+def configure_logging(settings: Settings) -> None:
+    """JSON lines with ECABINET_LOG_FORMAT=json (the default in production), else text."""
+    logs.configure(settings.log_format, settings.debug)
 
 
 def with_services(settings: Settings, work: Callable[[Services], Awaitable[Any]]) -> Any:
@@ -56,17 +55,58 @@ def with_services(settings: Settings, work: Callable[[Services], Awaitable[Any]]
     return asyncio.run(main())
 
 
-def cmd_serve(settings: Settings, _args: argparse.Namespace) -> int:
-    from aiohttp import web
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from ecabinet import preflight
+    from ecabinet.serve import serve, serve_workers
 
-    app = create_app(settings)
-    print(f"e-Cabinet serving on http://{settings.host}:{settings.port}", flush=True)
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        print=None,
-        access_log_format='%a "%r" %s %b %Tfs',
+    found = preflight.problems(settings)
+    for problem in found:
+        print(f"error: {problem}", file=sys.stderr)
+    if found:
+        print("error: refusing to start in production (ECABINET_ENV=production)", file=sys.stderr)
+        return 1
+    workers = getattr(args, "workers", 1) or 1
+    if workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    where = f"http://{settings.host}:{settings.port}"
+    print(f"e-Cabinet serving on {where} ({workers} worker(s))", flush=True)
+    if workers > 1:
+        return serve_workers(settings, workers)
+    serve(settings)
+    return 0
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ecabinet.backup import BackupError, backup
+
+    try:
+        summary = backup(settings, Path(args.dest))
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"backup written to {summary.path}: {summary.database} database and "
+        f"{summary.files - 1} files, {summary.bytes} bytes; SHA-256 in manifest.json"
+    )
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ecabinet.backup import BackupError, restore
+
+    try:
+        summary = restore(settings, Path(args.src), force=args.force)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"restored {summary.database} database and {summary.files - 1} files from {summary.path} "
+        f"into {settings.data_dir}; run `python run.py migrate` if this server is newer"
     )
     return 0
 
@@ -228,7 +268,18 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="run.py", description="e-Cabinet server")
     sub = p.add_subparsers(dest="command")
-    sub.add_parser("serve", help="serve the web application (default)")
+    sv = sub.add_parser("serve", help="serve the web application (default)")
+    sv.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing the port (SO_REUSEPORT); docs/deploy.md",
+    )
+    b = sub.add_parser("backup", help="back up the database, documents and secret key")
+    b.add_argument("dest", help="a new or empty directory")
+    r = sub.add_parser("restore", help="restore a backup (the server must be stopped)")
+    r.add_argument("src", help="a directory written by `run.py backup`")
+    r.add_argument("--force", action="store_true", help="overwrite a non-empty data dir")
     sub.add_parser("migrate", help="apply database migrations")
     s = sub.add_parser("seed-demo", help="create demo organizations, endpoints and users")
     s.add_argument("--if-empty", action="store_true", help="do nothing if users exist")
@@ -262,6 +313,8 @@ COMMANDS = {
     "create-user": cmd_create_user,
     "verify": cmd_verify,
     "audit": cmd_audit,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
 }
 
 
@@ -269,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = Settings.from_env()
-        configure_logging(settings.debug)
+        configure_logging(settings)
         return COMMANDS[args.command](settings, args)
     except (SettingsError, DomainError) as exc:
         message = exc.message if isinstance(exc, DomainError) else str(exc)

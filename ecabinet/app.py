@@ -12,6 +12,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from signaling.setup import setup as setup_signaling
+
 from .clock import Clock, SystemClock
 from .config import Settings
 from .db import Database
@@ -25,6 +27,7 @@ from .services.permissions import Permission
 from .services.tokens import TokenService
 from .web.appkeys import actor_key, request_id_key, services_key
 from .web.i18n import error_text, request_language, translate
+from .web.metrics import setup_metrics
 from .web.middlewares import csrf, request_context, security_headers, wants_json
 from .web.routes import setup_routes
 from .web.session import csrf_token, optional_actor
@@ -47,6 +50,16 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         tokens=TokenService(keys, settings.issuer, clock),
         files=FileStore(settings.data_dir / "documents"),
     )
+
+
+DRIVER_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool")
+
+
+def quiet_database_drivers() -> None:
+    """Database drivers log statements *with their parameters* at DEBUG: a secret ballot's choice
+    next to the insert that marks its voter. They stay at WARNING even when the app debugs."""
+    for name in DRIVER_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 async def _page_actor(request: web.Request) -> Actor | None:
@@ -81,6 +94,7 @@ async def _template_context(request: web.Request) -> dict[str, object]:
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
     """Build the aiohttp application. Nothing is opened until the app starts."""
+    quiet_database_drivers()
     services = build_services(settings, clock)
     app = web.Application(
         middlewares=[request_context, csrf],
@@ -97,8 +111,21 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_mail_sender)
+    app.on_shutdown.append(_log_shutdown)
+    setup_metrics(app)
     setup_routes(app)
+    setup_signaling(app, services)
     return app
+
+
+async def _log_shutdown(app: web.Application) -> None:
+    """First of the ``app.on_shutdown`` hooks (SIGTERM): the listening socket is already closed.
+
+    aiohttp then runs the other ``on_shutdown`` hooks (the live meeting's hub appends its own:
+    tell every client to reconnect, close the peer connections), waits for the requests in flight,
+    and runs the ``cleanup_ctx`` exits in reverse: the mail sender finishes its batch, then the
+    database engine is closed. See docs/deploy.md, "Restarting"."""
+    log.info("shutting down: no new connections; finishing requests in flight")
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

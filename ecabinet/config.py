@@ -56,8 +56,32 @@ class Settings:
     smtp_password: str = ""
     mail_from: str = "ecabinet@localhost"
     outbox_poll_seconds: float = 5.0
-    # Events between app processes (live annotations): Redis pub/sub when set, else in-process.
+    # Live meeting (signaling): see docs/signaling.md.
     redis_url: str = ""
+    bus_namespace: str = ""  # keeps deployments sharing one Redis apart
+    ice_servers: tuple[str, ...] = ()
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str = ""
+    turn_ttl: int = 6 * 3600
+    ws_allowed_origins: tuple[str, ...] = ()
+    ws_auth_timeout: float = 5.0
+    ws_max_message: int = 64 * 1024
+    ws_send_queue: int = 256
+    ws_rate: float = 20.0
+    ws_burst: int = 60
+    ws_flood_strikes: int = 100
+    ws_offers_per_minute: int = 20
+    ws_auth_failures: int = 5
+    ws_auth_failure_window: int = 300
+    presence_interval: float = 10.0
+    revalidate_interval: float = 60.0
+    join_opens_minutes: int = 30
+    join_grace_minutes: int = 60
+    media_codec: str = "h264"
+    # Operations (docs/deploy.md): "production" turns on the start-up checks of ecabinet.preflight.
+    environment: str = "development"
+    log_format: str = "text"
+    metrics_token: str = field(default="", repr=False)
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -69,10 +93,23 @@ class Settings:
             raise SettingsError(f"ECABINET_TIME_ZONE {self.time_zone!r} is unknown") from exc
         if self.default_language not in ("vi", "en"):
             raise SettingsError("ECABINET_LANGUAGE must be 'vi' or 'en'")
+        if self.environment not in ("development", "production"):
+            raise SettingsError("ECABINET_ENV must be 'development' or 'production'")
+        if self.log_format not in ("json", "text"):
+            raise SettingsError("ECABINET_LOG_FORMAT must be 'json' or 'text'")
         if self.secret_key and len(self.secret_key) < MIN_SECRET_LENGTH:
             raise SettingsError(
                 f"ECABINET_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long"
             )
+
+        if self.media_codec not in ("h264", "vp8"):
+            raise SettingsError("ECABINET_MEDIA_CODEC must be 'h264' or 'vp8'")
+        if self.turn_urls and not self.turn_secret:
+            raise SettingsError(
+                "ECABINET_TURN_URLS needs ECABINET_TURN_SECRET (coturn's static-auth-secret)"
+            )
+        if self.turn_secret and len(self.turn_secret) < 16:
+            raise SettingsError("ECABINET_TURN_SECRET must be at least 16 characters long")
 
     @property
     def zone(self) -> ZoneInfo:
@@ -107,6 +144,18 @@ class Settings:
             except ValueError as exc:
                 raise SettingsError(f"ECABINET_{name} must be a whole number, not {raw!r}") from exc
 
+        def get_list(name: str) -> tuple[str, ...]:
+            return tuple(v.strip() for v in get(name).split(",") if v.strip())
+
+        def get_float(name: str, default: float) -> float:
+            raw = get(name)
+            if not raw:
+                return default
+            try:
+                return float(raw)
+            except ValueError as exc:
+                raise SettingsError(f"ECABINET_{name} must be a number, not {raw!r}") from exc
+
         previous = tuple(k.strip() for k in get("PREVIOUS_SECRET_KEYS").split(",") if k.strip())
         return cls(
             data_dir=Path(get("DATA_DIR", "var")),
@@ -123,13 +172,25 @@ class Settings:
             signing_trust_roots=get("SIGNING_TRUST_ROOTS"),
             debug=get("DEBUG").lower() in ("1", "true", "yes"),
             max_upload_bytes=get_int("MAX_UPLOAD_MB", 200) * 1024 * 1024,
+            redis_url=get("REDIS_URL"),
+            bus_namespace=get("BUS_NAMESPACE"),
+            ice_servers=get_list("ICE_SERVERS"),
+            turn_urls=get_list("TURN_URLS"),
+            turn_secret=get("TURN_SECRET"),
+            turn_ttl=get_int("TURN_TTL", 6 * 3600),
+            ws_allowed_origins=get_list("WS_ALLOWED_ORIGINS"),
+            ws_auth_timeout=get_float("WS_AUTH_TIMEOUT", 5.0),
+            media_codec=get("MEDIA_CODEC", "h264").lower(),
             smtp_host=get("SMTP_HOST"),
             smtp_port=get_int("SMTP_PORT", 25),
             smtp_starttls=get("SMTP_STARTTLS").lower() in ("1", "true", "yes"),
             smtp_username=get("SMTP_USERNAME"),
             smtp_password=get("SMTP_PASSWORD"),
             mail_from=get("SMTP_FROM", "ecabinet@localhost"),
-            redis_url=get("REDIS_URL"),
+            environment=get("ENV", "development").lower(),
+            log_format=get("LOG_FORMAT").lower()
+            or ("json" if get("ENV").lower() == "production" else "text"),
+            metrics_token=get("METRICS_TOKEN"),
         )
 
     def with_secret(self) -> Settings:

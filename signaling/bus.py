@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 log = logging.getLogger("signaling.bus")
 
@@ -161,7 +162,10 @@ class RedisBus:
     async def _unsubscribe(self, sub: Subscription) -> None:
         async with self._lock:
             if self._local.remove(sub):
-                await self._pubsub.unsubscribe(CHANNEL_PREFIX + sub.channel)
+                try:
+                    await self._pubsub.unsubscribe(CHANNEL_PREFIX + sub.channel)
+                except (RedisError, OSError) as exc:
+                    log.warning("redis bus: could not unsubscribe from %s: %s", sub.channel, exc)
 
     async def _read(self) -> None:
         while True:
@@ -193,8 +197,11 @@ class RedisBus:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
-        await self._pubsub.aclose()
-        await self._redis.aclose()
+        for closing in (self._pubsub.aclose, self._redis.aclose):
+            try:
+                await closing()
+            except (RedisError, OSError) as exc:  # Redis already gone: nothing left to release
+                log.warning("redis bus: closing the connection failed: %s", exc)
 
 
 def create_bus(redis_url: str | None) -> Bus:

@@ -101,13 +101,20 @@ async def _check_throttle(
 async def _verify_login(svc: Services, username: str, password: str, address: str) -> User:
     """Check the password; record the attempt (committed even when the login fails)."""
     username = username.strip().lower()
-    async with svc.db.transaction() as session:
+    async with svc.db.reading() as session:
         await _check_throttle(svc, session, username, address)
         user = await session.scalar(select(User).where(User.username == username))
-        ok = await asyncio.to_thread(
-            passwords.verify_password, user.password_hash if user else None, password
-        )
-        ok = ok and user is not None and user.is_active
+    # Argon2 (~100 ms of CPU) runs outside any transaction: a write transaction holds SQLite's
+    # one write lock, so a burst of logins would make every other write wait (or time out).
+    ok = await asyncio.to_thread(
+        passwords.verify_password, user.password_hash if user else None, password
+    )
+    ok = ok and user is not None and user.is_active
+    rehashed = None
+    if ok and user and passwords.needs_rehash(user.password_hash):
+        rehashed = await asyncio.to_thread(passwords.hash_password, password)
+    async with svc.db.transaction() as session:
+        await _check_throttle(svc, session, username, address)  # attempts made meanwhile
         now = svc.clock.now()
         session.add(LoginAttempt(username=username, address=address, at=now, succeeded=ok))
         await audit.append(
@@ -119,8 +126,10 @@ async def _verify_login(svc: Services, username: str, password: str, address: st
             subject_type="user",
             subject_id=username,
         )
-        if ok and user and passwords.needs_rehash(user.password_hash):
-            user.password_hash = await asyncio.to_thread(passwords.hash_password, password)
+        if rehashed and user:
+            stored = await session.get(User, user.id)
+            if stored is not None:
+                stored.password_hash = rehashed
     if not ok or user is None:
         raise InvalidCredentials("The username or password is incorrect.")
     return user

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from . import mailer, reminders
+from . import mailer, opinion_ballots, reminders
 from .context import Services
 
 log = logging.getLogger("ecabinet.mail")
@@ -16,6 +16,8 @@ async def run(svc: Services, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             await reminders.queue_due(svc)
+            await opinion_ballots.queue_reminders(svc)
+            await opinion_ballots.close_due(svc)
             while await mailer.deliver_due(svc) == mailer.BATCH:
                 pass
         except asyncio.CancelledError:

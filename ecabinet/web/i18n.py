@@ -6,13 +6,17 @@ from __future__ import annotations
 from aiohttp import web
 
 from .appkeys import actor_key
+from .i18n_governance import GOVERNANCE_VI
 from .i18n_meetings import MEETINGS_VI
 from .i18n_reader import READER_VI
+from .i18n_room import ROOM_VI
 
 LANGUAGES = ("vi", "en")
 
 VI: dict[str, str] = {
     **MEETINGS_VI,
+    **GOVERNANCE_VI,
+    **ROOM_VI,
     **READER_VI,
     "e-Cabinet": "Phòng họp không giấy",
     "Government e-Cabinet": "Hệ thống e-Cabinet Chính phủ",

@@ -10,7 +10,6 @@ Security headers are added in ``on_response_prepare`` so that static files and e
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -19,11 +18,11 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from ..errors import DomainError, TooManyRequests
+from ..logs import request_id_var
 from .appkeys import actor_key, request_id_key, services_key
 from .session import check_csrf, set_cookies
 
 log = logging.getLogger("ecabinet.web")
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -48,7 +47,11 @@ class RequestIdFilter(logging.Filter):
 
 
 def wants_json(request: web.Request) -> bool:
-    return request.path.startswith(("/api/", "/ws/")) or request.path in ("/healthz", "/readyz")
+    return request.path.startswith(("/api/", "/ws/")) or request.path in (
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    )
 
 
 async def _error_response(

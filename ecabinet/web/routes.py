@@ -19,11 +19,15 @@ from .views import (
     directory_api,
     document_pages,
     documents_api,
+    governance_api,
+    governance_pages,
+    live_api,
     meeting_pages,
     meetings_api,
     opinions_api,
     pages,
     reader_pages,
+    room_pages,
     rsvp_pages,
     signing_api,
     signing_pages,
@@ -39,15 +43,19 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     annotations_api.api,
     opinions_api.api,
     signing_api.api,
+    governance_api.api,
+    live_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
 
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
+    app.router.add_routes(room_pages.routes)
     app.router.add_routes(admin_pages.routes)
     app.router.add_routes(account_pages.routes)
     app.router.add_routes(document_pages.routes)
+    app.router.add_routes(governance_pages.routes)
     app.router.add_routes(reader_pages.routes)
     app.router.add_routes(rsvp_pages.routes)
     app.router.add_routes(meeting_pages.routes)

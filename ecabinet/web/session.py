@@ -16,6 +16,7 @@ from datetime import datetime
 from aiohttp import web
 
 from ..errors import Forbidden, Unauthorized
+from ..logs import user_id_var
 from ..services import auth
 from ..services.actor import Actor
 from ..services.context import Services
@@ -63,6 +64,7 @@ async def optional_actor(request: web.Request) -> Actor | None:
             except Unauthorized:
                 actor = None
     request[actor_key] = actor
+    user_id_var.set(actor.user_id if actor is not None else None)
     return actor
 
 

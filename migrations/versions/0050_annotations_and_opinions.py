@@ -1,7 +1,7 @@
 """annotations and opinions
 
 Revision ID: 0050_annotations
-Revises: 0030_signing
+Revises: 0040_governance
 Create Date: 2026-11-23 14:06:15.290321
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import ecabinet.models.base
 
 revision: str = "0050_annotations"
-down_revision: str | None = "0030_signing"
+down_revision: str | None = "0040_governance"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,43 @@
+"""The media plane: an SFU on aiortc that forwards encoded media (never decodes for fan-out).
+
+Public API for the signaling hub (see docs/media.md):
+
+- :class:`MediaRoom` (room.py): one per meeting; ``add_participant``/``remove_participant``,
+  ``set_floor``, ``set_chair``, ``mute``, ``set_thumbnail_page``; events through ``on_event``.
+- :class:`MeetingCodec`, :class:`OfferRejected` (codecs.py).
+- :class:`ParticipantKind`, :class:`Quality` (layout.py).
+- :func:`check_passthrough` (passthrough.py): start-up self check of the aiortc hooks.
+"""
+
+from signaling.sfu.codecs import MeetingCodec, OfferRejected
+from signaling.sfu.layout import ParticipantKind, Quality
+from signaling.sfu.passthrough import check_passthrough, install_passthrough
+from signaling.sfu.room import (
+    ActiveSpeakerChanged,
+    ConnectionStateChanged,
+    JoinAnswer,
+    MediaEvent,
+    MediaRoom,
+    ParticipantExists,
+    QualityRequested,
+    SlotBinding,
+    SlotsChanged,
+)
+
+__all__ = [
+    "ActiveSpeakerChanged",
+    "ConnectionStateChanged",
+    "JoinAnswer",
+    "MediaEvent",
+    "MediaRoom",
+    "MeetingCodec",
+    "OfferRejected",
+    "ParticipantExists",
+    "ParticipantKind",
+    "Quality",
+    "QualityRequested",
+    "SlotBinding",
+    "SlotsChanged",
+    "check_passthrough",
+    "install_passthrough",
+]

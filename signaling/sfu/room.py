@@ -1,0 +1,419 @@
+"""MediaRoom: the media plane of one meeting (one per meeting, pinned to one SFU process).
+
+The signaling hub calls it; it never touches the database or the WebSocket itself. It tells the
+hub what to relay to clients through one event callback (see the ``MediaEvent`` classes).
+
+Join: the client offers one m-line per slot it can render, in this order per kind — the first
+audio and the first video m-line may also *send* (its microphone and camera); later ones are
+receive-only. The answer maps each m-line (mid) to a slot name (:class:`SlotBinding`). After
+that the layout only switches the source behind each slot: no SDP is ever exchanged again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpReceiver,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamTrack
+from aiortc.rtcconfiguration import RTCBundlePolicy
+
+from signaling.sfu.codecs import (
+    MediaSection,
+    MeetingCodec,
+    OfferRejected,
+    parse_offer,
+    preferred_codecs,
+)
+from signaling.sfu.forwarder import SlotTrack, Source
+from signaling.sfu.keyframes import KeyframeRequester
+from signaling.sfu.layout import (
+    ParticipantKind,
+    Quality,
+    RoomView,
+    SlotPlan,
+    SpeakerDetector,
+    assign_slots,
+    quality_demand,
+)
+from signaling.sfu.passthrough import (
+    enable_passthrough,
+    hook_keyframe_requests,
+    install_passthrough,
+    request_keyframe_upstream,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_BUNDLE = RTCBundlePolicy.MAX_BUNDLE
+SPEAKER_TICK = 0.1  # seconds between active-speaker decisions
+DEFAULT_THUMBNAILS = 16
+
+
+# -- events the hub relays to clients ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotsChanged:
+    """``participant_id`` now sees ``slots`` (slot name → participant shown, None = idle)."""
+
+    participant_id: str
+    slots: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class QualityRequested:
+    """Ask ``participant_id`` to send its camera at ``quality`` (full / thumbnail / none)."""
+
+    participant_id: str
+    quality: Quality
+
+
+@dataclass(frozen=True)
+class ActiveSpeakerChanged:
+    participant_id: str | None
+
+
+@dataclass(frozen=True)
+class ConnectionStateChanged:
+    """The participant's media connection changed (``failed``/``closed``: media is gone)."""
+
+    participant_id: str
+    state: str
+
+
+MediaEvent = SlotsChanged | QualityRequested | ActiveSpeakerChanged | ConnectionStateChanged
+
+
+@dataclass(frozen=True)
+class SlotBinding:
+    mid: str
+    kind: str
+    slot: str
+
+
+@dataclass(frozen=True)
+class JoinAnswer:
+    """The SDP answer and which m-line carries which slot / publication."""
+
+    sdp: str
+    slots: tuple[SlotBinding, ...]
+    publishes: tuple[str, ...]  # kinds the participant publishes ("audio", "video")
+
+
+class ParticipantExists(ValueError):
+    """The participant already has media in this room (remove it first, e.g. on reconnect)."""
+
+
+@dataclass
+class _Participant:
+    participant_id: str
+    kind: ParticipantKind
+    pc: RTCPeerConnection
+    video_slots: tuple[str, ...] = ()
+    audio_slots: tuple[str, ...] = ()
+    slots: dict[str, SlotTrack] = field(default_factory=dict)
+    sources: dict[str, Source] = field(default_factory=dict)
+    assignment: dict[str, str | None] = field(default_factory=dict)
+    thumbnail_page: int = 0
+
+
+class MediaRoom:
+    """The SFU for one meeting. Create it in the running event loop; ``close()`` when it ends."""
+
+    def __init__(
+        self,
+        meeting_id: str,
+        *,
+        codec: MeetingCodec = MeetingCodec.H264,
+        ice_servers: list[RTCIceServer] | None = None,
+        on_event: Callable[[MediaEvent], None] | None = None,
+        thumbnails: int = DEFAULT_THUMBNAILS,
+        keyframe_interval: float = 0.4,
+    ) -> None:
+        install_passthrough()
+        self.meeting_id = meeting_id
+        self.codec = codec
+        self._ice_servers = list(ice_servers or [])  # never None: aiortc would add Google STUN
+        self._on_event = on_event or (lambda event: None)
+        self._thumbnails = thumbnails
+        self._keyframe_interval = keyframe_interval
+        self._participants: dict[str, _Participant] = {}
+        self._order: list[str] = []
+        self._muted: set[str] = set()
+        self._floor: str | None = None
+        self._chair: str | None = None
+        self._quality: dict[str, Quality] = {}
+        self.speakers = SpeakerDetector()
+        self._loop = asyncio.get_running_loop()
+        self._ticker = self._loop.create_task(self._speaker_ticks())
+        self._closed = False
+        self._cleanups: set[asyncio.Task[None]] = set()
+
+    # -- membership -------------------------------------------------------------------------
+
+    async def add_participant(
+        self, participant_id: str, offer_sdp: str, *, kind: ParticipantKind
+    ) -> JoinAnswer:
+        """Accept ``participant_id``'s offer; return the answer. Raises :class:`OfferRejected`."""
+        if participant_id in self._participants:
+            raise ParticipantExists(participant_id)
+        sections = parse_offer(offer_sdp, self.codec)
+        plan = SlotPlan.for_kind(ParticipantKind(kind), self._thumbnails)
+        bindings = _bind_slots(sections, plan)
+        # MAX_BUNDLE: every transceiver on one transport from the start. With aiortc's default
+        # (BALANCED) a second video transceiver shares the first video's transport and is then
+        # left on it when BUNDLE moves the first one to the primary (audio) transport: it never
+        # connects. Offers must BUNDLE every m-line (parse_offer checks).
+        config = RTCConfiguration(iceServers=self._ice_servers, bundlePolicy=MAX_BUNDLE)
+        pc = RTCPeerConnection(config)
+        participant = _Participant(participant_id, ParticipantKind(kind), pc)
+        participant.video_slots = tuple(b.slot for b in bindings if b.kind == "video")
+        participant.audio_slots = tuple(b.slot for b in bindings if b.kind == "audio")
+        pc.on("track", lambda track: self._on_track(participant, track))
+        pc.on("connectionstatechange", lambda: self._on_connection_state(participant))
+        try:
+            # Transceivers are created first, in the offer's order, so that setRemoteDescription
+            # binds each m-line to ours and the codec preference applies to the answer.
+            by_mid = {b.mid: b for b in bindings}
+            for section in sections:
+                binding = by_mid.get(section.mid)
+                slot = SlotTrack(section.kind, binding.slot) if binding else None
+                transceiver = pc.addTransceiver(
+                    slot or section.kind, direction=_answer_direction(section)
+                )
+                transceiver.setCodecPreferences(preferred_codecs(section.kind, self.codec))
+                if slot is not None:
+                    participant.slots[slot.name] = slot
+                    hook_keyframe_requests(transceiver.sender, slot.request_keyframe)
+            enable_passthrough(pc, on_audio_level=self._level_reporter(participant_id))
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+            await pc.setLocalDescription(await pc.createAnswer())
+        except OfferRejected:
+            await pc.close()
+            raise
+        except Exception as exc:
+            await pc.close()
+            raise OfferRejected("sdp_unusable", f"the offer could not be answered: {exc}") from exc
+        self._participants[participant_id] = participant
+        self._order.append(participant_id)
+        self._relayout()
+        publishes = tuple(sorted(participant.sources))
+        return JoinAnswer(pc.localDescription.sdp, tuple(bindings), publishes)
+
+    async def remove_participant(self, participant_id: str) -> None:
+        """Drop a participant's media (leave, removal by the chair, reconnect). Idempotent.
+
+        Also done by the room itself when the participant's connection fails or closes (after a
+        ``ConnectionStateChanged`` event)."""
+        participant = self._participants.pop(participant_id, None)
+        if participant is None:
+            return
+        self._order.remove(participant_id)
+        self._quality.pop(participant_id, None)
+        self.speakers.forget(participant_id)
+        if self._floor == participant_id:
+            self._floor = None
+        for source in participant.sources.values():
+            await source.close()
+        for slot in participant.slots.values():
+            slot.stop()
+        self._relayout()
+        await participant.pc.close()
+
+    async def close(self) -> None:
+        self._closed = True
+        self._ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._ticker
+        for participant_id in list(self._participants):
+            await self.remove_participant(participant_id)
+        await asyncio.gather(*self._cleanups, return_exceptions=True)
+
+    # -- chair controls and floor ----------------------------------------------------------
+
+    def set_floor(self, participant_id: str | None) -> None:
+        """Give the floor (main video and audio for everyone) to a participant, or take it back."""
+        self._floor = participant_id
+        self._relayout()
+
+    def set_chair(self, participant_id: str | None) -> None:
+        self._chair = participant_id
+        self._relayout()
+
+    def mute(self, participant_id: str, muted: bool = True) -> None:
+        """Stop (or resume) forwarding a participant's audio, whatever its client does."""
+        if muted:
+            self._muted.add(participant_id)
+        else:
+            self._muted.discard(participant_id)
+        participant = self._participants.get(participant_id)
+        if participant and "audio" in participant.sources:
+            participant.sources["audio"].enabled = not muted
+        self._relayout()
+
+    def set_thumbnail_page(self, participant_id: str, page: int) -> None:
+        participant = self._participants.get(participant_id)
+        if participant is not None and page >= 0:
+            participant.thumbnail_page = page
+            self._relayout()
+
+    # -- queries -----------------------------------------------------------------------------
+
+    @property
+    def participant_ids(self) -> tuple[str, ...]:
+        return tuple(self._order)
+
+    def slots_of(self, participant_id: str) -> dict[str, str | None]:
+        """Current slot → shown participant for one participant (what clients are told)."""
+        return dict(self._participants[participant_id].assignment)
+
+    def slot_track(self, participant_id: str, slot: str) -> SlotTrack:
+        return self._participants[participant_id].slots[slot]
+
+    def source(self, participant_id: str, kind: str) -> Source | None:
+        participant = self._participants.get(participant_id)
+        return participant.sources.get(kind) if participant else None
+
+    def quality_of(self, participant_id: str) -> Quality | None:
+        return self._quality.get(participant_id)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _on_track(self, participant: _Participant, track: MediaStreamTrack) -> None:
+        receiver = _receiver_of(participant.pc, track)
+        requester = None
+        if track.kind == "video" and receiver is not None:
+            requester = KeyframeRequester(
+                lambda: request_keyframe_upstream(receiver),
+                min_interval=self._keyframe_interval,
+            )
+        source = Source(participant.participant_id, track.kind, self.codec, requester)
+        source.enabled = not (track.kind == "audio" and participant.participant_id in self._muted)
+        participant.sources[track.kind] = source
+        source.start(track)
+        if participant.participant_id in self._participants:
+            self._relayout()
+
+    def _on_connection_state(self, participant: _Participant) -> None:
+        state = participant.pc.connectionState
+        self._emit(ConnectionStateChanged(participant.participant_id, state))
+        pid = participant.participant_id
+        if state in ("failed", "closed") and self._participants.get(pid) is participant:
+            # Its media is gone: free its slots now so nobody keeps watching a dead source.
+            task = self._loop.create_task(self.remove_participant(pid))
+            self._cleanups.add(task)
+            task.add_done_callback(self._cleanups.discard)
+
+    def _level_reporter(self, participant_id: str) -> Callable[[RTCRtpReceiver, int], None]:
+        loop = self._loop
+
+        def report(receiver: RTCRtpReceiver, level: int) -> None:
+            if participant_id not in self._muted:
+                self.speakers.add(participant_id, level, loop.time())
+
+        return report
+
+    async def _speaker_ticks(self) -> None:
+        while True:
+            await asyncio.sleep(SPEAKER_TICK)
+            speaker = self.speakers.tick(self._loop.time(), self._muted)
+            if speaker is not None:
+                self._emit(ActiveSpeakerChanged(speaker))
+                self._relayout()
+
+    def _view(self) -> RoomView:
+        video = frozenset(p for p, x in self._participants.items() if "video" in x.sources)
+        audio = frozenset(p for p, x in self._participants.items() if "audio" in x.sources)
+        return RoomView(
+            participants=tuple(self._order),
+            video_publishers=video,
+            audio_publishers=audio,
+            muted=frozenset(self._muted),
+            floor=self._floor if self._floor in self._participants else None,
+            chair=self._chair if self._chair in self._participants else None,
+            speakers=tuple(self.speakers.recent),
+        )
+
+    def _relayout(self) -> None:
+        if self._closed:
+            return
+        view = self._view()
+        assignments: dict[str, dict[str, str | None]] = {}
+        for participant_id in self._order:
+            participant = self._participants[participant_id]
+            assignment = assign_slots(
+                view,
+                participant_id,
+                participant.video_slots,
+                participant.audio_slots,
+                participant.assignment,
+                participant.thumbnail_page,
+            )
+            assignments[participant_id] = assignment
+            for slot_name, shown in assignment.items():
+                track = participant.slots[slot_name]
+                source = self.source(shown, track.kind) if shown else None
+                track.switch_to(source)
+            if assignment != participant.assignment:
+                participant.assignment = assignment
+                self._emit(SlotsChanged(participant_id, dict(assignment)))
+        for publisher, quality in quality_demand(assignments, view.video_publishers).items():
+            if self._quality.get(publisher) is not quality:
+                self._quality[publisher] = quality
+                self._emit(QualityRequested(publisher, quality))
+
+    def _emit(self, event: MediaEvent) -> None:
+        try:
+            self._on_event(event)
+        except Exception:
+            logger.exception("media event handler failed for %r", event)
+
+
+def _receiver_of(pc: RTCPeerConnection, track: MediaStreamTrack) -> RTCRtpReceiver | None:
+    for transceiver in pc.getTransceivers():
+        if transceiver.receiver.track is track:
+            return transceiver.receiver
+    return None
+
+
+def _answer_direction(section: MediaSection) -> str:
+    if section.sends and section.receives:
+        return "sendrecv"
+    if section.sends:
+        return "recvonly"
+    if section.receives:
+        return "sendonly"
+    return "inactive"
+
+
+def _bind_slots(sections: tuple[MediaSection, ...], plan: SlotPlan) -> list[SlotBinding]:
+    """Map the offer's receiving m-lines to the plan's slots, in order per kind."""
+    bindings: list[SlotBinding] = []
+    free = {"audio": list(plan.audio), "video": list(plan.video)}
+    sending = {"audio": 0, "video": 0}
+    for index, section in enumerate(sections):
+        if section.sends:
+            sending[section.kind] += 1
+            first_of_kind = all(s.kind != section.kind for s in sections[:index])
+            if sending[section.kind] > 1 or not first_of_kind:
+                raise OfferRejected(
+                    "too_many_publications",
+                    f"only the first {section.kind} section may send (one camera, one microphone)",
+                )
+        if section.receives:
+            if not free[section.kind]:
+                raise OfferRejected(
+                    "too_many_slots", f"the offer asks for more {section.kind} slots than allowed"
+                )
+            bindings.append(SlotBinding(section.mid, section.kind, free[section.kind].pop(0)))
+    return bindings

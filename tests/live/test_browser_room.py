@@ -1,0 +1,141 @@
+"""Acceptance: the browser meeting room in headless Chromium alongside an aiortc room client.
+
+Debian's ``chromium`` (``ECABINET_TEST_CHROMIUM`` or on the PATH; never ``playwright install``),
+with a fake camera and microphone. The chair joins from the page; a member joins with the Python
+room client. The page's main <video> must play the member, and the member must decode the
+browser's camera.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aioice.ice
+import pytest
+from aiohttp.test_utils import TestClient
+
+from signaling.client import RoomClient, decode_packets
+from signaling.clientmedia import ClipTrack, EncodedClip, write_test_clip
+from signaling.sfu import MeetingCodec
+from signaling.wsclient import SignalingSession, Ticket
+from tests.signaling.helpers import until
+
+from ..conftest import PASSWORD
+from .conftest import Meeting, join_token
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("ECABINET_TEST_CHROMIUM") or shutil.which("chromium") or ""
+ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
+    yield
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator:
+    if not CHROMIUM:
+        pytest.skip("Chromium not found: set ECABINET_TEST_CHROMIUM (.ci/run installs it)")
+    playwright_api = pytest.importorskip("playwright.async_api")
+    async with playwright_api.async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+async def test_browser_and_room_client_see_each_other(
+    client: TestClient, meeting: Meeting, browser, tmp_path: Path
+) -> None:
+    clip = EncodedClip.load(write_test_clip(tmp_path / "green.h264", rgb=(30, 200, 30), gop=30))
+    body = await join_token(client, "daibieu", meeting.id)
+    ticket = Ticket(
+        body["token"], body["ws_url"], body["ice_servers"], body["participant"], body["lobby"]
+    )
+    signaling = SignalingSession(client.session, ticket)
+    await signaling.open()
+    member = RoomClient(ticket.participant, video=ClipTrack(clip), codec=MeetingCodec.H264, keep=60)
+    await member.connect(signaling)
+
+    base = f"http://{client.host}:{client.port}"
+    page = await browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    console: list[str] = []
+    page.on("console", lambda msg: console.append(msg.text))
+    page.on(
+        "response", lambda r: console.append(f"{r.status} {r.url}") if r.status >= 400 else None
+    )
+    page.on(
+        "websocket",
+        lambda ws: ws.on("framereceived", lambda f: console.append("<< " + str(f)[:300])),
+    )
+    try:
+        await page.goto(f"{base}/login?next=/meetings/{meeting.id}/room")
+        await page.fill("input[name=username]", "botruong")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.click("button.primary")
+        await page.wait_for_url(f"**/meetings/{meeting.id}/room")
+        chair = f"p{meeting.participants['botruong']}"
+
+        # The page plays the member's video in its main slot.
+        await page.wait_for_function(
+            "() => { const v = document.getElementById('video-main');"
+            " return v && v.videoWidth > 0 && v.currentTime > 0; }",
+            timeout=30_000,
+        )
+        start = await page.evaluate("() => document.getElementById('video-main').currentTime")
+        await page.wait_for_function(
+            f"() => document.getElementById('video-main').currentTime > {start} + 0.5",
+            timeout=30_000,
+        )
+        assert await page.text_content("#name-main") == "Daibieu"
+        # The page shows the roster and knows it is the chair's console.
+        await page.wait_for_selector(f"#roster li[data-participant='{ticket.participant}']")
+        assert await page.is_visible("#btn-end")
+
+        # The member decodes the browser's camera.
+        main = member.receptions["main"]
+        await until(lambda: main.by_source[chair] >= 30, "the member receives the browser")
+        packets = [p for who, p in main.kept if who == chair]
+        frames = decode_packets(MeetingCodec.H264, packets)
+        assert len(frames) >= 10
+        assert frames[0].width > 0
+
+        # A chair control from the page reaches the member.
+        await signaling.send("media_state", audio=True, video=True)
+        button = f"#roster li[data-participant='{ticket.participant}'] button"
+        await page.wait_for_selector(button)
+        await page.click(f"{button}:text('Tắt micrô'), {button}:text('Mute')")
+        await signaling.wait_for(lambda: any(m["type"] == "muted" for m in signaling.messages))
+        assert errors == []
+    except Exception:
+        state = await page.evaluate(
+            "() => ({status: document.getElementById('status').textContent,"
+            " notice: document.getElementById('notice').textContent,"
+            " slots: window.ecabinetRoom.slots, pc: window.ecabinetRoom.pc &&"
+            " window.ecabinetRoom.pc.connectionState,"
+            " mids: [...window.ecabinetRoom.midToSlot.entries()]})"
+        )
+        raise AssertionError(f"page: {state} console: {console} errors: {errors}") from None
+    finally:
+        await page.close()
+        await member.close()
+        await signaling.close()
+        await asyncio.sleep(0)
