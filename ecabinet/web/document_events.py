@@ -49,8 +49,9 @@ SESSION_CHECK = 30.0
 PROTOCOL_VERSION = 1
 
 
-def channel(document_id: int) -> str:
-    return f"document:{document_id}"
+def channel(settings: Settings, document_id: int) -> str:
+    """``document:{id}``, after ``ECABINET_BUS_NAMESPACE`` (deployments sharing one Redis)."""
+    return f"{settings.bus_namespace}document:{document_id}"
 
 
 def origin_allowed(request: web.Request, settings: Settings) -> bool:
@@ -67,7 +68,8 @@ def origin_allowed(request: web.Request, settings: Settings) -> bool:
 
 async def publish(app: web.Application, document_id: int, event: dict[str, Any]) -> None:
     try:
-        await app[document_bus_key].publish(channel(document_id), event)
+        settings = app[services_key].settings
+        await app[document_bus_key].publish(channel(settings, document_id), event)
     except Exception:  # live updates are a convenience; the write itself has succeeded
         log.exception("publishing a document event failed")
 
@@ -161,7 +163,7 @@ async def document_socket(request: web.Request) -> web.StreamResponse:
     actor = await require_actor(request)
     raw = request.match_info["id"]
     document_id = int(raw) if raw.isdigit() and len(raw) < 11 else 0
-    sub = await request.app[document_bus_key].subscribe(channel(document_id))
+    sub = await request.app[document_bus_key].subscribe(channel(svc.settings, document_id))
     try:
         # Also the access check (NotFound → 404 before the upgrade).
         visible = await annotations.list_annotations(svc, actor, document_id)

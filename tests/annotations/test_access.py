@@ -3,6 +3,8 @@ its author (admins included), and nobody touches annotations on a document they 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ..documents.helpers import Setup, participants, setup_meetings
@@ -161,3 +163,17 @@ async def test_the_admins_audit_log_holds_no_annotation_text(s):
         body = await resp.text()
         assert "annotation.create" in body and "annotation.update" in body
         assert SECRET_TEXT not in body and "Tài liệu" not in body
+
+
+async def test_the_reader_page_runs_under_the_strict_csp_without_inline_scripts(s):
+    doc = await s.document(s.meeting_a)
+    resp = await s.client.get(f"/documents/{doc}/read", headers=s.h("daibieu"))
+    csp = resp.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in csp and "unsafe" not in csp
+    html = await resp.text()
+    scripts = re.findall(r"<script([^>]*)>", html)
+    assert scripts, "the reader has scripts"
+    for attributes in scripts:
+        assert "src=" in attributes or 'type="application/json"' in attributes, attributes
+    assert "/static/vendor/pdfjs/build/pdf.worker.min.mjs" in html
+    assert "cdn" not in html.lower()
