@@ -6,9 +6,7 @@ session and CSRF from a browser, which do not depend on the database engine.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,33 +23,16 @@ from ecabinet.schemas.directory import OrganizationIn, UserIn
 from ecabinet.services import directory
 from ecabinet.web.appkeys import services_key
 
+from .browser import HEADLESS_ARGS, chromium_path
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SECRET = "browser-test-secret-key-that-is-long-enough-42"
 USERNAME = "thuky"
 PASSWORD = "correct horse battery"
 FULL_NAME = "Nguyễn Thị Thư"
 LOGIN_URL = re.compile(r"^http://127\.0\.0\.1:\d+/login(\?.*)?$")
 HOME_URL = re.compile(r"^http://127\.0\.0\.1:\d+/$")
-
-
-def chromium_path() -> str:
-    path = os.environ.get("ECABINET_TEST_CHROMIUM") or shutil.which("chromium") or ""
-    if not path or not Path(path).exists():
-        pytest.skip(
-            f"Chromium not found ({path or 'no chromium on PATH'}): apt-get install chromium "
-            "or set ECABINET_TEST_CHROMIUM; .ci/run does both"
-        )
-    return path
 
 
 @dataclass
@@ -112,7 +93,7 @@ def chromium() -> str:
 @pytest.fixture
 async def page(chromium: str, live_server: LiveServer) -> AsyncIterator[Page]:
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = await pw.chromium.launch(executable_path=chromium, args=HEADLESS_ARGS)
         try:
             context = await browser.new_context(base_url=live_server.url)
             context.set_default_timeout(10_000)

@@ -9,8 +9,6 @@ database (the pages do not depend on the database engine).
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +26,12 @@ from ecabinet.schemas.directory import OrganizationIn, UserIn
 from ecabinet.services import directory
 from ecabinet.web.appkeys import services_key
 
+from ..browser import HEADLESS_ARGS, chromium_path
 from ..documents.pdfs import make_pdf
 
 pytestmark = pytest.mark.browser
 SECRET = "browser-test-secret-key-that-is-long-enough-42"
 PASSWORD = "correct horse battery"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 PHRASE = "Tài liệu mẫu"
 # Collects CSP violations from the page itself (runs before any page script).
 CSP_WATCH = """
@@ -42,13 +40,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
   window.__csp.push(e.violatedDirective + " " + e.blockedURI);
 });
 """
-
-
-def chromium_path() -> str:
-    path = os.environ.get("ECABINET_TEST_CHROMIUM") or shutil.which("chromium") or ""
-    if not path or not Path(path).exists():
-        pytest.skip("Chromium not found: apt-get install chromium or set ECABINET_TEST_CHROMIUM")
-    return path
 
 
 @dataclass
@@ -138,7 +129,7 @@ async def live(migrated: str, tmp_path: Path) -> AsyncIterator[Live]:
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as pw:
-        launched = await pw.chromium.launch(executable_path=chromium_path(), args=ARGS)
+        launched = await pw.chromium.launch(executable_path=chromium_path(), args=HEADLESS_ARGS)
         try:
             yield launched
         finally:

@@ -7,8 +7,6 @@ Runs once on its own SQLite database (the pages do not depend on the database en
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,19 +24,12 @@ from ecabinet.schemas.directory import OrganizationIn, UserIn
 from ecabinet.services import directory
 from ecabinet.web.appkeys import services_key
 
+from ..browser import HEADLESS_ARGS, chromium_path
 from .pdfs import make_pdf
 
 pytestmark = pytest.mark.browser
 SECRET = "browser-test-secret-key-that-is-long-enough-42"
 PASSWORD = "correct horse battery"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-
-
-def chromium_path() -> str:
-    path = os.environ.get("ECABINET_TEST_CHROMIUM") or shutil.which("chromium") or ""
-    if not path or not Path(path).exists():
-        pytest.skip("Chromium not found: apt-get install chromium or set ECABINET_TEST_CHROMIUM")
-    return path
 
 
 @dataclass
@@ -114,7 +105,7 @@ async def live(migrated: str, tmp_path: Path) -> AsyncIterator[Live]:
 async def page(live: Live) -> AsyncIterator[Page]:
     executable = chromium_path()
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=executable, args=ARGS)
+        browser = await pw.chromium.launch(executable_path=executable, args=HEADLESS_ARGS)
         try:
             context = await browser.new_context(base_url=live.url)
             context.set_default_timeout(15_000)
