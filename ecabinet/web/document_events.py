@@ -42,7 +42,31 @@ from .appkeys import services_key
 from .session import require_actor
 
 log = logging.getLogger("ecabinet.web.documents_ws")
-document_bus_key = web.AppKey("document_bus", Bus)  # type: ignore[type-abstract]
+
+
+class DocumentBus:
+    """The bus of document events; the holder is set before start-up (app state freezes once the
+    app runs), the bus itself is opened and closed by the app's cleanup context."""
+
+    def __init__(self) -> None:
+        self._bus: Bus | None = None
+
+    @property
+    def bus(self) -> Bus:
+        if self._bus is None:
+            raise RuntimeError("the document bus is not open (the app has not started)")
+        return self._bus
+
+    def open(self, redis_url: str | None) -> None:
+        self._bus = create_bus(redis_url)
+
+    async def close(self) -> None:
+        bus, self._bus = self._bus, None
+        if bus is not None:
+            await bus.close()
+
+
+document_bus_key = web.AppKey("document_bus", DocumentBus)
 open_sockets_key = web.AppKey("document_sockets", weakref.WeakSet[web.WebSocketResponse])
 HEARTBEAT = 25.0
 SESSION_CHECK = 30.0
@@ -69,7 +93,7 @@ def origin_allowed(request: web.Request, settings: Settings) -> bool:
 async def publish(app: web.Application, document_id: int, event: dict[str, Any]) -> None:
     try:
         settings = app[services_key].settings
-        await app[document_bus_key].publish(channel(settings, document_id), event)
+        await app[document_bus_key].bus.publish(channel(settings, document_id), event)
     except Exception:  # live updates are a convenience; the write itself has succeeded
         log.exception("publishing a document event failed")
 
@@ -163,7 +187,7 @@ async def document_socket(request: web.Request) -> web.StreamResponse:
     actor = await require_actor(request)
     raw = request.match_info["id"]
     document_id = int(raw) if raw.isdigit() and len(raw) < 11 else 0
-    sub = await request.app[document_bus_key].subscribe(channel(svc.settings, document_id))
+    sub = await request.app[document_bus_key].bus.subscribe(channel(svc.settings, document_id))
     try:
         # Also the access check (NotFound → 404 before the upgrade).
         visible = await annotations.list_annotations(svc, actor, document_id)
@@ -196,10 +220,9 @@ async def document_socket(request: web.Request) -> web.StreamResponse:
 
 
 async def _bus(app: web.Application) -> AsyncIterator[None]:
-    bus = create_bus(app[services_key].settings.redis_url or None)
-    app[document_bus_key] = bus
+    app[document_bus_key].open(app[services_key].settings.redis_url or None)
     yield
-    await bus.close()
+    await app[document_bus_key].close()
 
 
 async def _close_sockets(app: web.Application) -> None:
@@ -211,5 +234,6 @@ async def _close_sockets(app: web.Application) -> None:
 def setup(app: web.Application) -> None:
     app.router.add_get(r"/ws/documents/{id:\d+}", document_socket, name="document_socket")
     app[open_sockets_key] = weakref.WeakSet()
+    app[document_bus_key] = DocumentBus()
     app.on_shutdown.append(_close_sockets)
     app.cleanup_ctx.append(_bus)
