@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
+# The suite runs on two xdist workers (each with its own databases); TEST_WORKERS=0 runs it serially.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint migrate seed screenshot clean
 
@@ -30,7 +32,7 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 
 test: $(VENV)/.dev lint
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 screenshot: $(VENV)/.dev
 	$(PY) tools/screenshot.py docs/screenshot-home.png

@@ -3,6 +3,11 @@
 Every test that uses ``db_url`` (directly or through ``app``/``client``/``svc``) runs once on
 SQLite and once on PostgreSQL; the PostgreSQL leg is skipped with a reason when
 ``ECABINET_TEST_POSTGRES_URL`` is not set.
+
+The suite runs in parallel with pytest-xdist (``make test``: two workers). Each worker has its own
+SQLite files and its own PostgreSQL database (``<name>_gw0``, ``<name>_gw1``, created on first use
+on the same server); tests that use the shared Redis carry ``@pytest.mark.redis`` and run one after
+another on one worker, so their channels never cross.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from ecabinet.app import create_app
@@ -47,6 +53,35 @@ def _fast_password_hashing() -> Iterator[None]:
     passwords._hasher = original
 
 
+def _worker_database(url: str) -> str:
+    """This xdist worker's own database beside the configured one (the URL itself when serial)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return url
+    base = make_url(url)
+    own = base.set(database=f"{base.database}_{worker}")
+
+    async def create() -> None:
+        engine = create_async_engine(base, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            exists = await conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+            )
+            if not exists:
+                await conn.exec_driver_sql(f'CREATE DATABASE "{own.database}"')
+        await engine.dispose()
+
+    asyncio.run(create())
+    return own.render_as_string(hide_password=False)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Redis tests share one server's channels: keep them on one xdist worker, one at a time."""
+    for item in items:
+        if item.get_closest_marker("redis"):
+            item.add_marker(pytest.mark.xdist_group("redis"))
+
+
 def _reset_postgres(url: str) -> None:
     async def reset() -> None:
         engine = create_async_engine(url)
@@ -66,9 +101,10 @@ def migrated_database(
     if request.param == "postgresql":
         if not POSTGRES_URL:
             pytest.skip("PostgreSQL leg: set ECABINET_TEST_POSTGRES_URL (.ci/run does)")
-        _reset_postgres(POSTGRES_URL)
-        upgrade(POSTGRES_URL)
-        return POSTGRES_URL
+        url = _worker_database(POSTGRES_URL)
+        _reset_postgres(url)
+        upgrade(url)
+        return url
     path = tmp_path_factory.mktemp("template") / "template.db"
     upgrade(f"sqlite+aiosqlite:///{path}")
     return str(path)

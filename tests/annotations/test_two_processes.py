@@ -16,6 +16,7 @@ from ..documents.helpers import Setup, setup_meetings
 from .helpers import annotate, note
 
 REDIS_URL = os.environ.get("ECABINET_TEST_REDIS_URL", "")
+pytestmark = pytest.mark.redis
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from ..conftest import PASSWORD, TEST_SECRET
 from .conftest import create_meeting
 
 REDIS_URL = os.environ.get("ECABINET_TEST_REDIS_URL", "")
+pytestmark = pytest.mark.redis
 ROOT = Path(__file__).resolve().parents[2]
 Server = tuple[asyncio.subprocess.Process, str]
 

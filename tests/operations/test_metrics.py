@@ -168,6 +168,7 @@ async def test_readyz_is_503_naming_a_redis_that_went_away(settings, clock, aioh
             await proc.wait()
 
 
+@pytest.mark.redis
 async def test_readyz_with_a_reachable_redis(settings, clock, aiohttp_client):
     from dataclasses import replace
 

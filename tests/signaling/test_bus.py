@@ -14,6 +14,7 @@ import pytest
 from signaling.bus import Bus, InProcessBus, RedisBus
 
 REDIS_URL = os.environ.get("ECABINET_TEST_REDIS_URL", "")
+pytestmark = pytest.mark.redis
 ROOT = Path(__file__).resolve().parents[2]
 
 
