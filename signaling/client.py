@@ -1,6 +1,7 @@
 """Python room client on aiortc: joins a meeting as an endpoint from a file or a synthetic source.
 
-``python -m signaling.client --server URL --meeting ID --username U --password-stdin [--play FILE]``
+``python -m signaling.client --server URL --meeting ID --username U --password-stdin
+[--play FILE] [--share FILE]``
 
 The media part (:class:`RoomClient`) is independent of how signaling travels: it talks to a
 :class:`RoomTransport`. :class:`LocalHub` is the in-process transport used by the tests and the
@@ -322,6 +323,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--password-stdin", action="store_true", required=True)
     parser.add_argument("--play", type=Path, help="encoded clip (.h264 Annex-B or .ivf VP8)")
     parser.add_argument("--endpoint", type=int, help="join as this endpoint (điểm cầu)")
+    parser.add_argument(
+        "--share", type=Path, help="also share this clip as the screen (beside the camera)"
+    )
     return parser.parse_args(argv)
 
 
@@ -330,7 +334,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     password = sys.stdin.readline().rstrip("\n")  # read now: it never lingers in a pipe
     from .wsclient import run_cli
 
-    return run_cli(args.server, args.meeting, args.username, password, args.play, args.endpoint)
+    return run_cli(
+        args.server, args.meeting, args.username, password, args.play, args.endpoint, args.share
+    )
 
 
 if __name__ == "__main__":
