@@ -145,8 +145,10 @@ async def test_a_second_sharer_is_refused_and_the_chair_takes_over(
         lambda: member.got("screen", participant=chair.participant, previous=member.participant)
     )
     await until(
-        lambda: site.media.slot_map.get("main") == chair.participant
-        and site.media.slot_sources.get("main") == "screen",
+        lambda: (
+            site.media.slot_map.get("main") == chair.participant
+            and site.media.slot_sources.get("main") == "screen"
+        ),
         "the site is shown the chair's screen",
     )
 
