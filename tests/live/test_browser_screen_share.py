@@ -174,12 +174,25 @@ async def test_the_browser_shares_its_screen_beside_its_camera(
         await asyncio.sleep(0)
 
 
-async def test_the_page_renegotiates_when_the_server_drops_its_media(
-    client: TestClient, meeting: Meeting, browser, tmp_path: Path
+def blackhole(pc) -> None:
+    """Drop every datagram of ``pc``'s ICE connection, both ways (a network that went silent:
+    no close, no error). Reaches into aiortc/aioice internals: test only."""
+    connection = pc.getTransceivers()[0].sender.transport.transport._connection
+    for protocol in connection._protocols:
+        protocol.datagram_received = lambda data, addr: None
+        protocol.transport.sendto = lambda *args, **kwargs: None
+
+
+@pytest.mark.parametrize("how", ["server_closed", "network_silent"])
+async def test_the_page_renegotiates_when_its_media_path_breaks(
+    client: TestClient, meeting: Meeting, browser, tmp_path: Path, how: str
 ) -> None:
-    """The server closes the page's peer connection (as after a network change or an SFU
-    restart): the watchdog sees DTLS closed / ICE disconnected, builds a new peer connection and
-    offers again (``restart``) on the same socket, and the member sees the chair again."""
+    """``server_closed``: the server closes the page's peer connection (an SFU restart, a media
+    process taking over): Chromium sees DTLS ``closed`` at once while ``connectionState`` stays
+    ``connected`` — so the watchdog watches DTLS too. ``network_silent``: nothing arrives either
+    way any more: ICE goes ``disconnected`` and, after the 5 s grace, the watchdog acts. Either
+    way the page builds a new peer connection and offers again (``restart``) on the same socket,
+    and the member sees the chair again."""
     clip = EncodedClip.load(write_test_clip(tmp_path / "green.h264", rgb=(30, 200, 30), gop=30))
     body = await join_token(client, "daibieu", meeting.id)
     ticket = Ticket(
@@ -204,8 +217,11 @@ async def test_the_page_renegotiates_when_the_server_drops_its_media(
 
         plane = client.app[hub_key].media.local
         room = plane.room(meeting.id)
-        await room.remove_participant(chair)  # the server side of the chair's media is gone
-        await until(lambda: chair not in room.participant_ids, "the chair's media is dropped")
+        if how == "server_closed":
+            await room.remove_participant(chair)
+            await until(lambda: chair not in room.participant_ids, "the chair's media is dropped")
+        else:
+            blackhole(room._participants[chair].pc)  # the server side of the chair's media
         await page.wait_for_function(
             "() => window.ecabinetRoom.pc !== window.firstPc"
             " && window.ecabinetRoom.pc.connectionState === 'connected'",
