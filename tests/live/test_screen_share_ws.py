@@ -108,7 +108,8 @@ async def test_the_chair_decodes_a_members_screen_and_camera(joiner, clips) -> N
     before = dict(chair.media.slot_map)
 
     await member.media.share(ClipTrack(clips["blue"]))
-    assert chair.signaling.screen_sharer == me  # the `screen` broadcast reached the chair
+    # the `screen` broadcast reaches the chair too (its own socket: maybe a moment later)
+    await chair.signaling.wait_for(lambda: chair.signaling.screen_sharer == me)
     await until(
         lambda: main.by_source[f"{me}:screen"] >= 20 and second.by_source[me] >= 20,
         "the chair receives the member's screen in main and its camera in second",
