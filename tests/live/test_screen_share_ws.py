@@ -99,7 +99,9 @@ def colours(client: RoomClient, slot: str, shown: str) -> list[str]:
     return [colour_of(f) for f in decode_packets(MeetingCodec.H264, packets[start:])]
 
 
-async def test_the_chair_decodes_a_members_screen_and_camera(joiner, clips) -> None:
+async def test_the_chair_decodes_a_members_screen_and_camera(
+    joiner, clips, meeting: Meeting
+) -> None:
     chair = await joiner("botruong", "red")
     member = await joiner("daibieu", "green")
     me = member.participant
@@ -120,6 +122,16 @@ async def test_the_chair_decodes_a_members_screen_and_camera(joiner, clips) -> N
     assert colours(chair.media, "main", f"{me}:screen")[-15:] == ["blue"] * 15
     assert colours(chair.media, "second", me)[-15:] == ["green"] * 15
     assert chair.media.negotiations == 1 and member.media.negotiations == 1
+
+    # A late joiner is told at once who shares, and gets the screen in its main slot.
+    late = await joiner("vanhanh", "red", f"?endpoint={meeting.endpoint_id}")
+    await late.signaling.wait_for(lambda: late.got("screen", participant=me, previous=None))
+    await until(
+        lambda: late.media.receptions["main"].by_source[f"{me}:screen"] >= 10,
+        "the late joiner receives the screen",
+    )
+    await late.media.close()
+    await late.signaling.close()
 
     await member.media.stop_sharing()
     await chair.signaling.wait_for(lambda: chair.got("screen", participant=None, previous=me))
