@@ -53,14 +53,16 @@ async def start_server(env: dict[str, str], data_dir: Path) -> Server:
     )
     log.close()
     base = f"http://127.0.0.1:{port}"
+    # Generous: on a busy shared machine importing and migrating can take well over 10 s.
+    deadline = asyncio.get_running_loop().time() + 90
     async with aiohttp.ClientSession() as session:
-        for _ in range(200):
+        while asyncio.get_running_loop().time() < deadline and process.returncode is None:
             try:
                 async with session.get(f"{base}/healthz") as resp:
                     if resp.status == 200:
                         return process, base
             except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(0.1)
     process.kill()
     raise AssertionError(f"the server did not start; see {data_dir / 'server.log'}")
 
