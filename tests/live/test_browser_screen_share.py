@@ -8,8 +8,10 @@ Debian's headless ``chromium`` with ``--use-fake-device-for-media-stream`` and
 ``screen_share``); no canvas stand-in is needed. ``--auto-select-desktop-capture-source`` is not
 needed either (checked: same result with and without it).
 
-The chair shares from the page; a member on the aiortc room client decodes the chair's screen in
-its ``main`` slot and the chair's camera in ``second`` — both H.264 from Chromium's encoder.
+A member on the aiortc room client shares first (the page labels its main slot and marks the
+sharer in the roster); the chair then shares from the page, taking over (a moderator may); the
+member decodes the chair's screen in its ``main`` slot and the chair's camera in ``second`` —
+both H.264 from Chromium's encoder.
 """
 
 from __future__ import annotations
@@ -107,7 +109,11 @@ async def test_the_browser_shares_its_screen_beside_its_camera(
     await signaling.open()
     record = ByShown()
     member = RoomClient(
-        ticket.participant, video=ClipTrack(clip), codec=MeetingCodec.H264, on_packet=record
+        ticket.participant,
+        video=ClipTrack(clip),
+        codec=MeetingCodec.H264,
+        on_packet=record,
+        share_line=True,
     )
     record.client = member
     await member.connect(signaling)
@@ -136,10 +142,32 @@ async def test_the_browser_shares_its_screen_beside_its_camera(
         text = await page.text_content("#quality-text")
         assert text is not None and " ms" in text and "fps" in text
 
-        # Share: the page's button, Chromium's fake screen, no renegotiation for anybody.
+        # The member shares first: the page shows its screen in main, labelled, and marks the
+        # sharer in the roster.
+        await member.share(ClipTrack(clip))
+        await page.wait_for_function(
+            f"() => window.ecabinetRoom.sharer === '{ticket.participant}'"
+            " && window.ecabinetRoom.sources.main === 'screen'",
+            timeout=20_000,
+        )
+        label = await page.text_content("#name-main")
+        assert label is not None and ("Màn hình chia sẻ" in label or "Shared screen" in label)
+        badge = f"#roster li[data-participant='{ticket.participant}'] .badge.screen"
+        await page.wait_for_selector(badge)
+
+        # The chair shares anyway (page button, Chromium's fake screen): a moderator takes over.
         await page.click("#btn-share")
-        await page.wait_for_function("() => window.ecabinetRoom.sharer !== null", timeout=20_000)
-        assert await page.evaluate("() => window.ecabinetRoom.sharer") == chair
+        await signaling.wait_for(
+            lambda: any(
+                m["type"] == "screen"
+                and m["participant"] == chair
+                and m["previous"] == ticket.participant
+                for m in signaling.messages
+            )
+        )
+        await page.wait_for_function(
+            f"() => window.ecabinetRoom.sharer === '{chair}'", timeout=20_000
+        )
         hint = await page.evaluate(
             "() => window.ecabinetRoom.screen.getVideoTracks()[0].contentHint"
         )
