@@ -220,7 +220,8 @@ async def test_the_page_renegotiates_when_its_media_path_breaks(
     ``connected`` — so the watchdog watches DTLS too. ``network_silent``: nothing arrives either
     way any more: ICE goes ``disconnected`` and, after the 5 s grace, the watchdog acts. Either
     way the page builds a new peer connection and offers again (``restart``) on the same socket,
-    and the member sees the chair again."""
+    asks to share its screen again (the new offer ended the share on the server), and the
+    member sees the chair's screen and camera again."""
     clip = EncodedClip.load(write_test_clip(tmp_path / "green.h264", rgb=(30, 200, 30), gop=30))
     body = await join_token(client, "daibieu", meeting.id)
     ticket = Ticket(
@@ -241,6 +242,9 @@ async def test_the_page_renegotiates_when_its_media_path_breaks(
         await page.click("button.primary")
         await page.wait_for_url(f"**/meetings/{meeting.id}/room")
         await until(lambda: main.by_source[chair] >= 30, "the member sees the chair", 60)
+        await page.click("#btn-share")
+        screen = f"{chair}:screen"
+        await until(lambda: main.by_source[screen] >= 10, "the member sees the chair's screen")
         await page.evaluate("() => { window.firstPc = window.ecabinetRoom.pc; }")
 
         plane = client.app[hub_key].media.local
@@ -255,9 +259,15 @@ async def test_the_page_renegotiates_when_its_media_path_breaks(
             " && window.ecabinetRoom.pc.connectionState === 'connected'",
             timeout=45_000,
         )
-        seen = main.by_source[chair]
+        seen = main.by_source[screen]
+        second = member.receptions["second"]
+        seen_camera = second.by_source[chair]
         await until(
-            lambda: chair in room.participant_ids and main.by_source[chair] >= seen + 30,
+            lambda: (
+                room.screen_sharer == chair
+                and main.by_source[screen] >= seen + 30
+                and second.by_source[chair] >= seen_camera + 30
+            ),
             "the member sees the chair again after the page renegotiated",
             60,
         )
