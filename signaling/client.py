@@ -1,15 +1,19 @@
 """Python room client on aiortc: joins a meeting as an endpoint from a file or a synthetic source.
 
-``python -m signaling.client --server URL --meeting ID --username U --password-stdin [--play FILE]``
+``python -m signaling.client --server URL --meeting ID --username U --password-stdin
+[--play FILE] [--share FILE]``
 
 The media part (:class:`RoomClient`) is independent of how signaling travels: it talks to a
 :class:`RoomTransport`. :class:`LocalHub` is the in-process transport used by the tests and the
 benchmark (it calls a :class:`~signaling.sfu.room.MediaRoom` directly); the WebSocket transport
 of the signaling hub implements the same protocol.
 
-The client offers one m-line per slot (first audio and first video also publish), receives the
-slots as encoded frames (passthrough, like the SFU) and counts them; :func:`decode_packets`
-decodes what was kept when a caller wants pictures.
+The client offers one m-line per slot (first audio and first video also publish; with
+``screen=`` or ``share_line=True`` the second video m-line publishes a screen share), receives
+the slots as encoded frames (passthrough, like the SFU) and counts them; :func:`decode_packets`
+decodes what was kept when a caller wants pictures. Received frames are counted per shown
+source: the participant id for a camera or microphone, ``"<id>:screen"`` for a screen share
+(:func:`shown_key`).
 """
 
 from __future__ import annotations
@@ -24,13 +28,19 @@ from pathlib import Path
 from typing import Protocol
 
 import av
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from signaling.sfu.codecs import MeetingCodec, preferred_codecs
 from signaling.sfu.forwarder import is_keyframe
-from signaling.sfu.layout import MAX_AUDIO_SLOTS, ParticipantKind, Quality
+from signaling.sfu.layout import MAX_AUDIO_SLOTS, SCREEN, ParticipantKind, Quality
 from signaling.sfu.passthrough import (
     enable_passthrough,
     hook_keyframe_requests,
@@ -53,6 +63,17 @@ class RoomTransport(Protocol):
     async def join(self, client: RoomClient, offer_sdp: str) -> JoinAnswer: ...
 
     async def leave(self, client: RoomClient) -> None: ...
+
+    async def share_screen(self, client: RoomClient, active: bool) -> None:
+        """Ask the room to start (or stop) showing the client's screen; raises if refused."""
+        ...
+
+
+def shown_key(participant: str | None, source: str | None) -> str | None:
+    """How received frames are counted: ``p3`` for p3's camera, ``p3:screen`` for its screen."""
+    if participant is None:
+        return None
+    return f"{participant}:{SCREEN}" if source == SCREEN else participant
 
 
 class LocalHub:
@@ -85,6 +106,14 @@ class LocalHub:
         if self.room is not None:
             await self.room.remove_participant(client.participant_id)
 
+    async def share_screen(self, client: RoomClient, active: bool) -> None:
+        if self.room is None:
+            raise RuntimeError("LocalHub.attach(room) first")
+        if active:
+            self.room.share_screen(client.participant_id)
+        else:
+            self.room.stop_screen(client.participant_id)
+
 
 @dataclass
 class SlotReception:
@@ -112,6 +141,8 @@ class RoomClient:
         codec: MeetingCodec = MeetingCodec.H264,
         video: MediaStreamTrack | None = None,
         audio: MediaStreamTrack | None = None,
+        screen: MediaStreamTrack | None = None,
+        share_line: bool = False,
         video_slots: int = 2,
         audio_slots: int = MAX_AUDIO_SLOTS,
         thumbnails: int = 0,
@@ -125,13 +156,17 @@ class RoomClient:
         self.codec = codec
         self.video = video
         self.audio = audio
+        self.screen = screen
         self.keep = keep
         self.slot_map: dict[str, str | None] = {}  # slot → participant shown (from the server)
+        self.slot_sources: dict[str, str | None] = {}  # slot → "audio" / "video" / "screen"
         self.requested_quality: Quality | None = None
         self.receptions: dict[str, SlotReception] = {}
         self.negotiations = 0  # offer/answer exchanges: 1 per join, switching adds none
         self.answer: JoinAnswer | None = None
         self._layout = (video_slots + thumbnails, audio_slots)
+        self._share_line = share_line or screen is not None
+        self._screen_sender: RTCRtpSender | None = None
         self._ice_servers = list(ice_servers or [])
         self._on_packet = on_packet
         self._transport: RoomTransport | None = None
@@ -152,21 +187,32 @@ class RoomClient:
         )
         self._pc = pc
         video_count, audio_count = self._layout
-        plan: list[tuple[str, MediaStreamTrack | None, bool]] = [
-            ("audio", self.audio, audio_count > 0),
-            ("video", self.video, video_count > 0),
+        # (kind, track, sends, receives): microphone, camera, [screen], then receive-only slots
+        plan: list[tuple[str, MediaStreamTrack | None, bool, bool]] = [
+            ("audio", self.audio, self.audio is not None, audio_count > 0),
+            ("video", self.video, self.video is not None, video_count > 0),
         ]
-        plan += [("video", None, True)] * max(0, video_count - 1)
-        plan += [("audio", None, True)] * max(0, audio_count - 1)
-        for kind, track, receives in plan:
-            if track is None and not receives:
-                continue
-            if track is None:
-                direction = "recvonly"
-            else:
-                direction = "sendrecv" if receives else "sendonly"
+        video_receivers = max(0, video_count - 1)
+        if self._share_line:  # the second video m-line: the screen (and the next slot)
+            plan.append(("video", self.screen, True, video_receivers > 0))
+            video_receivers = max(0, video_receivers - 1)
+        plan += [("video", None, False, True)] * video_receivers
+        plan += [("audio", None, False, True)] * max(0, audio_count - 1)
+        for index, (kind, track, sends, receives) in enumerate(plan):
+            if not sends and not receives and not (self._share_line and index == 1):
+                continue  # (the camera m-line stays, inactive, so the screen is the second)
+            direction = {
+                (True, True): "sendrecv",
+                (True, False): "sendonly",
+                (False, True): "recvonly",
+                (False, False): "inactive",
+            }[(sends, receives)]
             transceiver = pc.addTransceiver(track or kind, direction=direction)
             transceiver.setCodecPreferences(preferred_codecs(kind, self.codec))
+            if self._share_line and index == 2:
+                self._screen_sender = transceiver.sender
+                hook_keyframe_requests(transceiver.sender, self._screen_keyframe)
+                continue
             requester = getattr(track, "request_keyframe", None)
             if requester is not None:
                 hook_keyframe_requests(transceiver.sender, requester)
@@ -181,9 +227,30 @@ class RoomClient:
         await pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type="answer"))
         return answer
 
+    async def share(self, track: MediaStreamTrack) -> None:
+        """Put ``track`` on the screen m-line and ask the room to show it (no renegotiation)."""
+        if self._screen_sender is None or self._transport is None:
+            raise RuntimeError("connect with screen= or share_line=True to share a screen")
+        self.screen = track
+        self._screen_sender.replaceTrack(track)
+        await self._transport.share_screen(self, True)
+
+    async def stop_sharing(self) -> None:
+        if self._screen_sender is None or self._transport is None:
+            return
+        await self._transport.share_screen(self, False)
+        self._screen_sender.replaceTrack(None)
+        self.screen = None
+
+    def _screen_keyframe(self) -> None:
+        requester = getattr(self.screen, "request_keyframe", None)
+        if requester is not None:
+            requester()
+
     def handle_event(self, event: MediaEvent) -> None:
         if isinstance(event, SlotsChanged):
             self.slot_map = dict(event.slots)
+            self.slot_sources = dict(event.sources)
         elif isinstance(event, QualityRequested):
             self.requested_quality = event.quality
 
@@ -214,7 +281,9 @@ class RoomClient:
                     if reception.first_keyframe_at is None:
                         reception.first_keyframe_at = now
                 reception.frames += 1
-                shown = self.slot_map.get(reception.name)
+                shown = shown_key(
+                    self.slot_map.get(reception.name), self.slot_sources.get(reception.name)
+                )
                 if shown is not None:
                     reception.by_source[shown] += 1
                 if len(reception.kept) < self.keep:
@@ -254,6 +323,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--password-stdin", action="store_true", required=True)
     parser.add_argument("--play", type=Path, help="encoded clip (.h264 Annex-B or .ivf VP8)")
     parser.add_argument("--endpoint", type=int, help="join as this endpoint (điểm cầu)")
+    parser.add_argument(
+        "--share", type=Path, help="also share this clip as the screen (beside the camera)"
+    )
     return parser.parse_args(argv)
 
 
@@ -262,7 +334,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     password = sys.stdin.readline().rstrip("\n")  # read now: it never lingers in a pipe
     from .wsclient import run_cli
 
-    return run_cli(args.server, args.meeting, args.username, password, args.play, args.endpoint)
+    return run_cli(
+        args.server, args.meeting, args.username, password, args.play, args.endpoint, args.share
+    )
 
 
 if __name__ == "__main__":

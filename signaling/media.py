@@ -52,6 +52,10 @@ class MediaPlane(Protocol):
 
     def set_thumbnail_page(self, meeting_id: int, participant: str, page: int) -> None: ...
 
+    def share_screen(
+        self, meeting_id: int, participant: str, active: bool, *, take_over: bool
+    ) -> None: ...
+
     async def close_room(self, meeting_id: int) -> None: ...
 
     async def close(self) -> None: ...
@@ -83,6 +87,13 @@ class LocalMedia(Protocol):
     def set_floor(self, meeting_id: int, participant: str | None) -> None: ...
 
     def set_thumbnail_page(self, meeting_id: int, participant: str, page: int) -> None: ...
+
+    def share_screen(
+        self, meeting_id: int, participant: str, active: bool, *, take_over: bool
+    ) -> None:
+        """Start/stop a share; a refusal goes to the participant as an ``error`` through the
+        sink (``ref: "screen_share"``), the outcome to everyone as ``screen``."""
+        ...
 
     async def close_room(self, meeting_id: int) -> None: ...
 
@@ -126,6 +137,11 @@ class NoMedia:
     def set_thumbnail_page(self, meeting_id: int, participant: str, page: int) -> None:
         return None
 
+    def share_screen(
+        self, meeting_id: int, participant: str, active: bool, *, take_over: bool
+    ) -> None:
+        return None
+
     async def close_room(self, meeting_id: int) -> None:
         return None
 
@@ -151,6 +167,11 @@ class NoRouting:
         return None
 
     def set_thumbnail_page(self, meeting_id: int, participant: str, page: int) -> None:
+        return None
+
+    def share_screen(
+        self, meeting_id: int, participant: str, active: bool, *, take_over: bool
+    ) -> None:
         return None
 
     async def close_room(self, meeting_id: int) -> None:

@@ -76,6 +76,20 @@ class MediaState(_Message):
     video: bool
 
 
+class ScreenShare(_Message):
+    """Start or stop showing your screen (sent on the screen m-line negotiated at join)."""
+
+    type: Literal["screen_share"]
+    active: bool
+
+
+class StopScreen(_Message):
+    """The chair stops someone's screen share."""
+
+    type: Literal["stop_screen"]
+    participant: ParticipantId
+
+
 class Hand(_Message):
     type: Literal["hand"]
     raised: bool
@@ -151,6 +165,8 @@ ClientMessage = (
     Auth
     | Offer
     | MediaState
+    | ScreenShare
+    | StopScreen
     | Hand
     | Admit
     | Deny
@@ -170,7 +186,17 @@ MESSAGE_TYPES: dict[str, type[_Message]] = {
     for m in ClientMessage.__args__  # type: ignore[attr-defined]
 }
 MODERATOR_ONLY = frozenset(
-    {"admit", "deny", "mute", "mute_all", "stop_video", "remove", "lower_hand", "end_meeting"}
+    {
+        "admit",
+        "deny",
+        "mute",
+        "mute_all",
+        "stop_video",
+        "stop_screen",
+        "remove",
+        "lower_hand",
+        "end_meeting",
+    }
 )
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {name: TypeAdapter(m) for name, m in MESSAGE_TYPES.items()}
 

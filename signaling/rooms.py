@@ -267,6 +267,18 @@ class Room:
             if msg.audio != member.presence.audio and member.has_media:
                 self._media.mute(self.meeting_id, member.participant, not msg.audio)
             await self._update(member, audio=msg.audio, video=msg.video)
+        elif isinstance(msg, p.ScreenShare):
+            if not member.has_media:
+                raise p.ProtocolError(
+                    "screen_not_negotiated", "Send your offer (with a screen line) first."
+                )
+            # One share at a time: the chair or the secretary takes over, others are refused.
+            self._media.share_screen(
+                self.meeting_id,
+                member.participant,
+                msg.active,
+                take_over=member.attendee.moderator,
+            )
         elif isinstance(msg, p.Hand):
             await self._update(member, hand=msg.raised)
         elif isinstance(msg, p.Present | p.StopPresenting):
@@ -278,7 +290,9 @@ class Room:
         elif isinstance(msg, p.EndMeeting):
             await live.end_meeting(self._svc, member.attendee)
             await self._publish("ended", by=member.presence.name)
-        elif isinstance(msg, p.Admit | p.Deny | p.Mute | p.StopVideo | p.Remove | p.LowerHand):
+        elif isinstance(
+            msg, p.Admit | p.Deny | p.Mute | p.StopVideo | p.StopScreen | p.Remove | p.LowerHand
+        ):
             await self._target_command(member, msg)
 
     async def _present(self, member: Member, msg: p.Present | p.StopPresenting) -> None:
@@ -300,7 +314,9 @@ class Room:
         await self._publish("present", presentation=presentation)
 
     async def _target_command(
-        self, member: Member, msg: p.Admit | p.Deny | p.Mute | p.StopVideo | p.Remove | p.LowerHand
+        self,
+        member: Member,
+        msg: p.Admit | p.Deny | p.Mute | p.StopVideo | p.StopScreen | p.Remove | p.LowerHand,
     ) -> None:
         target = self.entries.get(msg.participant)
         if target is None:
@@ -357,9 +373,10 @@ class Room:
             if self.admitted:
                 await self._publish("admitted", participants=sorted(self.admitted))
         elif kind == "media_event":
-            fields = {k: v for k, v in message.items() if k not in ("kind", "origin", "type")}
-            participant = fields.pop("participant", None)
-            self._on_media(participant, str(message.get("type")), fields)
+            fields = message.get("fields")
+            to = message.get("to")
+            if isinstance(fields, dict):
+                self._on_media(to if isinstance(to, str) else None, str(message["type"]), fields)
         elif kind == "present":
             found = message.get("presentation")
             self.presentation = found if isinstance(found, dict) else None
@@ -436,6 +453,12 @@ class Room:
             conn.send(p.server_message("video_stopped", by=by))
             if member.presence.video:
                 await self._update(member, video=False)
+        elif action == "stop_screen" and not member.presence.lobby:
+            if member.has_media:
+                self._media.share_screen(
+                    self.meeting_id, member.participant, False, take_over=False
+                )
+            conn.send(p.server_message("screen_stopped", by=by))
         elif action == "lower_hand" and member.presence.hand:
             conn.send(p.server_message("hand_lowered", by=by))
             await self._update(member, hand=False)

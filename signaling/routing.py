@@ -121,6 +121,11 @@ class MediaRouter:
     def set_thumbnail_page(self, meeting_id: int, participant: str, page: int) -> None:
         self._operate(meeting_id, participant, "page", page)
 
+    def share_screen(
+        self, meeting_id: int, participant: str, active: bool, *, take_over: bool
+    ) -> None:
+        self._operate(meeting_id, participant, "screen", {"active": active, "take_over": take_over})
+
     def set_chair(self, meeting_id: int, participant: str | None) -> None:
         self._chairs[meeting_id] = participant
         if participant is not None:
@@ -201,12 +206,20 @@ class MediaRouter:
             self.local.set_chair(meeting_id, participant)
         elif op == "floor":
             self.local.set_floor(meeting_id, value if isinstance(value, str) else None)
+        elif op == "screen" and isinstance(value, dict):
+            self.local.share_screen(
+                meeting_id,
+                participant,
+                bool(value.get("active")),
+                take_over=bool(value.get("take_over")),
+            )
 
     def _from_sfu(
         self, meeting_id: int, participant: str | None, type_: str, fields: dict[str, Any]
     ) -> None:
         """SFU events go to the meeting's channel: each process delivers to its own sockets."""
-        message = {"kind": "media_event", "participant": participant, "type": type_, **fields}
+        # "to" and the message's own fields apart: "speaker" and "screen" carry a "participant"
+        message = {"kind": "media_event", "to": participant, "type": type_, "fields": fields}
         self._enqueue(meeting_channel(self.svc, meeting_id), message)
 
     # -- another process's SFU ----------------------------------------------------------------

@@ -21,6 +21,8 @@ from .sfu.room import (
     MediaEvent,
     MediaRoom,
     QualityRequested,
+    ScreenShareChanged,
+    ScreenShareRefused,
     SlotsChanged,
 )
 
@@ -59,7 +61,11 @@ class SfuPlane:
     def _relay(self, meeting_id: int, event: MediaEvent) -> None:
         sink = self._sink
         if isinstance(event, SlotsChanged):
-            sink(meeting_id, event.participant_id, "slots", {"slots": dict(event.slots)})
+            fields = {"slots": dict(event.slots), "sources": dict(event.sources)}
+            sink(meeting_id, event.participant_id, "slots", fields)
+        elif isinstance(event, ScreenShareChanged):
+            fields = {"participant": event.participant_id, "previous": event.previous}
+            sink(meeting_id, None, "screen", fields)
         elif isinstance(event, QualityRequested):
             sink(meeting_id, event.participant_id, "quality", {"quality": event.quality.value})
         elif isinstance(event, ActiveSpeakerChanged):
@@ -93,7 +99,11 @@ class SfuPlane:
         if chair:
             room.set_chair(participant)
         # The first layout was decided before the hub knew the participant has media: say it.
-        self._sink(meeting_id, participant, "slots", {"slots": room.slots_of(participant)})
+        slots = {"slots": room.slots_of(participant), "sources": room.sources_of(participant)}
+        self._sink(meeting_id, participant, "slots", slots)
+        if room.screen_sharer is not None:
+            share = {"participant": room.screen_sharer, "previous": None}
+            self._sink(meeting_id, participant, "screen", share)
         return Answer(
             answer.sdp,
             [{"mid": b.mid, "kind": b.kind, "slot": b.slot} for b in answer.slots],
@@ -125,6 +135,22 @@ class SfuPlane:
         room = self._rooms.get(meeting_id)
         if room is not None:
             room.set_thumbnail_page(participant, page)
+
+    def share_screen(
+        self, meeting_id: int, participant: str, active: bool, *, take_over: bool
+    ) -> None:
+        """Start (one at a time; ``take_over`` for the chair) or stop a screen share."""
+        room = self._rooms.get(meeting_id)
+        if room is None:
+            return
+        if not active:
+            room.stop_screen(participant)
+            return
+        try:
+            room.share_screen(participant, take_over=take_over)
+        except ScreenShareRefused as exc:
+            fields = {"code": exc.code, "message": exc.message, "ref": "screen_share"}
+            self._sink(meeting_id, participant, "error", fields)
 
     async def close_room(self, meeting_id: int) -> None:
         room = self._rooms.pop(meeting_id, None)

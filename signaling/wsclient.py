@@ -112,6 +112,7 @@ class SignalingSession:
         self.in_lobby = ticket.lobby
         self.messages: list[dict[str, Any]] = []
         self.snapshots = 0
+        self.screen_sharer: str | None = None  # from ``screen`` messages
         self.close_code: int | None = None
         self._client: Any = None
         self._answer: asyncio.Future[dict[str, Any]] | None = None
@@ -187,8 +188,14 @@ class SignalingSession:
         elif kind == "error" and message.get("ref") == "offer" and self._answer is not None:
             if not self._answer.done():
                 self._answer.set_exception(SignalingError(message["code"], message["message"]))
+        elif kind == "screen":
+            self.screen_sharer = message.get("participant")
         elif kind == "slots" and self._client is not None:
-            self._client.handle_event(SlotsChanged(self.ticket.participant, message["slots"]))
+            self._client.handle_event(
+                SlotsChanged(
+                    self.ticket.participant, message["slots"], message.get("sources") or {}
+                )
+            )
         elif kind == "quality" and self._client is not None:
             self._client.handle_event(
                 QualityRequested(self.ticket.participant, Quality(message["quality"]))
@@ -213,6 +220,33 @@ class SignalingSession:
     async def leave(self, client: Any) -> None:
         self._client = None
 
+    async def share_screen(self, client: Any, active: bool) -> None:
+        """Ask to start/stop showing our screen; wait for the room's ``screen`` (or refusal)."""
+        me = self.ticket.participant
+        seen = len(self.messages)
+        await self.send("screen_share", active=active)
+
+        def refusal() -> dict[str, Any] | None:
+            return next(
+                (
+                    m
+                    for m in self.messages[seen:]
+                    if m.get("type") == "error" and m.get("ref") == "screen_share"
+                ),
+                None,
+            )
+
+        await self.wait_for(
+            lambda: (
+                (self.screen_sharer == me) == active
+                or refusal() is not None
+                or self.close_code is not None
+            )
+        )
+        refused = refusal()
+        if refused is not None:
+            raise SignalingError(str(refused["code"]), str(refused["message"]))
+
     async def close(self) -> None:
         if self.ws is not None and not self.ws.closed:
             with contextlib.suppress(SignalingError, ConnectionError):
@@ -235,8 +269,12 @@ async def run(
     play: Path | None = None,
     endpoint: int | None = None,
     seconds: float | None = None,
+    share: Path | None = None,
 ) -> int:
-    """Join and stay until the meeting ends, the chair removes us, or ``seconds`` pass."""
+    """Join and stay until the meeting ends, the chair removes us, or ``seconds`` pass.
+
+    With ``share`` (an encoded clip, like ``play``) the client also shares it as its screen,
+    beside its camera, once it has joined (refused if someone else already shares)."""
     from .client import RoomClient
     from .clientmedia import ClipTrack, EncodedClip, write_test_clip
 
@@ -259,6 +297,7 @@ async def run(
             ticket.participant,
             video=ClipTrack(clip),
             codec=clip.codec,
+            share_line=share is not None,
             ice_servers=ticket.rtc_ice_servers(),
         )
         try:
@@ -269,6 +308,12 @@ async def run(
                     raise
                 return _exit_code(signaling.close_code)  # closed while joining (meeting over)
             print(f"joined meeting {meeting_id} as {ticket.participant}", flush=True)
+            if share is not None:
+                try:
+                    await media.share(ClipTrack(EncodedClip.load(share)))
+                    print(f"sharing {share.name} as the screen", flush=True)
+                except SignalingError as exc:
+                    print(f"cannot share: {exc.code}: {exc.message}", file=sys.stderr)
             with contextlib.suppress(TimeoutError):
                 await signaling.wait_for(
                     lambda: signaling.close_code is not None, limit=seconds or 10**9
@@ -291,13 +336,22 @@ def run_cli(
     password: str,
     play: Path | None,
     endpoint: int | None = None,
+    share: Path | None = None,
 ) -> int:
     if not meeting.isdigit():
         print("--meeting must be a meeting number", file=sys.stderr)
         return 2
     try:
         return asyncio.run(
-            run(server, int(meeting), username, password, play=play, endpoint=endpoint)
+            run(
+                server,
+                int(meeting),
+                username,
+                password,
+                play=play,
+                endpoint=endpoint,
+                share=share,
+            )
         )
     except SignalingError as exc:
         print(f"refused: {exc.code}: {exc.message}", file=sys.stderr)

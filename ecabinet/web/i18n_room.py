@@ -53,4 +53,13 @@ ROOM_VI: dict[str, str] = {
     "camera off": "đã tắt camera",
     "chair": "chủ trì",
     "Endpoint": "Điểm cầu",
+    "Shared screen": "Màn hình chia sẻ",
+    "sharing screen": "đang chia sẻ màn hình",
+    "Someone else is sharing their screen.": "Người khác đang chia sẻ màn hình.",
+    "Cannot share the screen.": "Không chia sẻ được màn hình.",
+    "The chair stopped your screen share.": "Chủ trì đã dừng chia sẻ màn hình của bạn.",
+    "Another participant took over the screen share.": (
+        "Một người khác đã tiếp quản việc chia sẻ màn hình."
+    ),
+    "loss": "mất gói",
 }

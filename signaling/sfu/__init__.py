@@ -3,7 +3,8 @@
 Public API for the signaling hub (see docs/media.md):
 
 - :class:`MediaRoom` (room.py): one per meeting; ``add_participant``/``remove_participant``,
-  ``set_floor``, ``set_chair``, ``mute``, ``set_thumbnail_page``; events through ``on_event``.
+  ``set_floor``, ``set_chair``, ``mute``, ``set_thumbnail_page``,
+  ``share_screen``/``stop_screen``; events through ``on_event`` (events.py).
 - :class:`MeetingCodec`, :class:`OfferRejected` (codecs.py).
 - :class:`ParticipantKind`, :class:`Quality` (layout.py).
 - :func:`check_passthrough` (passthrough.py): start-up self check of the aiortc hooks.
@@ -20,6 +21,8 @@ from signaling.sfu.room import (
     MediaRoom,
     ParticipantExists,
     QualityRequested,
+    ScreenShareChanged,
+    ScreenShareRefused,
     SlotBinding,
     SlotsChanged,
 )
@@ -36,6 +39,8 @@ __all__ = [
     "ParticipantKind",
     "Quality",
     "QualityRequested",
+    "ScreenShareChanged",
+    "ScreenShareRefused",
     "SlotBinding",
     "SlotsChanged",
     "check_passthrough",

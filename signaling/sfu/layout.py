@@ -19,6 +19,10 @@ from dataclasses import dataclass, field
 MAIN = "main"
 SECOND = "second"
 VIDEO_SLOTS = (MAIN, SECOND)
+# A participant's publications ("sources"): microphone, camera, and a shared screen.
+AUDIO = "audio"
+CAMERA = "video"
+SCREEN = "screen"
 MAX_AUDIO_SLOTS = 3
 LAST_N_SPEAKERS = 5
 
@@ -63,6 +67,11 @@ class RoomView:
     floor: str | None = None
     chair: str | None = None
     speakers: tuple[str, ...] = ()  # most recent first; speakers[0] is the active speaker
+    screen: str | None = None  # whose screen share is on (it publishes a screen source)
+
+    def sharing_for(self, subscriber: str) -> str | None:
+        """Whose screen ``subscriber`` is shown (never its own share)."""
+        return self.screen if self.screen not in (None, subscriber) else None
 
 
 def _first(
@@ -87,12 +96,21 @@ def assign_slots(
     result: dict[str, str | None] = {}
     publishers = view.video_publishers
     others = [p for p in view.participants if p != subscriber]
-    # main: whoever has the floor, else the active speaker, else the chair, else anyone
-    if MAIN in video_slots:
+    sharer = view.sharing_for(subscriber)
+    # main: a shared screen; else whoever has the floor, the active speaker, the chair, anyone
+    if MAIN in video_slots and sharer is not None:
+        result[MAIN] = sharer  # its screen source (see slot_sources)
+    elif MAIN in video_slots:
         result[MAIN] = _first(
             (view.floor, *view.speakers, view.chair, *others), publishers, {subscriber}
         )
-    if SECOND in video_slots:
+    # second, while a screen is shared: the camera of the speaker (floor, active speaker), else
+    # of the sharer, the chair, anyone — the sharer's camera may sit beside its own screen
+    if SECOND in video_slots and sharer is not None:
+        result[SECOND] = _first(
+            (view.floor, *view.speakers, sharer, view.chair, *others), publishers, {subscriber}
+        )
+    elif SECOND in video_slots:
         result[SECOND] = _first(
             (view.chair, view.floor, *view.speakers, *others),
             publishers,
@@ -123,14 +141,37 @@ def assign_slots(
     return result
 
 
+def slot_sources(
+    view: RoomView, subscriber: str, assignment: Mapping[str, str | None]
+) -> dict[str, str | None]:
+    """Which publication of the shown participant feeds each slot: ``audio``, ``video`` (the
+    camera) or ``screen``; None for an idle slot. Only ``main`` ever shows a screen."""
+    sharer = view.sharing_for(subscriber)
+    sources: dict[str, str | None] = {}
+    for slot, shown in assignment.items():
+        if shown is None:
+            sources[slot] = None
+        elif slot.startswith("audio"):
+            sources[slot] = AUDIO
+        elif slot == MAIN and shown == sharer:
+            sources[slot] = SCREEN
+        else:
+            sources[slot] = CAMERA
+    return sources
+
+
 def quality_demand(
-    assignments: Mapping[str, Mapping[str, str | None]], video_publishers: Iterable[str]
+    assignments: Mapping[str, Mapping[str, str | None]],
+    video_publishers: Iterable[str],
+    sources: Mapping[str, Mapping[str, str | None]] | None = None,
 ) -> dict[str, Quality]:
-    """What each video publisher should send, given every subscriber's slot assignment."""
+    """What each camera should send, given every subscriber's slot assignment (``sources``: the
+    subscribers' :func:`slot_sources`; a slot showing a screen asks nothing of the camera)."""
     demand = {p: Quality.NONE for p in video_publishers}
-    for slots in assignments.values():
+    for subscriber, slots in assignments.items():
+        kinds = sources.get(subscriber, {}) if sources is not None else {}
         for slot, source in slots.items():
-            if source is None or source not in demand:
+            if source is None or source not in demand or kinds.get(slot) == SCREEN:
                 continue
             if slot in VIDEO_SLOTS:
                 demand[source] = Quality.FULL

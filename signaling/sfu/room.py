@@ -7,6 +7,12 @@ Join: the client offers one m-line per slot it can render, in this order per kin
 audio and the first video m-line may also *send* (its microphone and camera); later ones are
 receive-only. The answer maps each m-line (mid) to a slot name (:class:`SlotBinding`). After
 that the layout only switches the source behind each slot: no SDP is ever exchanged again.
+
+Screen share is a participant's second video publication: the *second* video m-line of its offer
+may also send (the first is its camera). It is negotiated at join and carries nothing until the
+client puts a screen on it and asks to share (:meth:`MediaRoom.share_screen`); one share at a
+time per meeting. While it is on, every other participant's ``main`` slot shows the screen and
+``second`` the speaker's camera — the same slots, so subscribers renegotiate nothing.
 """
 
 from __future__ import annotations
@@ -28,15 +34,27 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from signaling.sfu.codecs import (
-    MediaSection,
     MeetingCodec,
     OfferRejected,
     parse_offer,
     preferred_codecs,
 )
+from signaling.sfu.events import (
+    ActiveSpeakerChanged,
+    ConnectionStateChanged,
+    JoinAnswer,
+    MediaEvent,
+    ParticipantExists,
+    QualityRequested,
+    ScreenShareChanged,
+    ScreenShareRefused,
+    SlotBinding,
+    SlotsChanged,
+)
 from signaling.sfu.forwarder import SlotTrack, Source
 from signaling.sfu.keyframes import KeyframeRequester
 from signaling.sfu.layout import (
+    SCREEN,
     ParticipantKind,
     Quality,
     RoomView,
@@ -44,7 +62,9 @@ from signaling.sfu.layout import (
     SpeakerDetector,
     assign_slots,
     quality_demand,
+    slot_sources,
 )
+from signaling.sfu.negotiation import answer_direction, bind_slots, screen_mid
 from signaling.sfu.passthrough import (
     enable_passthrough,
     hook_keyframe_requests,
@@ -54,64 +74,23 @@ from signaling.sfu.passthrough import (
 
 logger = logging.getLogger(__name__)
 
+__all__ = [  # the events live in events.py; importing them from here keeps working
+    "ActiveSpeakerChanged",
+    "ConnectionStateChanged",
+    "JoinAnswer",
+    "MediaEvent",
+    "MediaRoom",
+    "ParticipantExists",
+    "QualityRequested",
+    "ScreenShareChanged",
+    "ScreenShareRefused",
+    "SlotBinding",
+    "SlotsChanged",
+]
+
 MAX_BUNDLE = RTCBundlePolicy.MAX_BUNDLE
 SPEAKER_TICK = 0.1  # seconds between active-speaker decisions
 DEFAULT_THUMBNAILS = 16
-
-
-# -- events the hub relays to clients ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SlotsChanged:
-    """``participant_id`` now sees ``slots`` (slot name → participant shown, None = idle)."""
-
-    participant_id: str
-    slots: dict[str, str | None]
-
-
-@dataclass(frozen=True)
-class QualityRequested:
-    """Ask ``participant_id`` to send its camera at ``quality`` (full / thumbnail / none)."""
-
-    participant_id: str
-    quality: Quality
-
-
-@dataclass(frozen=True)
-class ActiveSpeakerChanged:
-    participant_id: str | None
-
-
-@dataclass(frozen=True)
-class ConnectionStateChanged:
-    """The participant's media connection changed (``failed``/``closed``: media is gone)."""
-
-    participant_id: str
-    state: str
-
-
-MediaEvent = SlotsChanged | QualityRequested | ActiveSpeakerChanged | ConnectionStateChanged
-
-
-@dataclass(frozen=True)
-class SlotBinding:
-    mid: str
-    kind: str
-    slot: str
-
-
-@dataclass(frozen=True)
-class JoinAnswer:
-    """The SDP answer and which m-line carries which slot / publication."""
-
-    sdp: str
-    slots: tuple[SlotBinding, ...]
-    publishes: tuple[str, ...]  # kinds the participant publishes ("audio", "video")
-
-
-class ParticipantExists(ValueError):
-    """The participant already has media in this room (remove it first, e.g. on reconnect)."""
 
 
 @dataclass
@@ -124,7 +103,9 @@ class _Participant:
     slots: dict[str, SlotTrack] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
     assignment: dict[str, str | None] = field(default_factory=dict)
+    shown_sources: dict[str, str | None] = field(default_factory=dict)
     thumbnail_page: int = 0
+    screen_mid: str | None = None  # the m-line its screen share would arrive on
 
 
 class MediaRoom:
@@ -153,6 +134,7 @@ class MediaRoom:
         self._floor: str | None = None
         self._chair: str | None = None
         self._quality: dict[str, Quality] = {}
+        self._screen: str | None = None  # who shares its screen
         self.speakers = SpeakerDetector()
         self._loop = asyncio.get_running_loop()
         self._ticker = self._loop.create_task(self._speaker_ticks())
@@ -169,7 +151,8 @@ class MediaRoom:
             raise ParticipantExists(participant_id)
         sections = parse_offer(offer_sdp, self.codec)
         plan = SlotPlan.for_kind(ParticipantKind(kind), self._thumbnails)
-        bindings = _bind_slots(sections, plan)
+        bindings = bind_slots(sections, plan)
+        screen = screen_mid(sections)
         # MAX_BUNDLE: every transceiver on one transport from the start. With aiortc's default
         # (BALANCED) a second video transceiver shares the first video's transport and is then
         # left on it when BUNDLE moves the first one to the primary (audio) transport: it never
@@ -177,6 +160,7 @@ class MediaRoom:
         config = RTCConfiguration(iceServers=self._ice_servers, bundlePolicy=MAX_BUNDLE)
         pc = RTCPeerConnection(config)
         participant = _Participant(participant_id, ParticipantKind(kind), pc)
+        participant.screen_mid = screen
         participant.video_slots = tuple(b.slot for b in bindings if b.kind == "video")
         participant.audio_slots = tuple(b.slot for b in bindings if b.kind == "audio")
         pc.on("track", lambda track: self._on_track(participant, track))
@@ -189,7 +173,7 @@ class MediaRoom:
                 binding = by_mid.get(section.mid)
                 slot = SlotTrack(section.kind, binding.slot) if binding else None
                 transceiver = pc.addTransceiver(
-                    slot or section.kind, direction=_answer_direction(section)
+                    slot or section.kind, direction=answer_direction(section)
                 )
                 transceiver.setCodecPreferences(preferred_codecs(section.kind, self.codec))
                 if slot is not None:
@@ -223,6 +207,9 @@ class MediaRoom:
         self.speakers.forget(participant_id)
         if self._floor == participant_id:
             self._floor = None
+        if self._screen == participant_id:
+            self._screen = None
+            self._emit(ScreenShareChanged(None, participant_id))
         for source in participant.sources.values():
             await source.close()
         for slot in participant.slots.values():
@@ -261,6 +248,41 @@ class MediaRoom:
             participant.sources["audio"].enabled = not muted
         self._relayout()
 
+    def share_screen(self, participant_id: str, *, take_over: bool = False) -> str | None:
+        """Start ``participant_id``'s screen share (its screen m-line should carry it by now).
+
+        One share at a time: if someone else shares, ``take_over`` (the chair's right) stops
+        theirs, else :class:`ScreenShareRefused` ``screen_busy``. Returns whose share was
+        stopped. Sharing again while sharing changes nothing."""
+        participant = self._participants.get(participant_id)
+        if participant is None or SCREEN not in participant.sources:
+            raise ScreenShareRefused(
+                "screen_not_negotiated",
+                "Your media connection has no screen-share line; reconnect to share.",
+            )
+        previous = self._screen
+        if previous == participant_id:
+            return None
+        if previous is not None and not take_over:
+            raise ScreenShareRefused("screen_busy", "Someone else is sharing their screen.")
+        self._screen = participant_id
+        self._emit(ScreenShareChanged(participant_id, previous))
+        self._relayout()
+        return previous
+
+    def stop_screen(self, participant_id: str) -> bool:
+        """Stop ``participant_id``'s share (itself, or the chair stopping it). Idempotent."""
+        if self._screen != participant_id:
+            return False
+        self._screen = None
+        self._emit(ScreenShareChanged(None, participant_id))
+        self._relayout()
+        return True
+
+    @property
+    def screen_sharer(self) -> str | None:
+        return self._screen
+
     def set_thumbnail_page(self, participant_id: str, page: int) -> None:
         participant = self._participants.get(participant_id)
         if participant is not None and page >= 0:
@@ -276,6 +298,10 @@ class MediaRoom:
     def slots_of(self, participant_id: str) -> dict[str, str | None]:
         """Current slot → shown participant for one participant (what clients are told)."""
         return dict(self._participants[participant_id].assignment)
+
+    def sources_of(self, participant_id: str) -> dict[str, str | None]:
+        """Current slot → publication shown (``audio``, ``video``, ``screen``) for one."""
+        return dict(self._participants[participant_id].shown_sources)
 
     def slot_track(self, participant_id: str, slot: str) -> SlotTrack:
         return self._participants[participant_id].slots[slot]
@@ -299,7 +325,9 @@ class MediaRoom:
             )
         source = Source(participant.participant_id, track.kind, self.codec, requester)
         source.enabled = not (track.kind == "audio" and participant.participant_id in self._muted)
-        participant.sources[track.kind] = source
+        mid = _mid_of(participant.pc, track)
+        name = SCREEN if mid is not None and mid == participant.screen_mid else track.kind
+        participant.sources[name] = source
         source.start(track)
         if participant.participant_id in self._participants:
             self._relayout()
@@ -342,6 +370,7 @@ class MediaRoom:
             floor=self._floor if self._floor in self._participants else None,
             chair=self._chair if self._chair in self._participants else None,
             speakers=tuple(self.speakers.recent),
+            screen=self._screen if self._screen in self._participants else None,
         )
 
     def _relayout(self) -> None:
@@ -349,6 +378,7 @@ class MediaRoom:
             return
         view = self._view()
         assignments: dict[str, dict[str, str | None]] = {}
+        shown: dict[str, dict[str, str | None]] = {}
         for participant_id in self._order:
             participant = self._participants[participant_id]
             assignment = assign_slots(
@@ -359,15 +389,19 @@ class MediaRoom:
                 participant.assignment,
                 participant.thumbnail_page,
             )
+            sources = slot_sources(view, participant_id, assignment)
             assignments[participant_id] = assignment
-            for slot_name, shown in assignment.items():
+            shown[participant_id] = sources
+            for slot_name, who in assignment.items():
                 track = participant.slots[slot_name]
-                source = self.source(shown, track.kind) if shown else None
-                track.switch_to(source)
-            if assignment != participant.assignment:
+                name = sources[slot_name]
+                track.switch_to(self.source(who, name) if who and name else None)
+            if assignment != participant.assignment or sources != participant.shown_sources:
                 participant.assignment = assignment
-                self._emit(SlotsChanged(participant_id, dict(assignment)))
-        for publisher, quality in quality_demand(assignments, view.video_publishers).items():
+                participant.shown_sources = sources
+                self._emit(SlotsChanged(participant_id, dict(assignment), dict(sources)))
+        demand = quality_demand(assignments, view.video_publishers, shown)
+        for publisher, quality in demand.items():
             if self._quality.get(publisher) is not quality:
                 self._quality[publisher] = quality
                 self._emit(QualityRequested(publisher, quality))
@@ -386,34 +420,8 @@ def _receiver_of(pc: RTCPeerConnection, track: MediaStreamTrack) -> RTCRtpReceiv
     return None
 
 
-def _answer_direction(section: MediaSection) -> str:
-    if section.sends and section.receives:
-        return "sendrecv"
-    if section.sends:
-        return "recvonly"
-    if section.receives:
-        return "sendonly"
-    return "inactive"
-
-
-def _bind_slots(sections: tuple[MediaSection, ...], plan: SlotPlan) -> list[SlotBinding]:
-    """Map the offer's receiving m-lines to the plan's slots, in order per kind."""
-    bindings: list[SlotBinding] = []
-    free = {"audio": list(plan.audio), "video": list(plan.video)}
-    sending = {"audio": 0, "video": 0}
-    for index, section in enumerate(sections):
-        if section.sends:
-            sending[section.kind] += 1
-            first_of_kind = all(s.kind != section.kind for s in sections[:index])
-            if sending[section.kind] > 1 or not first_of_kind:
-                raise OfferRejected(
-                    "too_many_publications",
-                    f"only the first {section.kind} section may send (one camera, one microphone)",
-                )
-        if section.receives:
-            if not free[section.kind]:
-                raise OfferRejected(
-                    "too_many_slots", f"the offer asks for more {section.kind} slots than allowed"
-                )
-            bindings.append(SlotBinding(section.mid, section.kind, free[section.kind].pop(0)))
-    return bindings
+def _mid_of(pc: RTCPeerConnection, track: MediaStreamTrack) -> str | None:
+    for transceiver in pc.getTransceivers():
+        if transceiver.receiver.track is track:
+            return transceiver.mid
+    return None

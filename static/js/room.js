@@ -7,6 +7,7 @@
 // slot and tells us ("slots"); switching speakers needs no renegotiation.
 // When the network drops we reconnect the socket (new ticket) and renegotiate the media with a
 // fresh offer ("restart": aiortc has no ICE restart, so the server rebuilds the peer connection).
+// Screen share, the connection-quality meter and the media watchdog live in room_media.js.
 "use strict";
 
 (() => {
@@ -22,6 +23,7 @@
   const AUDIO_SLOTS = 3;
   const THUMBNAILS = 6;
   const FINAL_CLOSES = new Set([4401, 4403, 4404, 4409, 4410]);
+  const media = window.ecabinetMedia;
 
   const state = {
     ticket: null,
@@ -31,6 +33,9 @@
     roster: new Map(),
     waiting: new Map(),
     slots: {},
+    sources: {},        // slot → "audio" | "video" (camera) | "screen"
+    sharer: null,       // who shares a screen (from "screen")
+    quality: null,      // the last connection-quality sample (room_media.js)
     midToSlot: new Map(),
     pc: null,
     mediaWs: null,      // the socket the current media was negotiated on
@@ -42,7 +47,8 @@
     page: 0,
     closedForGood: false,
     retry: 0,
-    statsTimer: null,
+    stopStats: null,
+    unwatch: null,
   };
   // For tests and the curious: the room's state, read-only by convention.
   window.ecabinetRoom = state;
@@ -98,10 +104,8 @@
     if (old) { state.local.removeTrack(old); old.stop(); }
     state.local.addTrack(track);
     track.enabled = kind === "video" ? state.videoOn : state.audioOn;
-    if (!(kind === "video" && state.screen)) {
-      const sender = publishingSender(kind);
-      if (sender) await sender.replaceTrack(track);
-    }
+    const sender = publishingSender(kind);
+    if (sender) await sender.replaceTrack(track);
     if (kind === "video") $("video-self").srcObject = state.local;
   }
 
@@ -203,7 +207,15 @@
         break;
       case "slots":
         state.slots = m.slots;
+        state.sources = m.sources || {};
         renderSlots();
+        break;
+      case "screen":
+        screenChanged(m.participant);
+        break;
+      case "screen_stopped":
+        stopShare(false);
+        notice(t("The chair stopped your screen share."));
         break;
       case "quality":
         applyQuality(m.quality);
@@ -232,6 +244,11 @@
         break;
       case "error":
         if (m.ref === "offer") notice(m.message);
+        if (m.ref === "screen_share") {
+          stopShare(false);
+          notice(m.code === "screen_busy" ? t("Someone else is sharing their screen.")
+                                           : t("Cannot share the screen."));
+        }
         break;
       default:
         break;
@@ -262,22 +279,24 @@
     const pc = new RTCPeerConnection({ iceServers: state.ticket.ice_servers });
     state.pc = pc;
     const mic = state.local.getAudioTracks()[0];
-    const camera = state.screen ? state.screen.getVideoTracks()[0] : state.local.getVideoTracks()[0];
+    const camera = state.local.getVideoTracks()[0];
+    const screen = state.screen ? state.screen.getVideoTracks()[0] : null;
     pc.addTransceiver(mic || "audio", { direction: mic ? "sendrecv" : "recvonly" });
     pc.addTransceiver(camera || "video", { direction: camera ? "sendrecv" : "recvonly" });
-    const videoSlots = 1 + (state.you && state.you.moderator ? THUMBNAILS : 0);
+    // The second video m-line: our screen share (idle until we share) + the "second" slot.
+    pc.addTransceiver(screen || "video", { direction: "sendrecv" });
+    const videoSlots = state.you && state.you.moderator ? THUMBNAILS : 0;
     for (let i = 0; i < videoSlots; i += 1) pc.addTransceiver("video", { direction: "recvonly" });
     for (let i = 1; i < AUDIO_SLOTS; i += 1) pc.addTransceiver("audio", { direction: "recvonly" });
     for (const transceiver of pc.getTransceivers()) preferCodec(transceiver);
     pc.ontrack = (event) => attachTrack(event.transceiver.mid, event.track);
-    pc.onconnectionstatechange = () => {
+    if (state.unwatch) state.unwatch();
+    state.unwatch = media.watchConnection(pc, () => {
       if (pc !== state.pc) return;
-      if (pc.connectionState === "failed") {
-        // The media path broke (network change): renegotiate from scratch on the same socket.
-        status(t("Reconnecting…"));
-        startMedia(true);
-      }
-    };
+      // The media path broke (network change): a new peer connection and offer, same socket.
+      status(t("Reconnecting…"));
+      startMedia(true);
+    });
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
     if (pc !== state.pc) return;
@@ -319,6 +338,8 @@
     await state.pc.setRemoteDescription({ type: "answer", sdp: m.sdp });
     state.retry = 0;
     status(t("Connected"));
+    // A new offer replaced our media on the server, and a share with it: share again.
+    if (state.screen) send("screen_share", { active: true });
     for (const transceiver of state.pc.getTransceivers()) {
       if (transceiver.receiver.track && state.midToSlot.has(transceiver.mid)) {
         attachTrack(transceiver.mid, transceiver.receiver.track);
@@ -360,9 +381,10 @@
   }
 
   function stopMedia() {
+    if (state.unwatch) state.unwatch();
     if (state.pc) state.pc.close();
     state.pc = null;
-    if (state.statsTimer) clearInterval(state.statsTimer);
+    if (state.stopStats) state.stopStats();
     for (const stream of [state.local, state.screen]) {
       if (stream) stream.getTracks().forEach((tr) => tr.stop());
     }
@@ -384,33 +406,20 @@
   // ------------------------------------------------------------------ connection quality
 
   function startStats() {
-    if (state.statsTimer) clearInterval(state.statsTimer);
-    let previous = { lost: 0, received: 0 };
-    state.statsTimer = setInterval(async () => {
-      if (!state.pc) return;
-      const report = await state.pc.getStats();
-      let rtt = null; let lost = 0; let received = 0;
-      report.forEach((s) => {
-        if (s.type === "candidate-pair" && s.nominated && s.currentRoundTripTime !== undefined) {
-          rtt = s.currentRoundTripTime;
-        }
-        if (s.type === "inbound-rtp") {
-          lost += s.packetsLost || 0;
-          received += s.packetsReceived || 0;
-        }
-      });
-      const dLost = lost - previous.lost;
-      const dReceived = received - previous.received;
-      previous = { lost, received };
-      const loss = dReceived + dLost > 0 ? dLost / (dReceived + dLost) : 0;
-      let level = "good";
-      if (loss > 0.05 || (rtt !== null && rtt > 0.4)) level = "poor";
-      else if (loss > 0.01 || (rtt !== null && rtt > 0.15)) level = "fair";
-      const el = $("quality");
-      el.dataset.level = level;
-      $("quality-text").textContent = t({ good: "Good", fair: "Fair", poor: "Poor" }[level])
-        + (rtt !== null ? " · " + Math.round(rtt * 1000) + " ms" : "");
-    }, 2000);
+    if (state.stopStats) state.stopStats();
+    const midOf = (slot) => [...state.midToSlot].find(([, name]) => name === slot);
+    const cameraMid = () => {
+      const sender = publishingSender("video");
+      const tr = state.pc && state.pc.getTransceivers().find((x) => x.sender === sender);
+      return tr ? tr.mid : null;
+    };
+    state.stopStats = media.startQualityMeter(state.pc, () => ({
+      main: (midOf("main") || [null])[0], camera: cameraMid(),
+    }), (sample) => {
+      state.quality = sample;
+      $("quality").dataset.level = sample.level;
+      $("quality-text").textContent = media.describeQuality(sample, t);
+    });
   }
 
   // ------------------------------------------------------------------ rendering
@@ -423,7 +432,9 @@
   function renderSlots() {
     for (const [slot, participant] of Object.entries(state.slots)) {
       const label = $("name-" + slot);
-      if (label) label.textContent = participant ? nameOf(participant) : "";
+      if (!label) continue;
+      const screen = state.sources[slot] === "screen" ? " · " + t("Shared screen") : "";
+      label.textContent = participant ? nameOf(participant) + screen : "";
     }
   }
 
@@ -452,6 +463,7 @@
       [e.hand, t("hand raised"), "hand"],
       [!e.audio, t("muted"), "muted"],
       [!e.video, t("camera off"), "off"],
+      [state.sharer === e.participant, t("sharing screen"), "screen"],
     ]) {
       if (!on) continue;
       const badge = document.createElement("span");
@@ -474,6 +486,7 @@
         if (e.audio) controls.push(button(t("Mute"), () => send("mute", { participant: e.participant })));
         if (e.video) controls.push(button(t("Stop video"), () => send("stop_video", { participant: e.participant })));
         if (e.hand) controls.push(button(t("Lower hand"), () => send("lower_hand", { participant: e.participant })));
+        if (state.sharer === e.participant) controls.push(button(t("Stop sharing"), () => send("stop_screen", { participant: e.participant })));
         controls.push(button(t("Remove"), () => send("remove", { participant: e.participant }), "danger"));
       }
       roster.append(entryItem(e, controls));
@@ -499,6 +512,7 @@
     $("btn-hand").textContent = state.hand ? t("Lower hand") : t("Raise hand");
     $("btn-hand").setAttribute("aria-pressed", String(state.hand));
     $("btn-share").textContent = state.screen ? t("Stop sharing") : t("Share screen");
+    $("btn-share").disabled = !state.screen && Boolean(state.sharer) && !(state.you && state.you.moderator);
     $("btn-share").setAttribute("aria-pressed", String(Boolean(state.screen)));
   }
 
@@ -518,23 +532,49 @@
     renderButtons();
   }
 
-  async function toggleShare() {
-    const sender = publishingSender("video");
-    if (state.screen) {
-      state.screen.getTracks().forEach((tr) => tr.stop());
-      state.screen = null;
-      if (sender) await sender.replaceTrack(state.local.getVideoTracks()[0] || null);
-    } else {
-      try {
-        state.screen = await navigator.mediaDevices.getDisplayMedia({ video: true });
-      } catch (err) {
-        return;
-      }
-      const track = state.screen.getVideoTracks()[0];
-      track.addEventListener("ended", () => { if (state.screen) toggleShare(); });
-      if (sender) await sender.replaceTrack(track);
+  // Screen share: a second video source beside the camera (see room_media.js). One share at a
+  // time per meeting: the server refuses a second sharer ("screen_busy") unless it is the chair
+  // or the secretary, who take over.
+  async function startShare() {
+    let stream;
+    try {
+      stream = await media.openScreen();
+    } catch (err) {
+      return;  // the user cancelled the picker
     }
+    state.screen = stream;
+    const track = stream.getVideoTracks()[0];
+    track.addEventListener("ended", () => { if (state.screen === stream) stopShare(true); });
+    const sender = media.screenSender(state.pc);
+    if (sender) await sender.replaceTrack(track);
+    send("screen_share", { active: true });
     renderButtons();
+  }
+
+  async function stopShare(tell) {
+    if (!state.screen) return;
+    const stream = state.screen;
+    state.screen = null;
+    if (tell) send("screen_share", { active: false });
+    const sender = media.screenSender(state.pc);
+    if (sender) await sender.replaceTrack(null);
+    stream.getTracks().forEach((tr) => tr.stop());
+    renderButtons();
+  }
+
+  function screenChanged(participant) {
+    const me = state.you && state.you.participant;
+    state.sharer = participant;
+    if (state.screen && participant && participant !== me) {
+      stopShare(false);  // someone with the right took over
+      notice(t("Another participant took over the screen share."));
+    }
+    renderRoster();
+    renderButtons();
+  }
+
+  function toggleShare() {
+    return state.screen ? stopShare(true) : startShare();
   }
 
   $("btn-mic").addEventListener("click", () => setAudio(!state.audioOn));

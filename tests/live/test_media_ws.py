@@ -9,9 +9,10 @@ from pathlib import Path
 import aioice.ice
 import pytest
 from aiohttp.test_utils import TestClient
+from aiortc.mediastreams import MediaStreamTrack
 
 from signaling.client import RoomClient, decode_packets
-from signaling.clientmedia import ClipTrack, EncodedClip, write_test_clip
+from signaling.clientmedia import ClipTrack, EncodedClip, ToneTrack, write_test_clip
 from signaling.sfu import MeetingCodec
 from signaling.wsclient import SignalingSession, Ticket
 from tests.signaling.helpers import colour_of, until
@@ -58,7 +59,9 @@ async def joiner(
 ) -> AsyncIterator:
     made: list[Joined] = []
 
-    async def join(username: str, colour: str, keep: int = 20) -> Joined:
+    async def join(
+        username: str, colour: str, keep: int = 20, audio: MediaStreamTrack | None = None
+    ) -> Joined:
         body = await join_token(client, username, meeting.id)
         ticket = Ticket(
             body["token"], body["ws_url"], body["ice_servers"], body["participant"], body["lobby"]
@@ -68,6 +71,7 @@ async def joiner(
         media = RoomClient(
             ticket.participant,
             video=ClipTrack(clips[colour]),
+            audio=audio,
             codec=MeetingCodec.H264,
             keep=keep,
             ice_servers=ticket.rtc_ice_servers(),
@@ -150,4 +154,18 @@ async def test_reconnecting_client_gets_the_current_roster_and_media_again(joine
     await until(
         lambda: again.media.receptions["main"].by_source[chair.participant] >= 10,
         "media flows again after the reconnect",
+    )
+
+
+async def test_the_active_speaker_is_announced_to_everyone(joiner) -> None:
+    """``speaker`` goes to every participant, not only to the speaker (its ``participant``
+    field once collided with the bus envelope's addressee)."""
+    chair = await joiner("botruong", "red")
+    member = await joiner("daibieu", "green", audio=ToneTrack(loud=True))
+    await member.signaling.send("media_state", audio=True, video=True)
+    await chair.signaling.wait_for(
+        lambda: any(
+            m["type"] == "speaker" and m.get("participant") == member.participant
+            for m in chair.signaling.messages
+        )
     )

@@ -27,6 +27,8 @@ VALID: dict[str, dict[str, Any]] = {
     "mute": {"participant": "p3"},
     "mute_all": {},
     "stop_video": {"participant": "p3"},
+    "stop_screen": {"participant": "p3"},
+    "screen_share": {"active": True},
     "remove": {"participant": "p3"},
     "lower_hand": {"participant": "p3"},
     "end_meeting": {},

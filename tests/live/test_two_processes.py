@@ -54,14 +54,16 @@ async def start_server(env: dict[str, str], data_dir: Path) -> Server:
     )
     log.close()
     base = f"http://127.0.0.1:{port}"
+    # Generous: on a busy shared machine importing and migrating can take well over 10 s.
+    deadline = asyncio.get_running_loop().time() + 90
     async with aiohttp.ClientSession() as session:
-        for _ in range(200):
+        while asyncio.get_running_loop().time() < deadline and process.returncode is None:
             try:
                 async with session.get(f"{base}/healthz") as resp:
                     if resp.status == 200:
                         return process, base
             except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(0.1)
     process.kill()
     raise AssertionError(f"the server did not start; see {data_dir / 'server.log'}")
 
@@ -157,7 +159,7 @@ async def test_media_of_a_meeting_is_pinned_to_one_process_and_flows_across(
         chair = await join(session, first, "botruong", meeting_id)
         member = await join(session, second, "daibieu", meeting_id)
         a = RoomClient(chair.ticket.participant, video=ClipTrack(red), keep=30)
-        b = RoomClient(member.ticket.participant, video=ClipTrack(green), keep=30)
+        b = RoomClient(member.ticket.participant, video=ClipTrack(green), keep=30, share_line=True)
         await a.connect(chair)
         await b.connect(member)
         try:
@@ -181,6 +183,18 @@ async def test_media_of_a_meeting_is_pinned_to_one_process_and_flows_across(
                 pins = (await conn.execute(select(LiveRoom.meeting_id))).all()
             await engine.dispose()
             assert pins == [(meeting_id,)]  # one pin: one process carries the meeting's media
+
+            # A screen share asked on the second process is decided by the pinned SFU on the
+            # first, and announced to both.
+            await b.share(ClipTrack(red))
+            await chair.wait_for(lambda: chair.screen_sharer == member.ticket.participant, limit=10)
+            shared = f"{member.ticket.participant}:screen"
+            await until(
+                lambda: a.receptions["main"].by_source[shared] >= 20,
+                "the chair receives the member's screen across processes",
+            )
+            await b.stop_sharing()
+            await chair.wait_for(lambda: chair.screen_sharer is None, limit=10)
         finally:
             await a.close()
             await b.close()

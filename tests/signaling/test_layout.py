@@ -10,6 +10,7 @@ from signaling.sfu.layout import (
     SpeakerDetector,
     assign_slots,
     quality_demand,
+    slot_sources,
 )
 
 ENDPOINT = SlotPlan.for_kind(ParticipantKind.ENDPOINT)
@@ -86,3 +87,34 @@ def test_active_speaker_needs_sustained_loudness_and_ignores_the_muted() -> None
     assert detector.tick(now + 0.01, muted={"m"}) == "a"
     assert detector.tick(now + 0.02, muted={"m"}) is None  # unchanged
     assert list(detector.recent) == ["a"]
+
+
+def test_a_screen_share_takes_main_and_the_speaker_stays_in_second() -> None:
+    view = national_view(screen="site5")  # site3 holds the floor, site5 shares its screen
+    slots = assign_slots(view, "site7", ENDPOINT.video, ENDPOINT.audio, {})
+    sources = slot_sources(view, "site7", slots)
+    assert (slots["main"], sources["main"]) == ("site5", "screen")
+    assert (slots["second"], sources["second"]) == ("site3", "video")  # the speaker's camera
+    assert sources["audio0"] == "audio"
+    # Without a floor holder or speaker, the sharer's own camera goes beside its screen.
+    quiet = national_view(screen="site5", floor=None)
+    slots = assign_slots(quiet, "site7", ENDPOINT.video, ENDPOINT.audio, {})
+    assert slots["main"] == slots["second"] == "site5"
+    assert slot_sources(quiet, "site7", slots)["second"] == "video"
+    # The sharer never sees its own screen; the chair's grid keeps showing cameras.
+    own = assign_slots(view, "site5", ENDPOINT.video, ENDPOINT.audio, {})
+    assert own["main"] == "site3" and slot_sources(view, "site5", own)["main"] == "video"
+    console = assign_slots(view, "chair", CONSOLE.video, CONSOLE.audio, {})
+    console_sources = slot_sources(view, "chair", console)
+    assert console_sources["main"] == "screen"
+    assert {console_sources[f"thumb{i}"] for i in range(4)} == {"video"}
+
+
+def test_a_shown_screen_asks_nothing_of_the_sharers_camera() -> None:
+    view = national_view(screen="site5", floor=None, chair=None, participants=("site5", "site6"))
+    assignments = {p: assign_slots(view, p, ("main",), (), {}) for p in ("site5", "site6")}
+    sources = {p: slot_sources(view, p, a) for p, a in assignments.items()}
+    assert assignments["site6"]["main"] == "site5"
+    demand = quality_demand(assignments, ["site5", "site6"], sources)
+    assert demand["site5"] is Quality.NONE  # only its screen is on anyone's screen
+    assert demand["site6"] is Quality.FULL  # site5 sees site6's camera
