@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from .. import __version__
-from . import document_events
+from . import document_events, session_feed
 from .api import ApiRegistry, build_openapi
 from .views import (
     account_pages,
@@ -63,6 +63,7 @@ def setup_routes(app: web.Application) -> None:
     for registry in API_REGISTRIES:
         registry.install(app)
     document_events.setup(app)
+    session_feed.setup(app)
     app.router.add_static("/static", STATIC_DIR, name="static", append_version=True)
     operations = [op for registry in API_REGISTRIES for op in registry.operations]
     app[openapi_key] = build_openapi(operations, title="e-Cabinet API", version=__version__)
