@@ -210,7 +210,8 @@ async def add_version(
             )
             act.session.add(version)
             document.current_version = number
-            await deliver(act.session, svc, reader.meeting)
+            if reader.meeting is not None:  # a ballot's attachment has no distribution
+                await deliver(act.session, svc, reader.meeting)
             _, stored_new = await svc.files.blobs.commit(staged)
             act.record("document", document.id, version=number, sha256=ref.sha256)
     except BaseException:
@@ -294,7 +295,8 @@ async def update_document(
             )
         if patch.restricted_to is not None:
             await _restrict(act.session, document, patch.restricted_to)
-        await deliver(act.session, svc, reader.meeting)
+        if reader.meeting is not None:
+            await deliver(act.session, svc, reader.meeting)
         act.record("document", document.id, **{k: v for k, v in changed.items() if v is not None})
         await act.session.flush()
         view = (await views_of(act.session, actor.user_id, [document], with_versions=True))[0]

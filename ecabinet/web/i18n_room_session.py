@@ -40,7 +40,10 @@ ROOM_SESSION_VI: dict[str, str] = {
     "Send the ballot": "Gửi phiếu",
     "Sending…": "Đang gửi…",
     "The ballot has been sent.": "Đã gửi phiếu lấy ý kiến.",
-    "Read": "Đọc",
+    "Opinion ballot": "Phiếu lấy ý kiến",
+    "Only PDF files can be attached.": "Chỉ đính kèm được tệp PDF.",
+    "The file is larger than the upload limit.": "Tệp lớn hơn giới hạn tải lên.",
+    "The ballot has been sent, but an attachment was refused (only PDF files within the upload limit).": "Đã gửi phiếu, nhưng có tài liệu đính kèm bị từ chối (chỉ nhận tệp PDF trong giới hạn dung lượng).",
 }
 
 # Every English text the room's session panel shows (room_session.js); the room page sends

@@ -16,6 +16,7 @@ from .views import (
     agenda_api,
     annotations_api,
     auth_api,
+    ballot_documents_api,
     directory_api,
     document_pages,
     documents_api,
@@ -44,6 +45,7 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     opinions_api.api,
     signing_api.api,
     governance_api.api,
+    ballot_documents_api.api,
     live_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
