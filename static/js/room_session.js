@@ -290,8 +290,11 @@ function renderPresenting() {
 function mayPresent() {
   if (!live.you) return false;
   if (live.you.moderator) return true;
-  const speaking = live.state && live.state.floor && live.state.floor.speaking;
-  return Boolean(speaking && speaking.participant_id === myNumber());
+  const s = live.state;
+  const speaking = s && s.floor && s.floor.speaking;
+  const item = s && (s.items || []).find((i) => i.id === s.current_item_id);
+  const me = myNumber();
+  return Boolean((speaking && speaking.participant_id === me) || (item && item.presenter_participant_id === me));
 }
 
 function tellReaders() {
