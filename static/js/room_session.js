@@ -68,6 +68,14 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
+// Labels for the words the state carries as codes (other vote options are names: shown as is).
+const LABELS = {
+  agree: "Agree", disagree: "Disagree", abstain: "Abstain",
+  adopted: "Adopted", rejected: "Not adopted", no_quorum: "No quorum",
+  open: "Voting open", closed: "Voting closed",
+};
+const label = (code) => t(LABELS[code] || code);
+
 const fmt = (s) => `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 const myNumber = () => (live.you && live.you.participant.startsWith("p") ? Number(live.you.participant.slice(1)) : null);
 const nameOf = (id) => (live.state && live.state.names[String(id)]) || "#" + id;
@@ -123,7 +131,10 @@ function render() {
   const quorum = $("session-quorum");
   quorum.textContent = `${q.reached ? t("Quorum reached") : t("No quorum")}: ${q.counted}/${q.members} (${t("required")} ${q.required})`;
   quorum.className = q.reached ? "ok" : "alert-text";
-  $("session-status").textContent = s.started ? t(s.status) : t("The session has not started.");
+  let status = t("The session has not started.");
+  if (s.status === "ended") status = t("The session has ended.");
+  else if (s.started) status = t("The session is in progress.");
+  $("session-status").textContent = status;
   renderItem();
   renderFloor();
   renderVotes();
@@ -172,7 +183,7 @@ function renderFloor() {
     }
     queue.append(li);
   }
-  if (!floor.queue.length) queue.append(el("li", { className: "muted", textContent: t("Nobody has asked for the floor.") }));
+  if (!floor.queue.length) queue.append(el("li", { className: "muted empty", textContent: t("Nobody has asked for the floor.") }));
   const open = s.started && s.status === "in_progress";
   const waiting = floor.queue.some((r) => r.participant_id === me) || (speaking && speaking.participant_id === me);
   $("ask-floor").disabled = !open || waiting || me === null;
@@ -207,7 +218,7 @@ function renderVotes() {
 
 function motionCard(mo) {
   const card = el("article", { className: "motion", dataset: { motion: mo.id, status: mo.status } });
-  const head = el("h3", {}, mo.title, " ", el("span", { className: "badge", textContent: t(mo.status) }));
+  const head = el("h3", {}, mo.title, " ", el("span", { className: "badge", textContent: label(mo.status) }));
   if (mo.secret) head.append(el("span", { className: "badge", textContent: t("Secret vote") }));
   card.append(head);
   if (mo.secret && mo.status === "open") card.append(el("p", { className: "muted", textContent: t("Secret ballot: nobody can see how you voted.") }));
@@ -217,9 +228,9 @@ function motionCard(mo) {
     for (const seat of mine ? mine.may_vote_for : []) card.append(ballot(mo, seat, mine.my_choices[String(seat)]));
   } else if (mo.result) {
     const tally = mo.result.tally || {};
-    card.append(el("p", { className: "tally", textContent: Object.entries(tally).map(([o, n]) => `${t(o)}: ${n}`).join(" · ") }));
-    if (mo.result.decision) card.append(el("p", { className: "outcome" }, el("strong", { textContent: t(mo.result.decision.outcome) })));
-    else if (mo.result.leading) card.append(el("p", { className: "outcome", textContent: mo.result.leading.map(t).join(", ") }));
+    card.append(el("p", { className: "tally", textContent: Object.entries(tally).map(([o, n]) => `${label(o)}: ${n}`).join(" · ") }));
+    if (mo.result.decision) card.append(el("p", { className: "outcome" }, el("strong", { textContent: label(mo.result.decision.outcome) })));
+    else if (mo.result.leading) card.append(el("p", { className: "outcome", textContent: mo.result.leading.map(label).join(", ") }));
   }
   return card;
 }
@@ -228,11 +239,11 @@ function ballot(mo, seat, choice) {
   const box = el("div", { className: "vote", dataset: { member: seat } });
   if (seat !== myNumber()) box.append(el("small", { textContent: t("For the member you stand in for") }));
   const voted = el("p", { className: "voted" });
-  if (choice) voted.textContent = mo.secret ? t("You have voted") : `${t("You have voted")}: ${t(choice)}`;
+  if (choice) voted.textContent = mo.secret ? t("You have voted") : `${t("You have voted")}: ${label(choice)}`;
   const buttons = el("div", { className: "actions" });
   for (const option of mo.options) {
     buttons.append(el("button", {
-      type: "button", textContent: t(option), dataset: { choice: option },
+      type: "button", textContent: label(option), dataset: { choice: option },
       className: !mo.secret && choice === option ? "chosen" : "",
       onclick: guarded(() => vote(mo, seat, option)),
     }));

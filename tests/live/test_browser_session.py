@@ -6,11 +6,13 @@ over the API (as the console's buttons do): the member's room shows the current 
 opened vote, votes, changes the vote, and sees the result once closed; the console follows every
 step from its socket without reloading. Then the member asks for the floor from the room; when
 the chair gives it, the room prompts "You have the floor — unmute?" and a click switches the
-microphone's track on.
+microphone's track on. (With ``ECABINET_SCREENSHOT_ROOM=path`` the room page is saved there at
+that moment: that is docs/screenshot-room.png.)
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import aioice.ice
@@ -84,17 +86,17 @@ async def test_member_votes_in_the_room_and_the_console_follows_live(
         )
         card = room.locator(f".motion[data-motion='{motion['id']}']")
         await card.locator("button[data-choice=agree]").click()
-        await expect(card.locator(".voted")).to_have_text("You have voted: agree")
+        await expect(card.locator(".voted")).to_have_text("You have voted: Agree")
         await card.locator("button[data-choice=disagree]").click()
-        await expect(card.locator(".voted")).to_have_text("You have voted: disagree")
+        await expect(card.locator(".voted")).to_have_text("You have voted: Disagree")
         await expect(console.locator("#votes-h ~ article.motion")).to_contain_text(
             "Votes cast: 1/2"
         )
 
         await run("POST", f"/api/motions/{motion['id']}/close")
         closed = room.locator(f".motion[data-motion='{motion['id']}'][data-status=closed]")
-        await expect(closed.locator(".tally")).to_have_text("agree: 0 · disagree: 1 · abstain: 0")
-        await expect(closed.locator(".outcome")).to_have_text("rejected")
+        await expect(closed.locator(".tally")).to_have_text("Agree: 0 · Disagree: 1 · Abstain: 0")
+        await expect(closed.locator(".outcome")).to_have_text("Not adopted")
         await expect(console.locator("#votes-h ~ article.motion")).to_contain_text("closed")
         assert await console.evaluate("window.__notReloaded") is True
         assert await console.evaluate("window.ecabinetConsole.refreshes") >= 4
@@ -114,6 +116,8 @@ async def test_member_votes_in_the_room_and_the_console_follows_live(
         await expect(prompt).to_contain_text("You have the floor — unmute?")
         await expect(room.locator("#floor-speaker")).to_have_text("Daibieu")
         await expect(room.locator("#floor-timer")).to_contain_text("/ 2:00")
+        if shot := os.environ.get("ECABINET_SCREENSHOT_ROOM"):  # docs/screenshot-room.png
+            await room.screenshot(path=shot, full_page=True)
         await room.wait_for_function("() => window.ecabinetRoom.local !== null")
         assert await room.evaluate(
             "() => window.ecabinetRoom.local.getAudioTracks().every((t) => !t.enabled)"
