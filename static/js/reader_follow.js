@@ -112,6 +112,9 @@ async function main() {
   });
   $("follow-again").addEventListener("click", () => follower.followPresenter());
 
+  window.addEventListener("pagehide", () => { // the presenter closed the reader: stop
+    if (follow.presenting) follower.stopPresenting();
+  });
   channel.postMessage({ type: "hello" });
   render();
 }

@@ -332,7 +332,12 @@ $("ask-on-item").addEventListener("change", (e) => { e.target.dataset.touched = 
 $("ask-floor").addEventListener("click", guarded(async () => {
   const body = {};
   if ($("ask-on-item").checked && live.state) body.agenda_item_id = live.state.current_item_id;
+  if (live.you && live.you.endpoint) body.endpoint_participant_id = myNumber(); // for the room
   await api("POST", `/api/meetings/${meetingId}/floor/requests`, body);
 }));
 
-setInterval(tick, 1000);
+setInterval(() => {
+  tick();
+  // Unmuted some other way (the microphone button): the prompt has done its job.
+  if (window.ecabinetRoom && window.ecabinetRoom.audioOn) $("floor-prompt").hidden = true;
+}, 1000);
