@@ -28,6 +28,7 @@ const live = {
   documents: null,    // the meeting's documents this viewer may read
   presenting: null,   // the latest `presenting` message
   promptedFor: null,  // the speech id the unmute prompt was shown for
+  votesSent: 0,       // votes (and changes) the server accepted from this page
 };
 window.ecabinetSession = live; // read-only by convention (tests and the curious)
 
@@ -258,6 +259,7 @@ async function vote(mo, seat, option) {
   if (mo.secret && sessionStorage.getItem(key)) body.receipt = sessionStorage.getItem(key);
   const result = await api("POST", `/api/motions/${mo.id}/votes`, body);
   if (result.receipt) sessionStorage.setItem(key, result.receipt);
+  live.votesSent += 1;
   await loadMine();
 }
 

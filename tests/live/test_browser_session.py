@@ -101,6 +101,20 @@ async def test_member_votes_in_the_room_and_the_console_follows_live(
         assert await console.evaluate("window.__notReloaded") is True
         assert await console.evaluate("window.ecabinetConsole.refreshes") >= 4
 
+        # A secret vote: the room says so, and the member can still change their vote (the
+        # receipt stays in the browser); nobody sees the choice, the result counts it once.
+        secret = await run("POST", "/motions", {"title": "Bỏ phiếu kín nhân sự", "secret": True})
+        card = room.locator(f".motion[data-motion='{secret['id']}']")
+        await expect(card).to_contain_text("Secret ballot: nobody can see how you voted.")
+        await card.locator("button[data-choice=agree]").click()
+        await expect(card.locator(".voted")).to_have_text("You have voted")
+        await card.locator("button[data-choice=abstain]").click()
+        await room.wait_for_function("() => window.ecabinetSession.votesSent === 4")
+        await expect(room.locator("#session-error")).to_be_hidden()
+        await run("POST", f"/api/motions/{secret['id']}/close")
+        closed = room.locator(f".motion[data-motion='{secret['id']}'][data-status=closed]")
+        await expect(closed.locator(".tally")).to_have_text("Agree: 0 · Disagree: 0 · Abstain: 1")
+
         # The member asks for the floor from the room, on the current item.
         await room.locator("#ask-floor").click()
         await expect(room.locator("#floor-queue")).to_contain_text("Daibieu")
