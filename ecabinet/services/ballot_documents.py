@@ -27,7 +27,7 @@ from ..models import (
 from . import document_access as access
 from .actor import Actor
 from .context import Services, perform
-from .documents import UploadMeta, _forget_if_unused, _inspect
+from .documents import UploadMeta, forget_if_unused, inspect_upload
 
 NOT_FOUND = "No such ballot."
 MAX_ATTACHMENTS = 50
@@ -60,7 +60,7 @@ async def check_may_attach(svc: Services, actor: Actor, ballot_id: int) -> None:
 async def attach(
     svc: Services, actor: Actor, ballot_id: int, staged: StagedBlob, meta: UploadMeta
 ) -> tuple[Document, DocumentVersion]:
-    ref, info = await _inspect(staged)
+    ref, info = await inspect_upload(staged)
     stored_new = False
     try:
         async with perform(svc, actor, "ballot.document_attached") as act:
@@ -115,7 +115,7 @@ async def attach(
             )
     except BaseException:
         if stored_new:
-            await _forget_if_unused(svc, ref.sha256)
+            await forget_if_unused(svc, ref.sha256)
         raise
     return document, version
 

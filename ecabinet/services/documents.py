@@ -82,7 +82,7 @@ async def check_may_add_version(svc: Services, actor: Actor, document_id: int) -
             )
 
 
-async def _inspect(staged: StagedBlob) -> tuple[BlobRef, PdfInfo]:
+async def inspect_upload(staged: StagedBlob) -> tuple[BlobRef, PdfInfo]:
     ref = await staged.finish()
     try:
         info = await asyncio.to_thread(inspect_pdf, staged.path)
@@ -132,7 +132,7 @@ async def deliver(session: AsyncSession, svc: Services, meeting: Meeting) -> int
 async def upload(
     svc: Services, actor: Actor, meeting_id: int, staged: StagedBlob, meta: UploadMeta
 ) -> tuple[Document, DocumentVersion]:
-    ref, info = await _inspect(staged)
+    ref, info = await inspect_upload(staged)
     stored_new = False
     try:
         async with perform(svc, actor, "document.upload") as act:
@@ -180,7 +180,7 @@ async def upload(
             )
     except BaseException:
         if stored_new:
-            await _forget_if_unused(svc, ref.sha256)
+            await forget_if_unused(svc, ref.sha256)
         raise
     return document, version
 
@@ -188,7 +188,7 @@ async def upload(
 async def add_version(
     svc: Services, actor: Actor, document_id: int, staged: StagedBlob, filename: str
 ) -> DocumentVersion:
-    ref, info = await _inspect(staged)
+    ref, info = await inspect_upload(staged)
     stored_new = False
     try:
         async with perform(svc, actor, "document.version") as act:
@@ -216,7 +216,7 @@ async def add_version(
             act.record("document", document.id, version=number, sha256=ref.sha256)
     except BaseException:
         if stored_new:
-            await _forget_if_unused(svc, ref.sha256)
+            await forget_if_unused(svc, ref.sha256)
         raise
     try:
         await annotation_carry.carry_over(svc, document_id, version.number)
@@ -225,7 +225,7 @@ async def add_version(
     return version
 
 
-async def _forget_if_unused(svc: Services, sha256: str) -> None:
+async def forget_if_unused(svc: Services, sha256: str) -> None:
     async with svc.db.reading() as session:
         used = await session.scalar(
             select(func.count())

@@ -29,7 +29,7 @@ from ..services import session
 from ..services.actor import Actor
 from ..services.context import Services
 from .appkeys import services_key
-from .document_events import HEARTBEAT, _still_logged_in, _watch_session, origin_allowed
+from .document_events import HEARTBEAT, origin_allowed, still_logged_in, watch_session
 from .session import require_actor
 
 open_sockets_key = web.AppKey("session_sockets", weakref.WeakSet[web.WebSocketResponse])
@@ -41,7 +41,7 @@ async def _forward(
     async for message in sub:
         if message.get("kind") != KIND:
             continue
-        if not await _still_logged_in(ws, svc, actor):
+        if not await still_logged_in(ws, svc, actor):
             return
         state: dict[str, Any] = message.get("state") or {}
         await ws.send_json(
@@ -73,7 +73,7 @@ async def session_socket(request: web.Request) -> web.StreamResponse:
         request.app[open_sockets_key].add(ws)
         await ws.send_json({"type": "hello", "version": snapshot["version"]})
         tasks.append(asyncio.create_task(_forward(ws, sub, svc, actor)))
-        tasks.append(asyncio.create_task(_watch_session(ws, svc, actor)))
+        tasks.append(asyncio.create_task(watch_session(ws, svc, actor)))
         async for message in ws:  # nothing is expected from the client
             if message.type == WSMsgType.ERROR:
                 break

@@ -13,7 +13,7 @@ from ...schemas.documents import DocumentCreated
 from ...services import ballot_documents
 from .. import uploads
 from ..api import ApiRegistry, ApiRequest
-from .documents_api import _upload_meta
+from .documents_api import upload_meta
 
 api = ApiRegistry()
 
@@ -33,7 +33,7 @@ async def attach_document(req: ApiRequest) -> DocumentCreated:
     await ballot_documents.check_may_attach(svc, req.actor, ballot_id)
     upload = await uploads.receive(req.request, svc.files.blobs, svc.settings.max_upload_bytes)
     async with upload.staged:
-        meta = _upload_meta(upload.fields, upload.filename)
+        meta = upload_meta(upload.fields, upload.filename)
         if meta.agenda_item_id is not None:
             raise ValidationFailed("A ballot's document has no agenda item.", code="unknown_field")
         document, version = await ballot_documents.attach(
