@@ -152,7 +152,7 @@ function renderItem() {
   const docs = (live.documents || []).filter((d) => item && d.agenda_item_id === item.id && !d.withdrawn);
   for (const d of docs) {
     list.append(el("li", {}, el("a", {
-      href: `/documents/${d.id}/read?meeting=${meetingId}`, target: "_blank", rel: "opener", textContent: d.title,
+      href: `/documents/${d.id}/read`, target: "_blank", rel: "noopener", textContent: d.title,
     })));
   }
   const onItem = $("ask-on-item");
@@ -297,7 +297,7 @@ function renderPresenting() {
   if (!p) return;
   const doc = (live.documents || []).find((d) => d.id === p.document);
   $("presenting-text").textContent = `${p.name} ${t("is presenting")}: ${doc ? doc.title : "#" + p.document} (${t("page")} ${p.page})`;
-  $("presenting-open").href = `/documents/${p.document}/read?meeting=${meetingId}`;
+  $("presenting-open").href = `/documents/${p.document}/read`;
 }
 
 function mayPresent() {
