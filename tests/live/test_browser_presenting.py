@@ -68,6 +68,8 @@ async def test_the_member_follows_the_chairs_pages_browses_away_and_follows_agai
     base = f"http://{client.host}:{client.port}"
     async with launch(media=True) as browser:
         chair_context, chair_room = await logged_in(browser, base, "botruong", PASSWORD)
+        sent: list[str] = []  # what the chair's room socket sends
+        chair_room.on("websocket", lambda ws: ws.on("framesent", lambda f: sent.append(str(f))))
         chair = await room_and_reader(chair_context, chair_room, meeting, doc)
         member_context, member_room = await logged_in(browser, base, "daibieu", PASSWORD)
         member = await room_and_reader(member_context, member_room, meeting, doc)
@@ -100,6 +102,11 @@ async def test_the_member_follows_the_chairs_pages_browses_away_and_follows_agai
             "Following the presenter: Botruong"
         )
         await expect(member.locator("#follow-again")).to_be_hidden()
+
+        # A page turn is one small message on the socket, not a stream.
+        turns = [f for f in sent if '"type":"present"' in f.replace(" ", "")]
+        assert len(turns) >= 3
+        assert all(len(f.encode()) < 200 for f in turns), turns
 
         # Stopping: the room says nobody presents any more.
         await chair.locator("#present-stop").click()
