@@ -122,6 +122,7 @@ async function loadDocuments() {
     live.documents = [];
   }
   renderItem();
+  renderPresenting();
 }
 
 // ------------------------------------------------------------------ rendering
