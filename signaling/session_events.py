@@ -65,11 +65,16 @@ async def record(
 
 
 async def may_present(svc: Services, meeting_id: int, participant: str, *, moderator: bool) -> bool:
-    """Moderators present; so does whoever the chair gave the floor."""
+    """Moderators present; so do whoever the chair gave the floor and the presenter of the item
+    under discussion."""
     if moderator:
         return True
     number = participant_number(participant)
-    return number is not None and number == await floor.speaker(svc, meeting_id)
+    if number is None:
+        return False
+    return number == await floor.speaker(svc, meeting_id) or await session.presents_current_item(
+        svc, meeting_id, number
+    )
 
 
 def presenting_message(presentation: dict[str, Any] | None) -> dict[str, Any]:

@@ -112,3 +112,20 @@ async def test_user_language_is_stored_and_wins_over_the_cookie(client, world, s
     await browser_login(client, "botruong")
     page = await (await client.get("/")).text()
     assert '<html lang="vi">' in page and "Xin chào" in page
+
+
+def test_every_string_of_the_rooms_session_panel_has_a_vietnamese_translation():
+    """room_session.js shows text through t("…") and its LABELS table; the room page sends the
+    translations of ROOM_VI and ROOM_SESSION_STRINGS, so each must be there and in Vietnamese."""
+    from ecabinet.web.i18n_room import ROOM_VI
+    from ecabinet.web.i18n_room_session import ROOM_SESSION_STRINGS
+
+    source = (Path(__file__).parents[1] / "static/js/room_session.js").read_text()
+    used = set(re.findall(r'\bt\("([^"]+)"\)', source))
+    labels = re.search(r"const LABELS = \{(.*?)\};", source, re.S)
+    assert labels is not None
+    used |= set(re.findall(r':\s*"([^"]+)"', labels.group(1)))
+    assert len(used) > 20
+    sent = set(ROOM_VI) | set(ROOM_SESSION_STRINGS)
+    assert sorted(used - sent) == []
+    assert sorted(s for s in used if s not in VI) == []

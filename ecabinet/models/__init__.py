@@ -52,7 +52,13 @@ from .meeting import (
     Rsvp,
     Series,
 )
-from .opinion import OpinionAnswer, OpinionBallot, OpinionBallotStatus, OpinionRecipient
+from .opinion import (
+    BallotDocument,
+    OpinionAnswer,
+    OpinionBallot,
+    OpinionBallotStatus,
+    OpinionRecipient,
+)
 from .organization import Organization, OrganizationLevel
 from .outbox import CalendarFeed, OutboxMail, OutboxStatus
 from .signing import (
@@ -75,6 +81,7 @@ __all__ = [
     "AttendanceStatus",
     "AuditEvent",
     "AuthSession",
+    "BallotDocument",
     "Base",
     "BoardBook",
     "BoardBookStatus",

@@ -34,7 +34,8 @@ class Document(Base):
     __table_args__ = (Index("ix_document_meeting_id_position", "meeting_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    # Null for a document attached to an opinion ballot (see ``BallotDocument``).
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
     agenda_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("agenda_item.id", ondelete="SET NULL"), index=True
     )

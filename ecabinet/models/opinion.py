@@ -39,6 +39,7 @@ class OpinionBallot(Base):
     )
     title: Mapped[str] = mapped_column(String(300))
     question: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text, default="", server_default="")
     documents: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime())
     remind_hours_before: Mapped[int] = mapped_column(default=24)
@@ -64,3 +65,19 @@ class OpinionRecipient(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class BallotDocument(Base):
+    """A document of the document store attached to a ballot (it belongs to no meeting: its
+    ``document.meeting_id`` is null). Who may read it is decided in
+    ``services/document_access.py``: the ballot's recipients and the sending organization's
+    secretaries."""
+
+    __tablename__ = "ballot_document"
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("document.id", ondelete="CASCADE"), primary_key=True
+    )
+    ballot_id: Mapped[int] = mapped_column(
+        ForeignKey("opinion_ballot.id", ondelete="CASCADE"), index=True
+    )

@@ -41,7 +41,7 @@ class ReceiptMine(Output):
 
 class DocumentOut(Output):
     id: int
-    meeting_id: int
+    meeting_id: int | None = Field(description="Null for a document attached to an opinion ballot")
     agenda_item_id: int | None
     title: str
     classification: Classification

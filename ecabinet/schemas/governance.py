@@ -83,6 +83,7 @@ class VoteOut(Output):
 class OpinionBallotIn(Input):
     title: str = Field(min_length=1, max_length=300)
     question: str = Field(min_length=1, max_length=20_000)
+    explanation: str = Field(default="", max_length=20_000)
     deadline: datetime
     recipients: list[str] = Field(min_length=1, max_length=500)
     documents: list[dict[str, str]] = Field(default_factory=list, max_length=50)

@@ -102,6 +102,10 @@ async def _check_shares(
     session: AsyncSession, document: Document, visibility: Visibility, share_with: list[int]
 ) -> set[int]:
     wanted = set(share_with)
+    if document.meeting_id is None and visibility is not Visibility.PRIVATE:
+        raise ValidationFailed(
+            "Annotations on a ballot's document stay private.", code="invalid_share"
+        )
     if visibility is not Visibility.PARTICIPANTS:
         if wanted:
             raise ValidationFailed(
@@ -295,6 +299,8 @@ async def share_targets(svc: Services, actor: Actor, document_id: int) -> list[S
     meeting who may read the document, other than oneself."""
     async with svc.db.reading() as session:
         document, reader = await access.readable_document(session, actor, document_id)
+        if reader.meeting is None:  # a ballot's attachment: annotations stay private
+            return []
         readers = (await access.recipients_of(session, reader.meeting, [document]))[document.id]
         rows = (
             await session.execute(

@@ -11,6 +11,11 @@ The rule (:func:`may_read`), in one place:
   among (a deputy counts as the participant they stand in for);
 * **nobody else**: not admins, not endpoint operators, not other ministries' secretaries.
 
+A document attached to a written opinion ballot belongs to no meeting (``meeting_id`` null,
+``ballot_document`` names the ballot). Its readers are the **ballot's recipients** (unless it is
+withdrawn) and the **secretaries of the sending organization** (who manage it) — the same people
+who see the ballot itself (:func:`manages_ballot`).
+
 Anything the actor may not see raises the same :class:`NotFound` as an id that does not exist,
 so ids cannot be probed. Someone who may read but not manage gets :class:`Forbidden` on writes.
 """
@@ -23,7 +28,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import Forbidden, NotFound
-from ..models import Document, DocumentRestriction, Meeting, MeetingStatus, Participant
+from ..models import (
+    BallotDocument,
+    Document,
+    DocumentRestriction,
+    Meeting,
+    MeetingStatus,
+    OpinionBallot,
+    OpinionRecipient,
+    Participant,
+)
 from .actor import Actor
 from .permissions import Permission
 
@@ -33,17 +47,24 @@ MEETING_NOT_FOUND = "No such meeting."
 
 @dataclass(frozen=True, slots=True)
 class Reader:
-    """A user as seen by one meeting."""
+    """A user as seen by one meeting (or, for a ballot's attachment, by one ballot: then
+    ``meeting`` is None, ``ballot_id`` is set and ``is_secretary`` means "manages the ballot")."""
 
     user_id: int
-    meeting: Meeting
+    meeting: Meeting | None
     is_secretary: bool
     participant_ids: frozenset[int]
     """The actor's own participant rows, and the rows of those they stand in for as deputy."""
+    ballot_id: int | None = None
+    ballot_recipient: bool = False
 
     @property
     def is_participant(self) -> bool:
-        return bool(self.participant_ids) and self.meeting.status is not MeetingStatus.DRAFT
+        return (
+            self.meeting is not None
+            and bool(self.participant_ids)
+            and self.meeting.status is not MeetingStatus.DRAFT
+        )
 
 
 def is_secretary_of(actor: Actor, meeting: Meeting) -> bool:
@@ -52,8 +73,21 @@ def is_secretary_of(actor: Actor, meeting: Meeting) -> bool:
     )
 
 
+def manages_ballot(actor: Actor, ballot: OpinionBallot) -> bool:
+    """The secretaries of the organization that sent a ballot manage it (and its documents)."""
+    return (
+        actor.can(Permission.MEETING_SCHEDULE) and actor.organization_id == ballot.organization_id
+    )
+
+
 def may_read(reader: Reader, document: Document, restricted_to: frozenset[int]) -> bool:
     """THE rule: may this reader see this document (metadata, versions, content)?"""
+    if document.meeting_id is None or reader.meeting is None:  # a ballot's attachment
+        if document.meeting_id is not None or reader.ballot_id is None:
+            return False
+        if reader.is_secretary:
+            return True
+        return reader.ballot_recipient and document.withdrawn_at is None
     if document.meeting_id != reader.meeting.id:
         return False
     if reader.is_secretary:
@@ -100,8 +134,43 @@ async def restrictions_of(
     return {d: frozenset(found.get(d, ())) for d in document_ids}
 
 
+async def ballot_reader(session: AsyncSession, actor: Actor, document: Document) -> Reader:
+    """The actor's standing towards the ballot a document is attached to; NotFound if none."""
+    link = await session.get(BallotDocument, document.id)
+    ballot = await session.get(OpinionBallot, link.ballot_id) if link is not None else None
+    if ballot is None:
+        raise NotFound(DOCUMENT_NOT_FOUND, code="document_not_found")
+    recipient = await session.get(OpinionRecipient, (ballot.id, actor.user_id))
+    return Reader(
+        actor.user_id,
+        None,
+        manages_ballot(actor, ballot),
+        frozenset(),
+        ballot_id=ballot.id,
+        ballot_recipient=recipient is not None,
+    )
+
+
+async def ballot_documents(session: AsyncSession, actor: Actor, ballot_id: int) -> list[Document]:
+    """The documents attached to a ballot that the actor may read, in the order attached."""
+    documents = list(
+        await session.scalars(
+            select(Document)
+            .join(BallotDocument, BallotDocument.document_id == Document.id)
+            .where(BallotDocument.ballot_id == ballot_id)
+            .order_by(Document.position, Document.id)
+        )
+    )
+    if not documents:
+        return []
+    reader = await ballot_reader(session, actor, documents[0])
+    return [d for d in documents if may_read(reader, d, frozenset())]
+
+
 async def readable_documents(session: AsyncSession, reader: Reader) -> list[Document]:
     """The meeting's documents this reader may see, in agenda order."""
+    if reader.meeting is None:
+        return []
     documents = list(
         await session.scalars(
             select(Document)
@@ -120,6 +189,11 @@ async def readable_document(
     document = await session.get(Document, document_id)
     if document is None:
         raise NotFound(DOCUMENT_NOT_FOUND, code="document_not_found")
+    if document.meeting_id is None:
+        reader = await ballot_reader(session, actor, document)
+        if not may_read(reader, document, frozenset()):
+            raise NotFound(DOCUMENT_NOT_FOUND, code="document_not_found")
+        return document, reader
     try:
         reader = await reader_of(session, actor, document.meeting_id)
     except NotFound:
@@ -165,6 +239,16 @@ async def managed_document(
 ) -> tuple[Document, Reader]:
     document, reader = await readable_document(session, actor, document_id)
     require_secretary(reader)
+    return document, reader
+
+
+async def managed_meeting_document(
+    session: AsyncSession, actor: Actor, document_id: int
+) -> tuple[Document, Reader]:
+    """A meeting's document the actor manages (distribution and receipts are a meeting's)."""
+    document, reader = await managed_document(session, actor, document_id)
+    if reader.meeting is None:
+        raise NotFound(DOCUMENT_NOT_FOUND, code="document_not_found")
     return document, reader
 
 

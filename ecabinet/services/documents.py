@@ -82,7 +82,7 @@ async def check_may_add_version(svc: Services, actor: Actor, document_id: int) -
             )
 
 
-async def _inspect(staged: StagedBlob) -> tuple[BlobRef, PdfInfo]:
+async def inspect_upload(staged: StagedBlob) -> tuple[BlobRef, PdfInfo]:
     ref = await staged.finish()
     try:
         info = await asyncio.to_thread(inspect_pdf, staged.path)
@@ -132,7 +132,7 @@ async def deliver(session: AsyncSession, svc: Services, meeting: Meeting) -> int
 async def upload(
     svc: Services, actor: Actor, meeting_id: int, staged: StagedBlob, meta: UploadMeta
 ) -> tuple[Document, DocumentVersion]:
-    ref, info = await _inspect(staged)
+    ref, info = await inspect_upload(staged)
     stored_new = False
     try:
         async with perform(svc, actor, "document.upload") as act:
@@ -180,7 +180,7 @@ async def upload(
             )
     except BaseException:
         if stored_new:
-            await _forget_if_unused(svc, ref.sha256)
+            await forget_if_unused(svc, ref.sha256)
         raise
     return document, version
 
@@ -188,7 +188,7 @@ async def upload(
 async def add_version(
     svc: Services, actor: Actor, document_id: int, staged: StagedBlob, filename: str
 ) -> DocumentVersion:
-    ref, info = await _inspect(staged)
+    ref, info = await inspect_upload(staged)
     stored_new = False
     try:
         async with perform(svc, actor, "document.version") as act:
@@ -210,12 +210,13 @@ async def add_version(
             )
             act.session.add(version)
             document.current_version = number
-            await deliver(act.session, svc, reader.meeting)
+            if reader.meeting is not None:  # a ballot's attachment has no distribution
+                await deliver(act.session, svc, reader.meeting)
             _, stored_new = await svc.files.blobs.commit(staged)
             act.record("document", document.id, version=number, sha256=ref.sha256)
     except BaseException:
         if stored_new:
-            await _forget_if_unused(svc, ref.sha256)
+            await forget_if_unused(svc, ref.sha256)
         raise
     try:
         await annotation_carry.carry_over(svc, document_id, version.number)
@@ -224,7 +225,7 @@ async def add_version(
     return version
 
 
-async def _forget_if_unused(svc: Services, sha256: str) -> None:
+async def forget_if_unused(svc: Services, sha256: str) -> None:
     async with svc.db.reading() as session:
         used = await session.scalar(
             select(func.count())
@@ -294,7 +295,8 @@ async def update_document(
             )
         if patch.restricted_to is not None:
             await _restrict(act.session, document, patch.restricted_to)
-        await deliver(act.session, svc, reader.meeting)
+        if reader.meeting is not None:
+            await deliver(act.session, svc, reader.meeting)
         act.record("document", document.id, **{k: v for k, v in changed.items() if v is not None})
         await act.session.flush()
         view = (await views_of(act.session, actor.user_id, [document], with_versions=True))[0]

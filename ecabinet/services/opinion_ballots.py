@@ -23,7 +23,9 @@ from ..models import (
 )
 from ..schemas.governance import OpinionAnswerIn, OpinionBallotIn
 from .actor import Actor
+from .ballot_documents import Attachment, attachments_of
 from .context import Services, perform
+from .document_access import manages_ballot
 from .permissions import Permission
 
 NOT_FOUND = "No such ballot."
@@ -34,6 +36,7 @@ class BallotView:
     id: int
     title: str
     question: str
+    explanation: str
     documents: list[dict[str, Any]]
     deadline: datetime
     status: str
@@ -44,12 +47,11 @@ class BallotView:
     can_manage: bool
     is_recipient: bool
     summary: dict[str, Any] | None
+    attachments: list[Attachment]
 
 
 def _can_manage(actor: Actor, ballot: OpinionBallot) -> bool:
-    return (
-        actor.can(Permission.MEETING_SCHEDULE) and actor.organization_id == ballot.organization_id
-    )
+    return manages_ballot(actor, ballot)
 
 
 async def _visible(
@@ -105,6 +107,7 @@ async def _view(
         ballot.id,
         ballot.title,
         ballot.question,
+        ballot.explanation,
         list(ballot.documents),
         ballot.deadline,
         ballot.status.value,
@@ -115,6 +118,7 @@ async def _view(
         manage,
         mine is not None,
         summary,
+        await attachments_of(session, actor, ballot.id),
     )
 
 
@@ -165,6 +169,7 @@ async def create(svc: Services, actor: Actor, data: OpinionBallotIn) -> BallotVi
             organization_id=actor.organization_id,
             title=data.title,
             question=data.question,
+            explanation=data.explanation,
             documents=data.documents,
             deadline=data.deadline,
             remind_hours_before=data.remind_hours_before,

@@ -79,7 +79,7 @@ async def document_receipts(
     svc: Services, actor: Actor, document_id: int
 ) -> tuple[Document, list[ReceiptRow]]:
     async with svc.db.reading() as session:
-        document, reader = await access.managed_document(session, actor, document_id)
+        document, reader = await access.managed_meeting_document(session, actor, document_id)
         recipients, receipts = await _matrix(session, reader, [document])
         users = recipients[document.id] | {u for (_, u) in receipts}
         people = await _people(session, users)
@@ -156,5 +156,5 @@ async def remind(
 
 async def remind_document(svc: Services, actor: Actor, document_id: int) -> int:
     async with svc.db.reading() as session:
-        document, _ = await access.managed_document(session, actor, document_id)
+        document, _ = await access.managed_meeting_document(session, actor, document_id)
     return await remind(svc, actor, document.meeting_id, document.id)

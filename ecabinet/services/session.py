@@ -38,9 +38,15 @@ class ItemState:
     planned_minutes: int
     conclusion: str | None
     by_consent: bool
+    presenter_participant_id: int | None = None  # the item's presenter, if invited in person
 
 
 async def _items(session: AsyncSession, meeting_id: int) -> list[ItemState]:
+    seat_of_user = {
+        p.user_id: p.id
+        for p in await seats.participants_of(session, meeting_id)
+        if p.user_id is not None and p.delegated_from_id is None
+    }
     rows = (
         await session.execute(
             select(AgendaItem, ItemConclusion)
@@ -57,9 +63,23 @@ async def _items(session: AsyncSession, meeting_id: int) -> list[ItemState]:
             item.planned_minutes,
             conclusion.text if conclusion else None,
             bool(conclusion and conclusion.by_consent),
+            seat_of_user.get(item.presenter_user_id) if item.presenter_user_id else None,
         )
         for item, conclusion in rows
     ]
+
+
+async def presents_current_item(svc: Services, meeting_id: int, participant_id: int) -> bool:
+    """Is this participant the presenter of the item under discussion (they may drive a
+    document in the room, as the chair and the floor holder may)?"""
+    async with svc.db.reading() as session:
+        state = await session.get(SessionState, meeting_id)
+        if state is None or state.current_item_id is None:
+            return False
+        item = next(
+            (i for i in await _items(session, meeting_id) if i.id == state.current_item_id), None
+        )
+        return item is not None and item.presenter_participant_id == participant_id
 
 
 async def snapshot(session: AsyncSession, seat: seats.Seat, now: Any) -> dict[str, Any]:

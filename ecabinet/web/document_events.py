@@ -136,7 +136,7 @@ async def _forward(
     the reader are not revealed."""
     svc = app[services_key]
     async for event in sub:
-        if not await _still_logged_in(ws, svc, actor):
+        if not await still_logged_in(ws, svc, actor):
             return
         kind, annotation_id = event.get("type"), event.get("id")
         if kind == "annotation" and isinstance(annotation_id, int):
@@ -162,7 +162,7 @@ async def _forward(
             await ws.send_json({"type": "document_changed"})
 
 
-async def _still_logged_in(ws: web.WebSocketResponse, svc: Services, actor: Actor) -> bool:
+async def still_logged_in(ws: web.WebSocketResponse, svc: Services, actor: Actor) -> bool:
     """A revoked session or disabled account ends the socket (close code 4401)."""
     try:
         await auth.actor_of_session(svc, actor.session_id, address=actor.address)
@@ -172,11 +172,11 @@ async def _still_logged_in(ws: web.WebSocketResponse, svc: Services, actor: Acto
     return True
 
 
-async def _watch_session(ws: web.WebSocketResponse, svc: Services, actor: Actor) -> None:
+async def watch_session(ws: web.WebSocketResponse, svc: Services, actor: Actor) -> None:
     """Between events, re-check the session every SESSION_CHECK seconds."""
     while not ws.closed:
         await asyncio.sleep(SESSION_CHECK)
-        if not await _still_logged_in(ws, svc, actor):
+        if not await still_logged_in(ws, svc, actor):
             return
 
 
@@ -204,7 +204,7 @@ async def document_socket(request: web.Request) -> web.StreamResponse:
         sockets.add(ws)
         await ws.send_json({"type": "hello", "version": PROTOCOL_VERSION})
         forward = asyncio.create_task(_forward(ws, sub, request.app, actor, document_id, known))
-        watch = asyncio.create_task(_watch_session(ws, svc, actor))
+        watch = asyncio.create_task(watch_session(ws, svc, actor))
         async for message in ws:  # nothing is expected from the client; drain until it closes
             if message.type == WSMsgType.ERROR:
                 break

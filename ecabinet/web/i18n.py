@@ -10,6 +10,7 @@ from .i18n_governance import GOVERNANCE_VI
 from .i18n_meetings import MEETINGS_VI
 from .i18n_reader import READER_VI
 from .i18n_room import ROOM_VI
+from .i18n_room_session import ROOM_SESSION_VI
 
 LANGUAGES = ("vi", "en")
 
@@ -17,6 +18,7 @@ VI: dict[str, str] = {
     **MEETINGS_VI,
     **GOVERNANCE_VI,
     **ROOM_VI,
+    **ROOM_SESSION_VI,
     **READER_VI,
     "e-Cabinet": "Phòng họp không giấy",
     "Government e-Cabinet": "Hệ thống e-Cabinet Chính phủ",

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from .. import __version__
-from . import document_events
+from . import document_events, session_feed
 from .api import ApiRegistry, build_openapi
 from .views import (
     account_pages,
@@ -16,6 +16,7 @@ from .views import (
     agenda_api,
     annotations_api,
     auth_api,
+    ballot_documents_api,
     directory_api,
     document_pages,
     documents_api,
@@ -44,6 +45,7 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     opinions_api.api,
     signing_api.api,
     governance_api.api,
+    ballot_documents_api.api,
     live_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
@@ -63,6 +65,7 @@ def setup_routes(app: web.Application) -> None:
     for registry in API_REGISTRIES:
         registry.install(app)
     document_events.setup(app)
+    session_feed.setup(app)
     app.router.add_static("/static", STATIC_DIR, name="static", append_version=True)
     operations = [op for registry in API_REGISTRIES for op in registry.operations]
     app[openapi_key] = build_openapi(operations, title="e-Cabinet API", version=__version__)

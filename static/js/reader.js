@@ -657,10 +657,10 @@ $("viewer-container").addEventListener("pointerup", () => {
 });
 $("note-editor").addEventListener("submit", guarded(saveNote));
 $("note-cancel").addEventListener("click", () => { state.pendingNote = null; $("note-editor").hidden = true; });
-$("opinion-form").addEventListener("submit", guarded(sendOpinion));
+if (meetingId) $("opinion-form").addEventListener("submit", guarded(sendOpinion)); // a ballot's document has none
 document.addEventListener("keydown", onKey);
 setupTouch();
 
 connect();
-loadOpinions().catch((err) => showError(err.message));
+if (meetingId) loadOpinions().catch((err) => showError(err.message));
 openDocument().catch((err) => showError(err.message));

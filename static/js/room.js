@@ -167,6 +167,8 @@
   }
 
   function handle(m) {
+    // The session panel (room_session.js) listens to every message too.
+    document.dispatchEvent(new CustomEvent("ecabinet:room-message", { detail: m }));
     switch (m.type) {
       case "welcome":
         state.you = m.you;
@@ -605,6 +607,9 @@
     state.page += 1;
     send("thumbnail_page", { page: state.page });
   });
+  // From the session panel (room_session.js): messages to send, and the speaker's own unmute.
+  document.addEventListener("ecabinet:room-send", (e) => send(e.detail.type, e.detail.fields));
+  document.addEventListener("ecabinet:unmute", () => setAudio(true));
   window.addEventListener("online", () => {
     if (state.ws && state.ws.readyState !== WebSocket.OPEN && !state.closedForGood) connect();
   });

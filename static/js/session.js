@@ -1,12 +1,19 @@
 // The session page (chair's console / member's panel): buttons and forms carry
-// data-api="METHOD /api/path" (and data-body JSON); each sends JSON with the CSRF header, then the
-// page reloads with the new state. Until the live meeting's WebSocket carries session events,
-// the page polls the session's version and reloads when it changes. Secret-vote receipts stay in
-// this browser's sessionStorage only (the server keeps a hash), so the voter can change the vote.
+// data-api="METHOD /api/path" (and data-body JSON); each sends JSON with the CSRF header.
+// The page follows the session live: /ws/meetings/{id}/session says when the session's version
+// changes, and the page then fetches itself and swaps the live part (#session-live) in place —
+// no reload, typed-in text kept. While that socket is down it reconnects with backoff and checks
+// the version every 30 s as a fallback. Secret-vote receipts stay in this browser's
+// sessionStorage only (the server keeps a hash), so the voter can change the vote.
 const root = document.getElementById("session");
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const meeting = root.dataset.meeting;
 let version = Number(root.dataset.version);
+let socket = null;
+let retry = 0;
+let refreshing = null;
+let again = false;
+window.ecabinetConsole = { refreshes: 0, live: false };
 
 async function call(spec, body) {
   const [method, path] = spec.split(" ");
@@ -35,12 +42,62 @@ function formBody(form) {
   return body;
 }
 
+// ------------------------------------------------------------------ refreshing in place
+
+function typedValues(container) {
+  // Text someone is typing (a conclusion, a question) survives the swap.
+  const kept = new Map();
+  container.querySelectorAll("form[data-api] input:not([type=hidden]), form[data-api] textarea").forEach((field) => {
+    const key = field.form.dataset.api + " " + field.name;
+    if (field.type === "checkbox") kept.set(key, field.checked);
+    else if (field.value) kept.set(key, field.value);
+  });
+  return kept;
+}
+
+function restore(container, kept, focused) {
+  container.querySelectorAll("form[data-api] input:not([type=hidden]), form[data-api] textarea").forEach((field) => {
+    const key = field.form.dataset.api + " " + field.name;
+    if (!kept.has(key)) return;
+    if (field.type === "checkbox") field.checked = kept.get(key);
+    else field.value = kept.get(key);
+    if (key === focused) field.focus();
+  });
+}
+
+async function refresh() {
+  if (refreshing) { again = true; return refreshing; }
+  refreshing = (async () => {
+    do {
+      again = false;
+      const resp = await fetch(location.pathname, { credentials: "same-origin" });
+      if (!resp.ok) return;
+      const fresh = new DOMParser().parseFromString(await resp.text(), "text/html");
+      const next = fresh.getElementById("session-live");
+      const nextRoot = fresh.getElementById("session");
+      if (!next || !nextRoot) return;
+      const live = document.getElementById("session-live");
+      const active = document.activeElement;
+      const focused = active && active.form && active.form.dataset.api ? active.form.dataset.api + " " + active.name : null;
+      const kept = typedValues(live);
+      live.replaceChildren(...next.childNodes);
+      restore(live, kept, focused);
+      version = Math.max(version, Number(nextRoot.dataset.version));
+      window.ecabinetConsole.refreshes += 1;
+      tick();
+    } while (again);
+  })().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+// ------------------------------------------------------------------ actions
+
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-api]");
   if (button) {
     const body = button.dataset.body ? JSON.parse(button.dataset.body) : undefined;
     await call(button.dataset.api, body);
-    location.reload();
+    await refresh();
     return;
   }
   const choice = event.target.closest(".vote button[data-choice]");
@@ -51,7 +108,7 @@ document.addEventListener("click", async (event) => {
     if (box.dataset.secret === "true" && sessionStorage.getItem(key)) body.receipt = sessionStorage.getItem(key);
     const result = await call(`POST /api/motions/${box.dataset.motion}/votes`, body);
     if (result.receipt) sessionStorage.setItem(key, result.receipt);
-    location.reload();
+    await refresh();
   }
 });
 
@@ -60,7 +117,8 @@ document.addEventListener("submit", async (event) => {
   if (!form) return;
   event.preventDefault();
   await call(form.dataset.api, formBody(form));
-  location.reload();
+  form.reset();
+  await refresh();
 });
 
 function tick() {
@@ -73,13 +131,47 @@ function tick() {
   }
 }
 
+// ------------------------------------------------------------------ live: socket, or slow poll
+
+function liveStatus(on) {
+  window.ecabinetConsole.live = on;
+  document.getElementById("session-live-status").textContent = on ? root.dataset.liveStatus : root.dataset.pollStatus;
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(`${scheme}//${location.host}/ws/meetings/${meeting}/session`);
+  socket = ws;
+  ws.addEventListener("message", (event) => {
+    let m;
+    try { m = JSON.parse(event.data); } catch (_) { return; }
+    if (m.type === "hello") {
+      retry = 0;
+      liveStatus(true);
+      if (m.version !== version) refresh();
+    } else if (m.type === "session" && m.version > version) {
+      refresh();
+    }
+  });
+  ws.addEventListener("close", (event) => {
+    if (socket !== ws) return;
+    socket = null;
+    liveStatus(false);
+    if (event.code === 4401) return; // logged out: nothing to follow
+    retry += 1;
+    setTimeout(connect, Math.min(30000, 1000 * 2 ** Math.min(retry, 5)));
+  });
+}
+
 async function poll() {
+  if (socket && socket.readyState === WebSocket.OPEN) return; // the socket tells us
   try {
     const resp = await fetch(`/api/meetings/${meeting}/session`, { credentials: "same-origin" });
-    if (resp.ok && (await resp.json()).version !== version) location.reload();
+    if (resp.ok && (await resp.json()).version !== version) refresh();
   } catch (_) { /* offline for a moment: try again */ }
 }
 
 setInterval(tick, 1000);
-setInterval(poll, 5000);
+setInterval(poll, 30000);
 tick();
+connect();

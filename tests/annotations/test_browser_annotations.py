@@ -15,8 +15,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from ecabinet.app import create_app
 from ecabinet.config import Settings
@@ -26,20 +25,14 @@ from ecabinet.schemas.directory import OrganizationIn, UserIn
 from ecabinet.services import directory
 from ecabinet.web.appkeys import services_key
 
-from ..browser import HEADLESS_ARGS, chromium_path
+from ..browser import launch, serving
+from ..browser import logged_in as browser_login
 from ..documents.pdfs import make_pdf
 
 pytestmark = pytest.mark.browser
 SECRET = "browser-test-secret-key-that-is-long-enough-42"
 PASSWORD = "correct horse battery"
 PHRASE = "Tài liệu mẫu"
-# Collects CSP violations from the page itself (runs before any page script).
-CSP_WATCH = """
-window.__csp = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__csp.push(e.violatedDirective + " " + e.blockedURI);
-});
-"""
 
 
 @dataclass
@@ -60,11 +53,7 @@ def migrated(tmp_path: Path) -> str:
 @pytest.fixture
 async def live(migrated: str, tmp_path: Path) -> AsyncIterator[Live]:
     app = create_app(Settings(data_dir=tmp_path / "var", database_url=migrated, secret_key=SECRET))
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
+    async with serving(app) as base:
         svc = app[services_key]
         org = await directory.create_organization(
             svc, None, OrganizationIn(slug="vpcp", name="VPCP", level=OrganizationLevel.GOVERNMENT)
@@ -86,7 +75,6 @@ async def live(migrated: str, tmp_path: Path) -> AsyncIterator[Live]:
                     language=Language.EN,
                 ),
             )
-        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
         async with aiohttp.ClientSession(base) as http:
             login = await http.post(
                 "/api/auth/login", json={"username": "thuky", "password": PASSWORD}
@@ -122,31 +110,16 @@ async def live(migrated: str, tmp_path: Path) -> AsyncIterator[Live]:
             assert resp.status == 201, await resp.text()
             document_id = (await resp.json())["id"]
         yield Live(base, meeting_id, document_id)
-    finally:
-        await runner.cleanup()
 
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as pw:
-        launched = await pw.chromium.launch(executable_path=chromium_path(), args=HEADLESS_ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
+    async with launch() as launched:
+        yield launched
 
 
 async def logged_in(browser: Browser, live: Live, username: str) -> tuple[BrowserContext, Page]:
-    context = await browser.new_context(base_url=live.url, viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(15_000)
-    await context.add_init_script(CSP_WATCH)
-    page = await context.new_page()
-    await page.goto("/login")
-    await page.locator("input[name=username]").fill(username)
-    await page.locator("input[name=password]").fill(PASSWORD)
-    await page.locator("form button").last.click()
-    await page.wait_for_url(lambda u: "/login" not in u)
-    return context, page
+    return await browser_login(browser, live.url, username, PASSWORD, wait_ms=15_000)
 
 
 async def open_reader(page: Page, live: Live, at_page: int = 1) -> None:

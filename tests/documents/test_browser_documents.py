@@ -13,8 +13,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
 from ecabinet.app import create_app
 from ecabinet.config import Settings
@@ -24,7 +23,7 @@ from ecabinet.schemas.directory import OrganizationIn, UserIn
 from ecabinet.services import directory
 from ecabinet.web.appkeys import services_key
 
-from ..browser import HEADLESS_ARGS, chromium_path
+from ..browser import launch, logged_in, serving
 from .pdfs import make_pdf
 
 pytestmark = pytest.mark.browser
@@ -51,11 +50,7 @@ def migrated(tmp_path: Path) -> str:
 async def live(migrated: str, tmp_path: Path) -> AsyncIterator[Live]:
     url = migrated
     app = create_app(Settings(data_dir=tmp_path / "var", database_url=url, secret_key=SECRET))
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
+    async with serving(app) as base:
         svc = app[services_key]
         org = await directory.create_organization(
             svc, None, OrganizationIn(slug="vpcp", name="VPCP", level=OrganizationLevel.GOVERNMENT)
@@ -73,7 +68,6 @@ async def live(migrated: str, tmp_path: Path) -> AsyncIterator[Live]:
                     language=Language.EN,
                 ),
             )
-        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
         async with aiohttp.ClientSession(base) as http:
             login = await http.post(
                 "/api/auth/login", json={"username": "thuky", "password": PASSWORD}
@@ -97,27 +91,13 @@ async def live(migrated: str, tmp_path: Path) -> AsyncIterator[Live]:
                     f"/api/meetings/{meeting_id}/agenda", headers=headers, json={"title": title}
                 )
         yield Live(base, meeting_id, headers)
-    finally:
-        await runner.cleanup()
 
 
 @pytest.fixture
 async def page(live: Live) -> AsyncIterator[Page]:
-    executable = chromium_path()
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=executable, args=HEADLESS_ARGS)
-        try:
-            context = await browser.new_context(base_url=live.url)
-            context.set_default_timeout(15_000)
-            page = await context.new_page()
-            await page.goto("/login")
-            await page.locator("input[name=username]").fill("thuky")
-            await page.locator("input[name=password]").fill(PASSWORD)
-            await page.locator("form button").last.click()
-            await page.wait_for_url(lambda u: "/login" not in u)
-            yield page
-        finally:
-            await browser.close()
+    async with launch() as browser:
+        _, page = await logged_in(browser, live.url, "thuky", PASSWORD, wait_ms=15_000)
+        yield page
 
 
 async def agenda_titles(live: Live) -> list[str]:

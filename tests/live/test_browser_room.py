@@ -9,8 +9,6 @@ browser's camera.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -24,21 +22,11 @@ from signaling.sfu import MeetingCodec
 from signaling.wsclient import SignalingSession, Ticket
 from tests.signaling.helpers import until
 
+from ..browser import launch
 from ..conftest import PASSWORD
 from .conftest import Meeting, join_token
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("ECABINET_TEST_CHROMIUM") or shutil.which("chromium") or ""
-ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 
 
 @pytest.fixture(autouse=True)
@@ -49,15 +37,8 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 async def browser() -> AsyncIterator:
-    if not CHROMIUM:
-        pytest.skip("Chromium not found: set ECABINET_TEST_CHROMIUM (.ci/run installs it)")
-    playwright_api = pytest.importorskip("playwright.async_api")
-    async with playwright_api.async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
+    async with launch(media=True) as chromium:
+        yield chromium
 
 
 async def test_browser_and_room_client_see_each_other(

@@ -156,3 +156,36 @@ async def test_the_presenter_drives_the_page_and_late_joiners_follow(
     assert stopped["presenter"] is None
     await member.send("present", document=7, page=0)
     assert (await member.expect("error"))["code"] == "invalid_message"
+
+
+async def test_the_presenter_of_the_item_under_discussion_may_present(
+    client: TestClient, world: World, meeting: Meeting
+) -> None:
+    item = await agenda.add_item(
+        world.svc,
+        actor(world, "thuky"),
+        meeting.id,
+        AgendaItemIn(title="Tờ trình của Bộ Y tế", presenter_user_id=world["daibieu"].id),
+    )
+    other = await agenda.add_item(
+        world.svc, actor(world, "thuky"), meeting.id, AgendaItemIn(title="Nội dung khác")
+    )
+    member = await enter(client, "daibieu", meeting.id)
+    chair_api = bearer(await api_login(client, "botruong"))
+    base = f"/api/meetings/{meeting.id}"
+    await client.post(f"{base}/session/start", headers=chair_api)
+    for current, allowed in ((other.id, False), (item.id, True)):
+        resp = await client.post(
+            f"{base}/session/current-item", json={"agenda_item_id": current}, headers=chair_api
+        )
+        state = await resp.json()
+        await member.expect("session", version=state["version"])
+        await member.send("present", document=9, page=2, zoom=100)
+        if allowed:
+            shown = await member.expect("presenting", document=9)
+            assert shown["presenter"] == f"p{meeting.participants['daibieu']}"
+            presenter = next(i for i in state["items"] if i["id"] == item.id)
+            assert presenter["presenter_participant_id"] == meeting.participants["daibieu"]
+        else:
+            error = await member.expect("error")
+            assert error["code"] == "not_presenter"

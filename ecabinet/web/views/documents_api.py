@@ -57,7 +57,7 @@ def document_out(req: ApiRequest, view: DocumentView) -> DocumentOut:
     )
 
 
-def _upload_meta(fields: dict[str, str], filename: str) -> UploadMeta:
+def upload_meta(fields: dict[str, str], filename: str) -> UploadMeta:
     unknown = set(fields) - UPLOAD_FIELDS
     if unknown:
         raise ValidationFailed(
@@ -107,7 +107,7 @@ async def upload_document(req: ApiRequest) -> DocumentCreated:
     await documents.check_may_upload(svc, req.actor, meeting_id)
     upload = await uploads.receive(req.request, svc.files.blobs, svc.settings.max_upload_bytes)
     async with upload.staged:
-        meta = _upload_meta(upload.fields, upload.filename)
+        meta = upload_meta(upload.fields, upload.filename)
         document, version = await documents.upload(svc, req.actor, meeting_id, upload.staged, meta)
     return DocumentCreated(
         id=document.id,

@@ -10,10 +10,18 @@ import aiohttp_jinja2
 from aiohttp import web
 from pydantic import ValidationError
 
-from ...errors import DomainError
-from ...models import Meeting
+from ...errors import DomainError, NotFound
+from ...models import Meeting, Role
 from ...schemas.governance import OpinionAnswerIn, PositionIn
-from ...services import attendance, attendance_report, opinion_ballots, positions, session
+from ...services import (
+    attendance,
+    attendance_report,
+    directory,
+    opinion_ballots,
+    positions,
+    session,
+)
+from ...services.permissions import Permission
 from ..appkeys import services_key
 from ..i18n import request_language, translate
 from ..session import require_actor
@@ -116,7 +124,37 @@ async def attendance_pdf(request: web.Request) -> web.StreamResponse:
 async def ballot_inbox(request: web.Request) -> dict[str, Any]:
     actor = await require_actor(request)
     svc = request.app[services_key]
-    return {"ballots": await opinion_ballots.inbox(svc, actor), "now": svc.clock.now()}
+    return {
+        "ballots": await opinion_ballots.inbox(svc, actor),
+        "now": svc.clock.now(),
+        "may_send": actor.can(Permission.MEETING_SCHEDULE),
+    }
+
+
+@routes.get("/ballots/new", name="ballot_new")
+@aiohttp_jinja2.template("ballots/new.html")
+async def ballot_form(request: web.Request) -> dict[str, Any]:
+    """The secretary's form: question, explanatory text, recipients from the directory,
+    deadline, PDFs to attach (sent by static/js/ballot_form.js through the JSON API)."""
+    actor = await require_actor(request)
+    if not actor.can(Permission.MEETING_SCHEDULE):
+        raise NotFound("No such page.", code="not_found")
+    svc = request.app[services_key]
+    organizations = {o.id: o for o in await directory.list_organizations(svc, actor)}
+    people = [
+        u
+        for u in await directory.list_users(svc, actor)
+        if u.is_active and u.role in (Role.MEMBER, Role.DELEGATE, Role.SECRETARY)
+    ]
+    groups = [
+        {"org": org, "users": [u for u in people if u.organization_id == org.id]}
+        for org in organizations.values()
+    ]
+    return {
+        "groups": [g for g in groups if g["users"]],
+        "max_upload_bytes": svc.settings.max_upload_bytes,
+        "zone_name": svc.settings.time_zone,
+    }
 
 
 @routes.get(f"/ballots/{ID}", name="ballot")

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from ...services import agenda, annotations, documents
+from ...services import agenda, annotations, ballot_documents, documents
 from ..appkeys import services_key
 from ..session import require_actor
 from .admin_pages import _path_id
@@ -29,8 +29,12 @@ async def reader_page(request: web.Request) -> dict[str, Any]:
     view = await documents.get_document(svc, actor, document_id)
     targets = await annotations.share_targets(svc, actor, document_id)
     current = next(v for v in view.versions if v.number == view.document.current_version)
+    ballot_id = None
+    if view.document.meeting_id is None:  # attached to an opinion ballot
+        ballot_id = await ballot_documents.ballot_of(svc, actor, document_id)
     return {
         "document": view.document,
+        "ballot_id": ballot_id,
         "version": current,
         "share_targets": [{"id": t.participant_id, "name": t.name} for t in targets],
     }

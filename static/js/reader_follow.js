@@ -1,0 +1,122 @@
+// The reader in a meeting: present a document without screen sharing, or follow who presents.
+//
+// The meeting room page (room_session.js) holds the room's socket; this reader talks to it over
+// a BroadcastChannel of the same browser ("ecabinet-room-<meeting>"): it says hello, learns who
+// it is and whether it may present (the chair, or whoever holds the floor), and gets every
+// `presenting` message {presenter, name, document, page, zoom}. Following uses follow.js: the
+// reader — which already holds the file, with this reader's private annotations over it — shows
+// that page at that zoom; turning a page yourself pauses following ("Following paused — Follow
+// the presenter"). Presenting sends one small message per page turn or zoom, never pixels.
+import { Follower } from "./follow.js";
+
+const root = document.getElementById("reader");
+const bar = document.getElementById("follow-bar");
+const meetingId = Number(root.dataset.meeting);
+const documentId = Number(root.dataset.document);
+const $ = (id) => document.getElementById(id);
+const text = bar ? bar.dataset : {};
+
+const follow = { you: null, mayPresent: false, presenting: false, roomSeen: false, follower: null };
+window.__follow = follow;
+
+function ready() {
+  return new Promise((resolve) => {
+    const check = () => (window.__reader && window.__reader.ready && window.__reader.state.pdfViewer.pagesCount
+      ? resolve(window.__reader.state) : setTimeout(check, 100));
+    check();
+  });
+}
+
+async function main() {
+  if (!meetingId || !bar || !("BroadcastChannel" in window)) return;
+  const state = await ready();
+  const viewer = state.pdfViewer;
+  const channel = new BroadcastChannel(`ecabinet-room-${meetingId}`);
+  const zoomNow = () => Math.min(800, Math.max(25, Math.round(viewer.currentScale * 100)));
+
+  function show(doc, page, zoom) {
+    if (doc !== documentId) {
+      location.assign(`/documents/${doc}/read`);
+      return;
+    }
+    const scale = zoom / 100;
+    if (Math.abs(viewer.currentScale - scale) > 0.001) viewer.currentScale = scale;
+    viewer.currentPageNumber = Math.min(Math.max(1, page), viewer.pagesCount);
+  }
+
+  const follower = new Follower({ send: (m) => channel.postMessage(m), show, changed: render });
+  follow.follower = follower;
+
+  function render() {
+    const p = follower.presentation;
+    const others = p && p.presenter !== follow.you;
+    bar.hidden = !(follow.roomSeen && (p || follow.mayPresent));
+    let status = "";
+    if (follow.presenting) status = text.presenting;
+    else if (others && follower.following) status = `${text.following}: ${p.name}`;
+    else if (others) status = text.paused;
+    $("follow-status").textContent = status;
+    $("follow-again").hidden = !(others && !follower.following);
+    $("present-start").hidden = follow.presenting || !follow.mayPresent;
+    $("present-stop").hidden = !follow.presenting;
+  }
+
+  channel.addEventListener("message", (event) => {
+    const m = event.data || {};
+    if (m.type === "room") {
+      follow.roomSeen = true;
+      follow.you = m.you;
+      follow.mayPresent = Boolean(m.may_present);
+      if (!follow.mayPresent && follow.presenting) follow.presenting = false;
+    } else if (m.type === "presenting") {
+      const p = m.message;
+      if (p.document !== null && p.presenter === follow.you) {
+        follower.presentation = p; // our own page turn coming back: nothing to follow
+      } else {
+        if (follow.presenting && p.document !== null) follow.presenting = false; // someone else took over
+        follower.receive(p);
+      }
+      if (p.document === null) follow.presenting = false;
+    } else if (m.type === "error") {
+      follow.presenting = false;
+      $("follow-status").textContent = m.message;
+    }
+    render();
+  });
+
+  let pending = null;
+  function announce() {
+    if (!follow.presenting) return;
+    clearTimeout(pending); // a burst of scroll events: one message
+    pending = setTimeout(() => follower.present(documentId, viewer.currentPageNumber, zoomNow()), 120);
+  }
+
+  state.eventBus.on("pagechanging", (e) => {
+    const p = follower.presentation;
+    if (follow.presenting) announce();
+    else if (p && p.presenter !== follow.you && follower.following && p.document === documentId && e.pageNumber !== p.page) {
+      follower.browseAway();
+    }
+  });
+  state.eventBus.on("scalechanging", () => announce());
+
+  $("present-start").addEventListener("click", () => {
+    follow.presenting = true;
+    follower.present(documentId, viewer.currentPageNumber, zoomNow());
+    render();
+  });
+  $("present-stop").addEventListener("click", () => {
+    follow.presenting = false;
+    follower.stopPresenting();
+    render();
+  });
+  $("follow-again").addEventListener("click", () => follower.followPresenter());
+
+  window.addEventListener("pagehide", () => { // the presenter closed the reader: stop
+    if (follow.presenting) follower.stopPresenting();
+  });
+  channel.postMessage({ type: "hello" });
+  render();
+}
+
+main();
