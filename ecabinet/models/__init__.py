@@ -62,6 +62,16 @@ from .signing import (
     SignerCredential,
     SigningDocument,
 )
+from .tasks import (
+    Conclusion,
+    ConclusionNotice,
+    NoticeStatus,
+    Task,
+    TaskAttachment,
+    TaskCooperator,
+    TaskProgress,
+    TaskStatus,
+)
 from .user import Language, Role, User
 
 __all__ = [
@@ -81,6 +91,8 @@ __all__ = [
     "CalendarFeed",
     "CertificateAuthority",
     "Classification",
+    "Conclusion",
+    "ConclusionNotice",
     "Confidentiality",
     "CredentialSource",
     "Document",
@@ -102,6 +114,7 @@ __all__ = [
     "Motion",
     "MotionStatus",
     "NamedVote",
+    "NoticeStatus",
     "Opinion",
     "OpinionAnswer",
     "OpinionBallot",
@@ -128,6 +141,11 @@ __all__ = [
     "SpeechOrigin",
     "SpeechRequest",
     "SpeechStatus",
+    "Task",
+    "TaskAttachment",
+    "TaskCooperator",
+    "TaskProgress",
+    "TaskStatus",
     "UTCDateTime",
     "User",
     "Visibility",
