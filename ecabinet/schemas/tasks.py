@@ -29,7 +29,7 @@ class PlannedTaskIn(Input):
     _deadline = field_validator("deadline")(_aware)
 
 
-class ConclusionIn(Input):
+class NoticeConclusionIn(Input):
     text: str = Field(min_length=1, max_length=20_000)
     agenda_item_id: int | None = Field(default=None, gt=0, lt=2**31)
     tasks: list[PlannedTaskIn] = Field(default_factory=list, max_length=MAX_TASKS_PER_CONCLUSION)
@@ -40,13 +40,13 @@ class NoticeIn(Input):
     (or, for a correction, from the notice it supersedes)."""
 
     title: str = Field(default="", max_length=500)
-    conclusions: list[ConclusionIn] | None = Field(default=None, max_length=MAX_CONCLUSIONS)
+    conclusions: list[NoticeConclusionIn] | None = Field(default=None, max_length=MAX_CONCLUSIONS)
     supersedes_id: int | None = Field(default=None, gt=0, lt=2**31)
 
 
 class NoticePatch(Input):
     title: str | None = Field(default=None, min_length=1, max_length=500)
-    conclusions: list[ConclusionIn] | None = Field(default=None, max_length=MAX_CONCLUSIONS)
+    conclusions: list[NoticeConclusionIn] | None = Field(default=None, max_length=MAX_CONCLUSIONS)
 
 
 class ProgressIn(Input):

@@ -34,7 +34,7 @@ from ..models import (
     NoticeStatus,
     Task,
 )
-from ..schemas.tasks import ConclusionIn, NoticeIn, NoticePatch, PlannedTaskIn
+from ..schemas.tasks import NoticeConclusionIn, NoticeIn, NoticePatch, PlannedTaskIn
 from . import conclusion_access as access
 from . import notice_render, task_access, tasks
 from .actor import Actor
@@ -135,7 +135,9 @@ def _require_finished(meeting: Meeting) -> None:
         )
 
 
-async def _check_items(session: AsyncSession, meeting_id: int, items: list[ConclusionIn]) -> None:
+async def _check_items(
+    session: AsyncSession, meeting_id: int, items: list[NoticeConclusionIn]
+) -> None:
     wanted = {i.agenda_item_id for i in items if i.agenda_item_id is not None}
     found = set(
         await session.scalars(
@@ -152,25 +154,25 @@ async def _check_items(session: AsyncSession, meeting_id: int, items: list[Concl
 
 async def _prefill(
     session: AsyncSession, meeting_id: int, supersedes: ConclusionNotice | None
-) -> list[ConclusionIn]:
+) -> list[NoticeConclusionIn]:
     if supersedes is not None:
         previous = await session.scalars(
             select(Conclusion)
             .where(Conclusion.notice_id == supersedes.id)
             .order_by(Conclusion.position)
         )
-        return [ConclusionIn(text=c.text, agenda_item_id=c.agenda_item_id) for c in previous]
+        return [NoticeConclusionIn(text=c.text, agenda_item_id=c.agenda_item_id) for c in previous]
     rows = await session.execute(
         select(ItemConclusion.text, AgendaItem.id)
         .join(AgendaItem, AgendaItem.id == ItemConclusion.agenda_item_id)
         .where(ItemConclusion.meeting_id == meeting_id)
         .order_by(AgendaItem.position, AgendaItem.id)
     )
-    return [ConclusionIn(text=text, agenda_item_id=item_id) for text, item_id in rows.all()]
+    return [NoticeConclusionIn(text=text, agenda_item_id=item_id) for text, item_id in rows.all()]
 
 
 async def _replace_items(
-    session: AsyncSession, notice: ConclusionNotice, items: list[ConclusionIn]
+    session: AsyncSession, notice: ConclusionNotice, items: list[NoticeConclusionIn]
 ) -> None:
     await session.execute(delete(Conclusion).where(Conclusion.notice_id == notice.id))
     await session.flush()

@@ -10,8 +10,7 @@ from typing import Any
 from ecabinet.models import OrganizationLevel, Role
 from ecabinet.schemas.directory import OrganizationIn
 from ecabinet.schemas.governance import ConclusionIn
-from ecabinet.schemas.tasks import ConclusionIn as NoticeConclusionIn
-from ecabinet.schemas.tasks import NoticeIn, PlannedTaskIn
+from ecabinet.schemas.tasks import NoticeConclusionIn, NoticeIn, PlannedTaskIn
 from ecabinet.services import conclusions, directory, session
 
 from ..conftest import World
