@@ -8,9 +8,10 @@ meeting from the items' conclusions, published once, never changed afterwards.
   (DejaVu Sans, :mod:`pdf_render`), stores it in the blob store, and queues the mails — all in
   one action (``conclusions.publish``). A published notice is immutable; a correction is a new
   notice that names the one it supersedes.
-* Who sees what: :func:`standing` — drafts only the meeting's secretaries; a published notice
-  also the meeting's participants (persons, deputies, operators of invited endpoints), the users
-  of their organizations and of the organizations given tasks, and task overseers.
+* Who sees what is decided in :mod:`conclusion_access`: drafts only the meeting's secretaries;
+  a published notice also the meeting's participants (persons, deputies, operators of invited
+  endpoints), the users of their organizations and of the organizations given tasks, and task
+  overseers.
 """
 
 from __future__ import annotations

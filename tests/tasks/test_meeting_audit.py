@@ -4,22 +4,28 @@ still verifiable; for the meeting's secretaries only."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import timedelta
 
+import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from ecabinet.clock import FrozenClock
-from ecabinet.models import AttendanceStatus
+from ecabinet.models import AttendanceStatus, AuditEvent
 from ecabinet.schemas.agenda import AgendaItemIn
 from ecabinet.schemas.governance import AttendanceCorrectionIn, MotionIn, VoteIn
 from ecabinet.schemas.meetings import MeetingIn
 from ecabinet.schemas.tasks import ProgressIn
-from ecabinet.services import agenda, attendance, meetings, tasks, votes
+from ecabinet.services import agenda, attendance, audit, meetings, tasks, votes
 
 from ..conftest import World, api_login, bearer
 from ..documents.pdfs import make_pdf
 from ..governance import actor
+from ..test_audit import without_append_only_guard
 from .helpers import ended_meeting, grow, plan, publish_with_tasks
 
 
@@ -140,3 +146,56 @@ async def test_only_the_meetings_secretaries_read_its_log(client: TestClient, wo
     assert (await client.get(f"/api/meetings/{s.meeting_id}/audit", headers=admin)).status == 200
     resp = await client.get(f"/api/admin/audit?meeting_id={s.meeting_id}", headers=admin)
     assert {e["meeting_id"] for e in await resp.json()} == {s.meeting_id}
+
+
+async def test_entries_without_a_meeting_hash_as_before_and_the_meeting_is_covered(
+    world: World,
+) -> None:
+    """Entries written before the column existed keep their hashes (no ``meeting_id`` key in the
+    canonical JSON); a meeting id, once set, is covered by the hash."""
+    s = await ended_meeting(world, items=1)
+    svc = world.svc
+    async with svc.db.reading() as db:
+        first = await db.scalar(select(AuditEvent).where(AuditEvent.seq == 1))
+        meeting_entry = await db.scalar(
+            select(AuditEvent).where(AuditEvent.meeting_id == s.meeting_id).limit(1)
+        )
+    assert first is not None and first.meeting_id is None and meeting_entry is not None
+    canonical = json.dumps(
+        {
+            "seq": first.seq,
+            "at": first.at.isoformat(timespec="microseconds"),
+            "action": first.action,
+            "actor_id": first.actor_id,
+            "address": first.address,
+            "subject_type": first.subject_type,
+            "subject_id": first.subject_id,
+            "data": first.data,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    assert first.entry_hash == hashlib.sha256((canonical + first.prev_hash).encode()).hexdigest()
+    async with without_append_only_guard(svc):
+        async with svc.db.transaction() as db:
+            await db.execute(
+                update(AuditEvent)
+                .where(AuditEvent.seq == meeting_entry.seq)
+                .values(meeting_id=s.meeting_id + 1)
+            )
+    async with svc.db.reading() as db:
+        report = await audit.verify_chain(db)
+    assert report.first_bad_seq == meeting_entry.seq
+
+
+async def test_the_database_still_refuses_to_edit_an_entrys_meeting(world: World) -> None:
+    s = await ended_meeting(world, items=1)
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with world.svc.db.transaction() as db:
+            await db.execute(
+                update(AuditEvent)
+                .where(AuditEvent.meeting_id == s.meeting_id)
+                .values(meeting_id=None)
+            )
