@@ -139,3 +139,17 @@ async def test_each_reminder_arrives_once(
     assert sorted((int(i), d["days"], len(d["users"])) for i, d in audited) == sorted(
         [(three, 1, 1), (ten, 7, 2), (ten, 1, 2)]
     )
+
+
+def test_reminder_days_and_attachment_size_come_from_the_environment() -> None:
+    from ecabinet.config import Settings, SettingsError
+
+    defaults = Settings.from_env({})
+    assert (defaults.task_reminder_days, defaults.max_attachment_bytes) == ((7, 1), 20 << 20)
+    chosen = Settings.from_env(
+        {"ECABINET_TASK_REMINDER_DAYS": "1, 14,3", "ECABINET_MAX_ATTACHMENT_MB": "5"}
+    )
+    assert (chosen.task_reminder_days, chosen.max_attachment_bytes) == ((14, 3, 1), 5 << 20)
+    for bad in ("0", "seven", "1,-2", "400"):
+        with pytest.raises(SettingsError, match="ECABINET_TASK_REMINDER_DAYS"):
+            Settings.from_env({"ECABINET_TASK_REMINDER_DAYS": bad})
