@@ -19,10 +19,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import Conflict, Forbidden, NotFound, UnsupportedMediaType, ValidationFailed
-from ..files.attachments import AttachmentRejected, sniff
+from ..files.attachments import AttachmentKind, AttachmentRejected, sniff
 from ..files.blobs import StagedBlob
 from ..models import (
     Conclusion,
+    DocumentVersion,
     Meeting,
     Organization,
     Task,
@@ -98,9 +99,16 @@ async def views_of(
     session: AsyncSession, actor: Actor, tasks: Sequence[Task], now: datetime
 ) -> list[TaskView]:
     ids = [t.id for t in tasks]
-    orgs = {o.id: o for o in await session.scalars(select(Organization))}
+    helpers = list(
+        await session.scalars(select(TaskCooperator).where(TaskCooperator.task_id.in_(ids)))
+    )
+    wanted = {t.assignee_id for t in tasks} | {h.organization_id for h in helpers}
+    orgs = {
+        o.id: o
+        for o in await session.scalars(select(Organization).where(Organization.id.in_(wanted)))
+    }
     cooperating: dict[int, list[OrgRef]] = {i: [] for i in ids}
-    for row in await session.scalars(select(TaskCooperator).where(TaskCooperator.task_id.in_(ids))):
+    for row in helpers:
         cooperating[row.task_id].append(_ref(orgs[row.organization_id]))
     rows = (
         await session.execute(
@@ -238,58 +246,80 @@ async def report_progress(
     upload: tuple[StagedBlob, str] | None = None,
 ) -> TaskView:
     """A progress report by the assignee; ``done`` finishes the task (late if past the deadline).
-    An attachment is checked by its bytes before anything is stored."""
-    kind = None
-    if upload is not None:
-        staged, _ = upload
-        await staged.finish()
-        try:
-            kind = await asyncio.to_thread(sniff, staged.path)
-        except AttachmentRejected as exc:
-            error = UnsupportedMediaType if exc.code == "attachment_type" else ValidationFailed
-            raise error(exc.message, code=exc.code) from exc
-    async with perform(svc, actor, "task.progress") as act:
-        task = await access.visible_task(act.session, actor, task_id)
-        access.require_reporter(actor, task)
-        if task.status is TaskStatus.DONE:
-            raise Conflict("The task is done; it takes no more reports.", code="task_done")
-        now = svc.clock.now()
-        task.percent = 100 if data.done else data.percent
-        task.status = TaskStatus.DONE if data.done else TaskStatus.IN_PROGRESS
-        if data.done:
-            task.done_at, task.done_late = now, now > task.deadline
-        task.updated_at = now
-        row = TaskProgress(
-            task_id=task.id,
-            author_id=actor.user_id,
-            note=data.note,
-            percent=task.percent,
-            status=task.status,
-            created_at=now,
-        )
-        act.session.add(row)
-        await act.session.flush()
-        recorded: dict[str, object] = {"percent": task.percent, "status": task.status.value}
-        if data.done:
-            recorded["done_late"] = task.done_late
-        if upload is not None and kind is not None:
-            staged, filename = upload
-            ref, _ = await svc.files.blobs.commit(staged)
-            name = _filename(filename, kind.extension)
-            act.session.add(
-                TaskAttachment(
-                    progress_id=row.id,
-                    task_id=task.id,
-                    filename=name,
-                    content_type=kind.content_type,
-                    sha256=ref.sha256,
-                    size=ref.size,
-                )
+    An attachment is checked by its bytes before anything is stored; if the report is rolled
+    back, a blob it added to the store is removed again."""
+    kind = await _sniff(upload[0]) if upload is not None else None
+    added: list[str] = []
+    try:
+        async with perform(svc, actor, "task.progress") as act:
+            task = await access.visible_task(act.session, actor, task_id)
+            access.require_reporter(actor, task)
+            if task.status is TaskStatus.DONE:
+                raise Conflict("The task is done; it takes no more reports.", code="task_done")
+            now = svc.clock.now()
+            task.percent = 100 if data.done else data.percent
+            task.status = TaskStatus.DONE if data.done else TaskStatus.IN_PROGRESS
+            if data.done:
+                task.done_at, task.done_late = now, now > task.deadline
+            task.updated_at = now
+            row = TaskProgress(
+                task_id=task.id,
+                author_id=actor.user_id,
+                note=data.note,
+                percent=task.percent,
+                status=task.status,
+                created_at=now,
             )
-            recorded["attachment"] = {"sha256": ref.sha256, "size": ref.size, "name": name}
-        act.record("task", task.id, meeting_id=task.meeting_id, **recorded)
-        await act.session.flush()
-        return await detail(act.session, actor, task, now)
+            act.session.add(row)
+            await act.session.flush()
+            recorded: dict[str, object] = {"percent": task.percent, "status": task.status.value}
+            if data.done:
+                recorded["done_late"] = task.done_late
+            if upload is not None and kind is not None:
+                staged, filename = upload
+                ref, new = await svc.files.blobs.commit(staged)
+                if new:
+                    added.append(ref.sha256)
+                name = _filename(filename, kind.extension)
+                act.session.add(
+                    TaskAttachment(
+                        progress_id=row.id,
+                        task_id=task.id,
+                        filename=name,
+                        content_type=kind.content_type,
+                        sha256=ref.sha256,
+                        size=ref.size,
+                    )
+                )
+                recorded["attachment"] = {"sha256": ref.sha256, "size": ref.size, "name": name}
+            act.record("task", task.id, meeting_id=task.meeting_id, **recorded)
+            await act.session.flush()
+            return await detail(act.session, actor, task, now)
+    except BaseException:
+        for sha256 in added:
+            await _forget_if_unused(svc, sha256)
+        raise
+
+
+async def _forget_if_unused(svc: Services, sha256: str) -> None:
+    """Remove a blob a rolled-back report added, unless something stored meanwhile uses it."""
+    async with svc.db.reading() as session:
+        used = await session.scalar(
+            select(TaskAttachment.id).where(TaskAttachment.sha256 == sha256).limit(1)
+        ) or await session.scalar(
+            select(DocumentVersion.id).where(DocumentVersion.sha256 == sha256).limit(1)
+        )
+    if not used:
+        svc.files.blobs.remove(sha256)
+
+
+async def _sniff(staged: StagedBlob) -> AttachmentKind:
+    await staged.finish()
+    try:
+        return await asyncio.to_thread(sniff, staged.path)
+    except AttachmentRejected as exc:
+        error = UnsupportedMediaType if exc.code == "attachment_type" else ValidationFailed
+        raise error(exc.message, code=exc.code) from exc
 
 
 def _filename(name: str, extension: str) -> str:
@@ -316,6 +346,7 @@ async def update_task(svc: Services, actor: Actor, task_id: int, data: TaskPatch
         if data.assignee_id is not None and data.assignee_id != task.assignee_id:
             await check_organizations(act.session, [data.assignee_id])
             task.assignee_id = changed["assignee_id"] = data.assignee_id
+            await task_reminders.queue_assigned(act.session, svc, task)
         if data.cooperating_ids is not None:
             await check_organizations(act.session, data.cooperating_ids)
             await act.session.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -15,6 +15,7 @@ from ...models import AuditEvent, OrganizationLevel
 from ...schemas.signing import AuditChainOut, AuditEventOut
 from ...schemas.tasks import NoticeIn, NoticePatch, ProgressIn, TaskPatch
 from ...services import audit_log, conclusions, task_dashboard, tasks
+from ...services.actor import Actor
 from ...services.conclusions import NoticeView
 from ...services.context import Services
 from ...services.task_dashboard import Dashboard, TaskFilter, TaskPage
@@ -230,12 +231,12 @@ def _progress_fields(fields: dict[str, str]) -> ProgressIn:
 
 
 async def receive_progress(
-    request: web.Request, svc: Services, actor: Any, task_id: int
+    request: web.Request, svc: Services, actor: Actor, task_id: int
 ) -> TaskView:
     """JSON (note, percent, done), or multipart/form-data with the same fields and a ``file``."""
     if request.content_type != "multipart/form-data":
-        data = await read_json(request, ProgressIn)
-        return await tasks.report_progress(svc, actor, task_id, data)  # type: ignore[arg-type]
+        body = cast(ProgressIn, await read_json(request, ProgressIn))
+        return await tasks.report_progress(svc, actor, task_id, body)
     await tasks.check_may_report(svc, actor, task_id)
     upload = await uploads.receive(request, svc.files.blobs, svc.settings.max_attachment_bytes)
     async with upload.staged:
