@@ -20,6 +20,12 @@ class SettingsError(ValueError):
     """A setting has a value the server cannot run with."""
 
 
+def _days(values: tuple[str, ...]) -> tuple[int, ...]:
+    if not all(v.isdigit() and 0 < int(v) <= 365 for v in values):
+        raise SettingsError(f"ECABINET_TASK_REMINDER_DAYS must be days (1-365), not {values!r}")
+    return tuple(sorted({int(v) for v in values}, reverse=True))
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the server needs to know about its surroundings."""
@@ -38,6 +44,9 @@ class Settings:
     browser_session_idle_ttl: int = 12 * 3600
     max_json_body: int = 1024 * 1024
     max_upload_bytes: int = 200 * 1024 * 1024
+    # Follow-up tasks: attachments to progress reports, reminders N days before a deadline.
+    max_attachment_bytes: int = 20 * 1024 * 1024
+    task_reminder_days: tuple[int, ...] = (7, 1)
     login_failures_per_account: int = 5
     login_failures_per_address: int = 20
     login_throttle_window: int = 15 * 60
@@ -172,6 +181,8 @@ class Settings:
             signing_trust_roots=get("SIGNING_TRUST_ROOTS"),
             debug=get("DEBUG").lower() in ("1", "true", "yes"),
             max_upload_bytes=get_int("MAX_UPLOAD_MB", 200) * 1024 * 1024,
+            max_attachment_bytes=get_int("MAX_ATTACHMENT_MB", 20) * 1024 * 1024,
+            task_reminder_days=_days(get_list("TASK_REMINDER_DAYS") or ("7", "1")),
             redis_url=get("REDIS_URL"),
             bus_namespace=get("BUS_NAMESPACE"),
             ice_servers=get_list("ICE_SERVERS"),

@@ -68,6 +68,16 @@ from .signing import (
     SignerCredential,
     SigningDocument,
 )
+from .tasks import (
+    Conclusion,
+    ConclusionNotice,
+    NoticeStatus,
+    Task,
+    TaskAttachment,
+    TaskCooperator,
+    TaskProgress,
+    TaskStatus,
+)
 from .user import Language, Role, User
 
 __all__ = [
@@ -88,6 +98,8 @@ __all__ = [
     "CalendarFeed",
     "CertificateAuthority",
     "Classification",
+    "Conclusion",
+    "ConclusionNotice",
     "Confidentiality",
     "CredentialSource",
     "Document",
@@ -109,6 +121,7 @@ __all__ = [
     "Motion",
     "MotionStatus",
     "NamedVote",
+    "NoticeStatus",
     "Opinion",
     "OpinionAnswer",
     "OpinionBallot",
@@ -135,6 +148,11 @@ __all__ = [
     "SpeechOrigin",
     "SpeechRequest",
     "SpeechStatus",
+    "Task",
+    "TaskAttachment",
+    "TaskCooperator",
+    "TaskProgress",
+    "TaskStatus",
     "UTCDateTime",
     "User",
     "Visibility",

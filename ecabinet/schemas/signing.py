@@ -84,6 +84,7 @@ class AuditEventOut(Output):
     address: str
     subject_type: str
     subject_id: str
+    meeting_id: int | None = None
     data: dict[str, Any]
     entry_hash: str
 

@@ -34,18 +34,22 @@ def entry_hash(
     subject_id: str,
     data: dict[str, Any],
     prev_hash: str,
+    meeting_id: int | None = None,
 ) -> str:
+    fields: dict[str, Any] = {
+        "seq": seq,
+        "at": at.isoformat(timespec="microseconds"),
+        "action": action,
+        "actor_id": actor_id,
+        "address": address,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "data": data,
+    }
+    if meeting_id is not None:  # entries written before the column existed hash as they did
+        fields["meeting_id"] = meeting_id
     canonical = json.dumps(
-        {
-            "seq": seq,
-            "at": at.isoformat(timespec="microseconds"),
-            "action": action,
-            "actor_id": actor_id,
-            "address": address,
-            "subject_type": subject_type,
-            "subject_id": subject_id,
-            "data": data,
-        },
+        fields,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
@@ -64,6 +68,7 @@ async def append(
     subject_type: str = "",
     subject_id: str | int = "",
     data: dict[str, Any] | None = None,
+    meeting_id: int | None = None,
 ) -> AuditEvent:
     """Append one entry in the caller's transaction; it commits or rolls back with the action."""
     if session.bind.dialect.name == "postgresql":
@@ -85,6 +90,7 @@ async def append(
         subject_id=str(subject_id),
         data=payload,
         prev_hash=prev,
+        meeting_id=meeting_id,
     )
     event.entry_hash = entry_hash(
         seq=seq,
@@ -96,6 +102,7 @@ async def append(
         subject_id=str(subject_id),
         data=payload,
         prev_hash=prev,
+        meeting_id=meeting_id,
     )
     session.add(event)
     await session.flush()
@@ -131,6 +138,7 @@ async def verify_chain(session: AsyncSession) -> ChainReport:
             subject_id=event.subject_id,
             data=event.data,
             prev_hash=prev,
+            meeting_id=event.meeting_id,
         )
         if event.seq != expected_seq or event.prev_hash != prev or event.entry_hash != recomputed:
             return ChainReport(count, prev, expected_seq)

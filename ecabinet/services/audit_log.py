@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 
-from ..models import AuditEvent
+from ..errors import Forbidden, NotFound
+from ..models import AuditEvent, Meeting
 from . import audit
 from .actor import Actor
 from .context import Services
+from .document_access import is_secretary_of
+from .meetings import visible_to
 from .permissions import Permission
 
 MAX_PAGE = 500
@@ -22,14 +25,32 @@ class AuditFilter:
     subject_id: str = ""
     action: str = ""  # exact, or a prefix ending in "." (e.g. "signing.")
     actor_id: int | None = None
+    meeting_id: int | None = None  # everything about one meeting (see audit_subjects)
     before_seq: int | None = None  # paging: entries older than this one
     limit: int = 100
 
 
+def about_meeting(meeting_id: int) -> ColumnElement[bool]:
+    """Entries that name the meeting; before revision 0070 entries had no meeting column, so
+    for those the meeting's own entries (subject ``meeting``) are what can be found."""
+    legacy = and_(
+        AuditEvent.meeting_id.is_(None),
+        AuditEvent.subject_type == "meeting",
+        AuditEvent.subject_id == str(meeting_id),
+    )
+    return or_(AuditEvent.meeting_id == meeting_id, legacy)
+
+
 async def list_events(svc: Services, actor: Actor, f: AuditFilter) -> Sequence[AuditEvent]:
-    """Newest first. Filtering by subject lists, e.g., everything about one meeting."""
+    """Newest first."""
     actor.require(Permission.AUDIT_VIEW)
+    return await _events(svc, f)
+
+
+async def _events(svc: Services, f: AuditFilter) -> Sequence[AuditEvent]:
     query = select(AuditEvent).order_by(AuditEvent.seq.desc())
+    if f.meeting_id is not None:
+        query = query.where(about_meeting(f.meeting_id))
     if f.subject_type:
         query = query.where(AuditEvent.subject_type == f.subject_type)
     if f.subject_id:
@@ -45,6 +66,35 @@ async def list_events(svc: Services, actor: Actor, f: AuditFilter) -> Sequence[A
     query = query.limit(max(1, min(f.limit, MAX_PAGE)))
     async with svc.db.reading() as session:
         return (await session.scalars(query)).all()
+
+
+async def meeting_events(
+    svc: Services, actor: Actor, meeting_id: int, f: AuditFilter
+) -> tuple[Meeting, Sequence[AuditEvent]]:
+    """Everything about one meeting, for its secretaries (and auditors). Others get 404, or 403
+    if they can see the meeting."""
+    async with svc.db.reading() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        if meeting is None:
+            raise NotFound("No such meeting.", code="meeting_not_found")
+        if not (is_secretary_of(actor, meeting) or actor.can(Permission.AUDIT_VIEW)):
+            visible = await session.scalar(
+                select(Meeting.id).where(Meeting.id == meeting_id, visible_to(actor))
+            )
+            if visible is None:
+                raise NotFound("No such meeting.", code="meeting_not_found")
+            raise Forbidden(
+                "Only the meeting's secretaries may read its log.", code="secretary_only"
+            )
+    return meeting, await _events(svc, replace(f, meeting_id=meeting_id))
+
+
+async def verify_for_meeting(svc: Services, actor: Actor, meeting_id: int) -> audit.ChainReport:
+    """The whole chain's state (a meeting's entries are sound only if the chain is), for those
+    who may read the meeting's log."""
+    await meeting_events(svc, actor, meeting_id, AuditFilter(limit=1))
+    async with svc.db.reading() as session:
+        return await audit.verify_chain(session)
 
 
 async def verify(svc: Services, actor: Actor | None) -> audit.ChainReport:

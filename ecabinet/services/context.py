@@ -20,7 +20,7 @@ from ..config import Settings
 from ..db import Database
 from ..errors import Conflict
 from ..files.store import FileStore
-from . import audit
+from . import audit, audit_subjects
 from .actor import Actor
 from .keys import KeyRing
 from .permissions import Permission
@@ -47,6 +47,7 @@ class ActionScope:
     subject_type: str = ""
     subject_id: str | int = ""
     data: dict[str, Any] = field(default_factory=dict)
+    meeting_id: int | None = None  # set when the subject alone does not name the meeting
 
     def record(self, subject_type: str, subject_id: str | int, **data: Any) -> None:
         self.subject_type, self.subject_id = subject_type, subject_id
@@ -69,6 +70,9 @@ async def perform(
         async with svc.db.transaction() as session:
             scope = ActionScope(session)
             yield scope
+            meeting_id = scope.meeting_id or await audit_subjects.meeting_of(
+                session, scope.subject_type, scope.subject_id, scope.data
+            )
             await audit.append(
                 session,
                 at=svc.clock.now(),
@@ -78,6 +82,7 @@ async def perform(
                 subject_type=scope.subject_type,
                 subject_id=scope.subject_id,
                 data=scope.data,
+                meeting_id=meeting_id,
             )
     except IntegrityError as exc:
         raise Conflict(

@@ -1,11 +1,12 @@
-"""The background loop the app runs: queue due reminders, then deliver due mails."""
+"""The background loop the app runs: queue due reminders (meetings, ballots, tasks), then
+deliver due mails."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from . import mailer, opinion_ballots, reminders
+from . import mailer, opinion_ballots, reminders, task_reminders
 from .context import Services
 
 log = logging.getLogger("ecabinet.mail")
@@ -18,6 +19,7 @@ async def run(svc: Services, stop: asyncio.Event) -> None:
             await reminders.queue_due(svc)
             await opinion_ballots.queue_reminders(svc)
             await opinion_ballots.close_due(svc)
+            await task_reminders.queue_due(svc)
             while await mailer.deliver_due(svc) == mailer.BATCH:
                 pass
         except asyncio.CancelledError:

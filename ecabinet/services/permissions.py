@@ -16,6 +16,7 @@ class Permission(enum.StrEnum):
     MEETING_SCHEDULE = "meeting.schedule"
     SIGNER_CERTIFICATE_ISSUE = "signer_certificate.issue"
     SIGNING_REQUEST = "signing.request"
+    TASK_OVERSEE = "task.oversee"  # see every follow-up task and the dashboard of all
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -28,10 +29,16 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AUDIT_VIEW,
             Permission.SIGNER_CERTIFICATE_ISSUE,
             Permission.SIGNING_REQUEST,
+            Permission.TASK_OVERSEE,
         }
     ),
     Role.SECRETARY: frozenset(
-        {Permission.DIRECTORY_VIEW, Permission.MEETING_SCHEDULE, Permission.SIGNING_REQUEST}
+        {
+            Permission.DIRECTORY_VIEW,
+            Permission.MEETING_SCHEDULE,
+            Permission.SIGNING_REQUEST,
+            Permission.TASK_OVERSEE,
+        }
     ),
     Role.MEMBER: frozenset({Permission.DIRECTORY_VIEW}),
     Role.DELEGATE: frozenset(),

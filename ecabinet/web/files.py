@@ -51,3 +51,18 @@ def send_pdf(path: Path, filename: str, *, private: bool) -> web.FileResponse:
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+def send_file(path: Path, filename: str, content_type: str) -> web.FileResponse:
+    """Any stored attachment: always a download, never rendered or sniffed by the browser."""
+    return web.FileResponse(
+        path,
+        chunk_size=CHUNK,
+        headers={
+            "Content-Type": content_type,
+            "Content-Disposition": content_disposition(filename),
+            "Cache-Control": "private, no-cache",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

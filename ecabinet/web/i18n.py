@@ -11,6 +11,7 @@ from .i18n_meetings import MEETINGS_VI
 from .i18n_reader import READER_VI
 from .i18n_room import ROOM_VI
 from .i18n_room_session import ROOM_SESSION_VI
+from .i18n_tasks import TASKS_ERRORS_VI, TASKS_VI
 
 LANGUAGES = ("vi", "en")
 
@@ -20,6 +21,7 @@ VI: dict[str, str] = {
     **ROOM_VI,
     **ROOM_SESSION_VI,
     **READER_VI,
+    **TASKS_VI,
     "e-Cabinet": "Phòng họp không giấy",
     "Government e-Cabinet": "Hệ thống e-Cabinet Chính phủ",
     "Log in": "Đăng nhập",
@@ -251,6 +253,7 @@ ERRORS_VI: dict[str, str] = {
     "already_signed": "Bạn đã ký văn bản này.",
     "not_your_turn": "Chưa đến lượt bạn ký.",
     "bad_signer_list": "Danh sách người ký không hợp lệ.",
+    **TASKS_ERRORS_VI,
 }
 
 

@@ -32,6 +32,8 @@ from .views import (
     rsvp_pages,
     signing_api,
     signing_pages,
+    tasks_api,
+    tasks_pages,
 )
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
@@ -47,6 +49,7 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     governance_api.api,
     ballot_documents_api.api,
     live_api.api,
+    tasks_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
 
@@ -62,6 +65,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(rsvp_pages.routes)
     app.router.add_routes(meeting_pages.routes)
     app.router.add_routes(signing_pages.routes)
+    app.router.add_routes(tasks_pages.routes)
     for registry in API_REGISTRIES:
         registry.install(app)
     document_events.setup(app)

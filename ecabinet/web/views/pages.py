@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ...errors import DomainError, TooManyRequests, Unauthorized
 from ...models import Endpoint, Organization, User
-from ...services import auth, directory, meetings
+from ...services import auth, directory, meetings, task_dashboard
 from ..appkeys import services_key
 from ..i18n import LANGUAGES
 from ..session import (
@@ -124,7 +124,14 @@ async def home(request: web.Request) -> dict[str, Any]:
         }
         user = await session.get(User, actor.user_id)
     upcoming = await meetings.next_meetings(svc, actor)
-    return {"organization": organization, "counts": counts, "user": user, "upcoming": upcoming}
+    board = await task_dashboard.dashboard(svc, actor, task_dashboard.TaskFilter())
+    return {
+        "organization": organization,
+        "counts": counts,
+        "user": user,
+        "upcoming": upcoming,
+        "tasks": board.total,
+    }
 
 
 @routes.get("/docs/api", name="api_docs")

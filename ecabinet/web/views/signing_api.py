@@ -224,6 +224,7 @@ async def verify_pdf(req: ApiRequest) -> VerificationOut:
         "subject_id": "e.g. a meeting id",
         "action": "An action, or a prefix ending in '.'",
         "actor_id": "Who acted",
+        "meeting_id": "Everything about one meeting",
         "before_seq": "Entries older than this sequence number (paging)",
         "limit": "At most this many (default 100, max 500)",
     },
@@ -238,6 +239,7 @@ def audit_filter(get: Any) -> audit_log.AuditFilter:
         subject_id=get("subject_id")[:64],
         action=get("action")[:64],
         actor_id=_int(get("actor_id")),
+        meeting_id=_int(get("meeting_id")),
         before_seq=_int(get("before_seq")),
         limit=_int(get("limit")) or 100,
     )
