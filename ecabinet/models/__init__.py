@@ -52,6 +52,15 @@ from .meeting import (
     Rsvp,
     Series,
 )
+from .minutes import (
+    Minutes,
+    MinutesComment,
+    MinutesReviewer,
+    MinutesSigningRound,
+    MinutesStatus,
+    MinutesVersion,
+    RoundStatus,
+)
 from .opinion import OpinionAnswer, OpinionBallot, OpinionBallotStatus, OpinionRecipient
 from .organization import Organization, OrganizationLevel
 from .outbox import CalendarFeed, OutboxMail, OutboxStatus
@@ -99,6 +108,12 @@ __all__ = [
     "MeetingMode",
     "MeetingRole",
     "MeetingStatus",
+    "Minutes",
+    "MinutesComment",
+    "MinutesReviewer",
+    "MinutesSigningRound",
+    "MinutesStatus",
+    "MinutesVersion",
     "Motion",
     "MotionStatus",
     "NamedVote",
@@ -118,6 +133,7 @@ __all__ = [
     "RefreshToken",
     "Role",
     "RoomDeclaration",
+    "RoundStatus",
     "Rsvp",
     "SecretBallot",
     "Series",

@@ -16,6 +16,7 @@ class Permission(enum.StrEnum):
     MEETING_SCHEDULE = "meeting.schedule"
     SIGNER_CERTIFICATE_ISSUE = "signer_certificate.issue"
     SIGNING_REQUEST = "signing.request"
+    MINUTES_WRITE = "minutes.write"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -31,7 +32,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.SECRETARY: frozenset(
-        {Permission.DIRECTORY_VIEW, Permission.MEETING_SCHEDULE, Permission.SIGNING_REQUEST}
+        {
+            Permission.DIRECTORY_VIEW,
+            Permission.MEETING_SCHEDULE,
+            Permission.SIGNING_REQUEST,
+            Permission.MINUTES_WRITE,
+        }
     ),
     Role.MEMBER: frozenset({Permission.DIRECTORY_VIEW}),
     Role.DELEGATE: frozenset(),
