@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ecabinet.clock import FrozenClock
-from ecabinet.models import AttendanceStatus, Role
+from ecabinet.models import AttendanceStatus, Language, Role
 from ecabinet.schemas.governance import (
     AttendanceCorrectionIn,
     ConclusionIn,
@@ -22,7 +22,7 @@ from ecabinet.schemas.meetings import RsvpIn
 from ecabinet.services import attendance, floor, pki, rsvp, session, votes
 from ecabinet.services.actor import Actor
 
-from ..conftest import World
+from ..conftest import Account, World
 from ..governance import Session, make_session
 
 CONCLUSION_1 = "Thống nhất thông qua Tờ trình số 1; giao Bộ Y tế hoàn thiện hồ sơ."
@@ -103,3 +103,15 @@ async def held_session(world: World, clock: FrozenClock) -> Held:
 async def give_certificates(world: World, names: list[str]) -> None:
     for name in names:
         await pki.issue_certificate(world.svc, None, world[name].id)
+
+
+def actor_of(account: Account) -> Actor:
+    return Actor(
+        account.id,
+        account.username,
+        account.username.title(),
+        account.role,
+        account.organization_id,
+        Language.EN,
+        "t",
+    )
