@@ -222,4 +222,4 @@ async def draft(session: AsyncSession, meeting: Meeting, now: datetime) -> tuple
         " Biên bản được ký số theo thứ tự, người chủ trì ký cuối cùng.",
     ]
     title = f"Biên bản: {meeting.title}"
-    return title[:300], "\n".join(lines) + "\n"
+    return title[:300], "\n".join(lines)

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..models import (
-    MeetingRole,
     MinutesComment,
     MinutesSigningRound,
     RoundStatus,
@@ -27,7 +26,7 @@ from . import minutes_render, seats, signing
 from .actor import Actor
 from .context import Services, perform
 from .minutes_access import latest_version, load, open_round
-from .minutes_view import MinutesView, view
+from .minutes_view import MinutesView, chair_of, view
 from .minutes_workflow import Event, next_status
 from .permissions import Permission
 
@@ -40,7 +39,7 @@ async def _signers(svc: Services, actor: Actor, minutes_id: int, data: ApproveIn
         access = await load(session, actor, minutes_id)
         access.require_secretary()
         people = await seats.participants_of(session, access.minutes.meeting_id)
-    chair = next((p.user_id for p in people if p.role is MeetingRole.CHAIR and p.user_id), None)
+        chair = await chair_of(session, access.minutes.meeting_id)
     if chair is None:
         raise Conflict("The meeting has no chair to sign last.", code="no_chair")
     order = list(data.signer_ids) if data.signer_ids else [actor.user_id, chair]

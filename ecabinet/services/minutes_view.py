@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
     DocumentSignature,
+    MeetingRole,
     MinutesComment,
     MinutesReviewer,
     MinutesSigningRound,
@@ -94,6 +95,7 @@ class MinutesView:
     rounds: list[RoundView]
     you: YouView
     candidates: dict[int, str] = field(default_factory=dict)  # people who may review or sign
+    chair_id: int | None = None
 
 
 async def names_of(session: AsyncSession, ids: set[int]) -> dict[int, str]:
@@ -209,7 +211,13 @@ async def view(session: AsyncSession, access: Access) -> MinutesView:
             current is not None and current.next_signer_id == actor.user_id,
         ),
         await candidates(session, minutes.meeting_id) if access.seat.is_secretary else {},
+        await chair_of(session, minutes.meeting_id),
     )
+
+
+async def chair_of(session: AsyncSession, meeting_id: int) -> int | None:
+    people = await seats.participants_of(session, meeting_id)
+    return next((p.user_id for p in people if p.role is MeetingRole.CHAIR and p.user_id), None)
 
 
 @dataclass

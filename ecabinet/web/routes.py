@@ -24,6 +24,8 @@ from .views import (
     live_api,
     meeting_pages,
     meetings_api,
+    minutes_api,
+    minutes_pages,
     opinions_api,
     pages,
     reader_pages,
@@ -45,6 +47,7 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     signing_api.api,
     governance_api.api,
     live_api.api,
+    minutes_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
 
@@ -60,6 +63,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(rsvp_pages.routes)
     app.router.add_routes(meeting_pages.routes)
     app.router.add_routes(signing_pages.routes)
+    app.router.add_routes(minutes_pages.routes)
     for registry in API_REGISTRIES:
         registry.install(app)
     document_events.setup(app)
