@@ -13,11 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..models import (
+    AuditEvent,
     MinutesComment,
     MinutesSigningRound,
+    MinutesVersion,
     RoundStatus,
     SigningDocument,
 )
@@ -58,11 +61,25 @@ async def _signers(svc: Services, actor: Actor, minutes_id: int, data: ApproveIn
     return order
 
 
-def _paragraphs(number: int, content: str, sha256: str) -> list[str]:
-    return [
-        *minutes_render.paragraphs(content),
-        f"Phiên bản {number} — SHA-256 của nội dung: {sha256}",
+def _paragraphs(version: MinutesVersion, head: tuple[int, str] | None) -> list[str]:
+    """The text, then what the signatures vouch for beyond it: the version's content hash and
+    the audit log's head at approval (SEC-J2: the signed minutes anchor the hash chain)."""
+    lines = [
+        *minutes_render.paragraphs(version.content),
+        f"Phiên bản {version.number} — SHA-256 của nội dung: {version.content_sha256}",
     ]
+    if head is not None:
+        lines.append(f"Nhật ký hệ thống khi duyệt: bản ghi số {head[0]}, mã băm {head[1]}")
+    return lines
+
+
+async def audit_head(session: AsyncSession) -> tuple[int, str] | None:
+    row = (
+        await session.execute(
+            select(AuditEvent.seq, AuditEvent.entry_hash).order_by(AuditEvent.seq.desc()).limit(1)
+        )
+    ).first()
+    return (row.seq, row.entry_hash) if row else None
 
 
 async def approve(svc: Services, actor: Actor, minutes_id: int, data: ApproveIn) -> MinutesView:
@@ -70,13 +87,14 @@ async def approve(svc: Services, actor: Actor, minutes_id: int, data: ApproveIn)
     signer_ids = await _signers(svc, actor, minutes_id, data)
     async with svc.db.reading() as session:
         latest = await latest_version(session, minutes_id)
+        head = await audit_head(session)
     if latest.number != data.version:
         raise Conflict(f"Version {latest.number} is the latest.", code="stale_version")
     request = signing.DocumentRequest(
         subject_type=SUBJECT,
         subject_id=str(latest.id),
         title=latest.title,
-        paragraphs=_paragraphs(latest.number, latest.content, latest.content_sha256),
+        paragraphs=_paragraphs(latest, head),
         signer_ids=signer_ids,
     )
     pdf = await signing.render(svc, request)
@@ -119,6 +137,7 @@ async def approve(svc: Services, actor: Actor, minutes_id: int, data: ApproveIn)
             signing_document=doc.id,
             signers=signer_ids,
             sha256=doc.pdf_sha256,
+            audit_head_seq=head[0] if head else None,
         )
         return await view(act.session, access)
 

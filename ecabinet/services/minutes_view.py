@@ -54,6 +54,7 @@ class SignerView:
 @dataclass
 class RoundView:
     id: int
+    signing_document_id: int
     version: int
     status: str
     signers: list[SignerView]
@@ -159,6 +160,7 @@ async def view(session: AsyncSession, access: Access) -> MinutesView:
         round_views.append(
             RoundView(
                 r.id,
+                r.signing_document_id,
                 numbers[r.version_id],
                 r.status.value,
                 [

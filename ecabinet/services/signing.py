@@ -33,6 +33,9 @@ from .context import Services, perform
 from .permissions import Permission
 
 MAX_SIGNERS = 200
+# Documents whose signing belongs to a workflow (it tracks state beside the PDF): they are signed
+# only through that workflow (``POST /api/minutes/{id}/sign``), never through ``sign_next``.
+WORKFLOW_SUBJECTS = frozenset({"minutes_version"})
 STAMP_TIME_FORMAT = "%d/%m/%Y %H:%M:%S (UTC%z)"
 
 
@@ -206,6 +209,14 @@ async def sign_next(
     font = await stamp_font(svc)
     timestamper = timestamper or timestamper_for(svc)
     async with perform(svc, actor, "signing.sign") as act:
+        owner = await act.session.scalar(
+            select(SigningDocument.subject_type).where(SigningDocument.id == document_id)
+        )
+        if owner in WORKFLOW_SUBJECTS:
+            raise Conflict(
+                "This document is signed through its workflow (the minutes' sign step).",
+                code="signed_through_workflow",
+            )
         doc, record, credential = await sign_in(
             act.session, svc, actor, document_id, font=font, timestamper=timestamper
         )

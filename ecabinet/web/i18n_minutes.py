@@ -84,4 +84,5 @@ MINUTES_ERRORS_VI: dict[str, str] = {
     "no_chair": "Cuộc họp chưa có người chủ trì để ký cuối cùng.",
     "version_not_found": "Không tìm thấy phiên bản.",
     "bad_version": "Số phiên bản không hợp lệ.",
+    "signed_through_workflow": "Văn bản này được ký qua quy trình của nó (bước ký biên bản).",
 }

@@ -4,6 +4,12 @@ cleanly; out-of-order and outside signers are refused; final minutes refuse edit
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -11,9 +17,10 @@ from ecabinet.clock import FrozenClock
 from ecabinet.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ecabinet.models import AuditEvent, DocumentSignature, Role
 from ecabinet.schemas.minutes import ApproveIn, CommentIn, ReviewIn, VersionIn
-from ecabinet.services import audit, minutes, minutes_signing, verification
+from ecabinet.services import audit, minutes, minutes_signing, pki, verification
 
 from ..conftest import World
+from ..signing.test_thirty_signers import PYHANKO_OK, pyhanko_validate
 from .session_record import Held, actor_of, give_certificates, held_session
 
 SIGNERS = ["thuky", "daibieu", "botruong"]
@@ -42,8 +49,15 @@ async def _code(awaitable: object) -> str:
     return refused.value.code
 
 
+def _pdf_text(path: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is missing: apt-get install poppler-utils")
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return " ".join(unicodedata.normalize("NFC", out.stdout).split())
+
+
 async def test_review_approve_and_three_signers_in_order_make_final_minutes(
-    world: World, clock: FrozenClock
+    world: World, clock: FrozenClock, tmp_path: Path
 ) -> None:
     held, mid = await _in_review(world, clock)
     svc, secretary = world.svc, held.actor("thuky")
@@ -113,9 +127,29 @@ async def test_review_approve_and_three_signers_in_order_make_final_minutes(
     report = await verification.verify(svc, final.data)
     assert report.all_valid
     assert [s.signer for s in report.signatures] == ["Thuky", "Daibieu", "Botruong"]
+    ca_pem = tmp_path / "ca.pem"
+    ca_pem.write_text(pki.cert_pem(await pki.ca_certificate(svc)))
+    path = tmp_path / "bien-ban.pdf"
+    path.write_bytes(final.data)
+    result = pyhanko_validate(path, ca_pem)  # the pyHanko CLI, the platform CA as only root
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("Sig")]
+    assert len(lines) == 3 and all(PYHANKO_OK.match(line) for line in lines), lines
+
+    text = _pdf_text(path)
+    assert "Kết luận của chủ trì: Thống nhất thông qua Tờ trình số 1" in text
+    assert "Bổ sung: khai mạc 09:00." in text  # version 2 was the one signed
     async with svc.db.reading() as session:
         actions = list(await session.scalars(select(AuditEvent.action)))
         assert (await audit.verify_chain(session)).intact
+        approval = await session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "minutes.approve")
+        )
+        assert approval is not None
+        anchored = await session.get(AuditEvent, approval.data["audit_head_seq"])
+    assert anchored is not None  # the signed text names the audit chain's head at approval
+    assert f"Nhật ký hệ thống khi duyệt: bản ghi số {anchored.seq}," in text
+    assert anchored.entry_hash in text.split("Nhật ký hệ thống khi duyệt")[1]
     assert actions.count("minutes.sign") == 3 and actions.count("minutes.approve") == 1
     assert actions.count("minutes.comment") == 2 and actions.count("minutes.review") == 2
 
@@ -190,3 +224,30 @@ async def test_nobody_outside_the_meeting_reads_or_signs_its_minutes(
         await minutes.send_for_review(
             svc, held.actor("thuky"), mid, ReviewIn(reviewer_ids=[stranger.id])
         )
+
+
+async def test_an_edit_racing_a_signature_never_leaves_a_signature_on_a_replaced_text(
+    world: World, clock: FrozenClock
+) -> None:
+    held, mid = await _in_review(world, clock)
+    svc, secretary = world.svc, held.actor("thuky")
+    await minutes_signing.approve(
+        svc, secretary, mid, ApproveIn(version=1, signer_ids=_ids(world, ["daibieu", "botruong"]))
+    )
+    text = (await minutes.version(svc, secretary, mid, 1)).content + "\nĐính chính."
+    results = await asyncio.gather(
+        minutes_signing.sign(svc, held.actor("daibieu"), mid),
+        minutes.save(svc, secretary, mid, VersionIn(content=text)),
+        return_exceptions=True,
+    )
+    signed, saved = results
+    assert not isinstance(saved, BaseException)  # the edit always goes through
+    after = await minutes.get(svc, secretary, mid)
+    assert after.status == "draft" and after.latest_version == 2
+    (round_,) = after.rounds
+    assert round_.status == "void"
+    if isinstance(signed, BaseException):  # the edit came first: nothing signed at all
+        assert isinstance(signed, DomainError) and signed.code == "minutes_not_signing"
+        assert round_.signed_count == 0
+    else:  # the signature came first: it stays on record, void
+        assert round_.signed_count == 1 and round_.signers[0].void

@@ -84,6 +84,9 @@ async def test_the_api_runs_the_whole_workflow_and_refuses_with_stable_codes(
         headers=h["thuky"],
     )
     assert resp.status == 200 and (await resp.json())["status"] == "approved_for_signature"
+    document = (await resp.json())["rounds"][0]["signing_document_id"]
+    resp = await client.post(f"/api/signing/documents/{document}/sign", headers=h["thuky"])
+    assert resp.status == 409 and await _error(resp) == "signed_through_workflow"
 
     resp = await client.post(f"{base}/sign", headers=h["botruong"])
     assert resp.status == 403 and await _error(resp) == "not_your_turn"
