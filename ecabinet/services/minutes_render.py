@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import html
 from dataclasses import dataclass
 
 SECTION, SUBSECTION, BULLET = "## ", "### ", "- "
@@ -98,13 +97,38 @@ def diff(from_number: int, old: str, to_number: int, new: str) -> Diff:
     )
 
 
-def side_by_side(old: str, new: str, from_label: str, to_label: str) -> str:
-    """An HTML table of the changed lines in context (difflib escapes the text; no inline style)."""
-    return difflib.HtmlDiff(wrapcolumn=70).make_table(
-        old.splitlines(),
-        new.splitlines(),
-        html.escape(from_label),
-        html.escape(to_label),
-        context=True,
-        numlines=2,
-    )
+@dataclass(frozen=True)
+class Row:
+    """One row of a side-by-side comparison (``gap`` rows separate the shown groups)."""
+
+    kind: str  # "equal", "replace", "delete", "insert", "gap"
+    old_number: int | None = None
+    old: str = ""
+    new_number: int | None = None
+    new: str = ""
+
+
+def side_by_side(old: str, new: str, context: int = 2) -> list[Row]:
+    """The changed lines with ``context`` lines around them, old on the left, new on the right
+    (difflib's matching; the page escapes the text and lets long lines wrap)."""
+    a, b = old.splitlines(), new.splitlines()
+    rows: list[Row] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for group in matcher.get_grouped_opcodes(context):
+        if rows:
+            rows.append(Row("gap"))
+        for tag, i1, i2, j1, j2 in group:
+            for k in range(max(i2 - i1, j2 - j1)):
+                i, j = i1 + k, j1 + k
+                left = i < i2 and tag != "insert"
+                right = j < j2 and tag != "delete"
+                rows.append(
+                    Row(
+                        tag,
+                        i + 1 if left else None,
+                        a[i] if left else "",
+                        j + 1 if right else None,
+                        b[j] if right else "",
+                    )
+                )
+    return rows

@@ -98,9 +98,18 @@ async def test_every_save_is_a_new_immutable_version_and_versions_compare(
     assert change.added == 1 and change.removed == 1
     assert f"-Kết luận của chủ trì: {CONCLUSION_1}" in change.unified
     assert "+Kết luận của chủ trì: Thông qua Tờ trình số 1 có sửa đổi." in change.unified
-    table = minutes_render.side_by_side(first.content, edited, "Phiên bản 1", "Phiên bản 2")
-    assert 'class="diff_sub"' in table and 'class="diff_add"' in table
-    assert "style=" not in table  # the CSP allows no inline style
+    rows = minutes_render.side_by_side(first.content, edited.strip())
+    changed = [r for r in rows if r.kind != "equal"]
+    assert [(r.kind, r.old, r.new) for r in changed] == [
+        (
+            "replace",
+            f"Kết luận của chủ trì: {CONCLUSION_1}",
+            "Kết luận của chủ trì: Thông qua Tờ trình số 1 có sửa đổi.",
+        )
+    ]
+    (row,) = changed
+    assert first.content.splitlines()[row.old_number - 1] == row.old  # numbered as in the text
+    assert len(rows) == 5  # two lines of context on each side
 
     async with world.svc.db.transaction() as session:  # the database refuses changes to a version
         with pytest.raises(DBAPIError):

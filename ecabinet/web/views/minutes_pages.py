@@ -16,7 +16,7 @@ from ...schemas.minutes import ApproveIn, CommentIn, ReviewIn, VersionIn
 from ...services import meetings, minutes, minutes_render, minutes_signing
 from ...services.minutes_view import MinutesView
 from ..appkeys import services_key
-from ..i18n import error_text, request_language, translate
+from ..i18n import error_text, request_language
 from ..session import require_actor
 from .pages import redirect
 
@@ -208,14 +208,10 @@ async def diff_page(request: web.Request) -> dict[str, Any]:
     old = _int(request.query.get("from")) or max(view.latest_version - 1, 1)
     new = _int(request.query.get("to")) or view.latest_version
     change, a, b = await minutes.diff(svc, actor, minutes_id, old, new)
-    language = request_language(request, svc.settings.default_language)
-    label = translate(language, "Version")
     return {
         "v": view,
         "change": change,
-        "table": minutes_render.side_by_side(
-            a.content, b.content, f"{label} {old}", f"{label} {new}"
-        ),
+        "rows": minutes_render.side_by_side(a.content, b.content),
         "a": a,
         "b": b,
         "notice": None,
