@@ -81,7 +81,7 @@ def _attendance_lines(view: attendance.AttendanceView) -> list[str]:
         if _is_endpoint(row):
             continue  # listed under the endpoints
         status = STATUS_VI[row.status]
-        where = f", {row.organization}" if row.organization else ""
+        where = f", {row.organization}" if row.organization not in row.name else ""
         text = f"- {row.name}{where} — {ROLE_VI.get(row.role, row.role)}: {status}"
         if row.represented_by is not None and row.represented_by in names:
             text += f"; ủy quyền cho {names[row.represented_by]}"

@@ -64,7 +64,7 @@ def paragraphs(content: str) -> list[str]:
         elif block.kind == "subsection":
             out.append(f"### {block.text}")
         elif block.kind == "bullet":
-            out.append(f"•  {block.text}")
+            out.append(f"• {block.text}")
         else:
             out.append(block.text)
     return out

@@ -66,10 +66,10 @@ def _paragraphs(version: MinutesVersion, head: tuple[int, str] | None) -> list[s
     the audit log's head at approval (SEC-J2: the signed minutes anchor the hash chain)."""
     lines = [
         *minutes_render.paragraphs(version.content),
-        f"Phiên bản {version.number} — SHA-256 của nội dung: {version.content_sha256}",
+        f"• Phiên bản {version.number} — SHA-256 của nội dung: {version.content_sha256}",
     ]
     if head is not None:
-        lines.append(f"Nhật ký hệ thống khi duyệt: bản ghi số {head[0]}, mã băm {head[1]}")
+        lines.append(f"• Nhật ký hệ thống khi duyệt: bản ghi số {head[0]}, mã băm {head[1]}")
     return lines
 
 
