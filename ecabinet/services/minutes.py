@@ -21,7 +21,7 @@ from ..models import (
     SigningDocument,
 )
 from ..schemas.minutes import CommentIn, ReviewIn, VersionIn
-from . import minutes_draft, minutes_render, seats
+from . import minutes_draft, minutes_notices, minutes_render, seats
 from .actor import Actor
 from .context import Services, perform
 from .minutes_access import Access, latest_version, load, minutes_id_of, open_round, versions_of
@@ -206,7 +206,10 @@ async def send_for_review(
             )
         minutes.status, minutes.updated_at = status, now
         await act.session.flush()
-        act.record("minutes", minutes.id, version=latest.number, reviewers=added)
+        mailed = await minutes_notices.review_requested(
+            act.session, svc, access.seat.meeting, minutes.id, latest.number, added
+        )
+        act.record("minutes", minutes.id, version=latest.number, reviewers=added, mailed=mailed)
         access.reviewer = access.reviewer or actor.user_id in added
         return await view(act.session, access)
 

@@ -25,7 +25,7 @@ from ..models import (
     SigningDocument,
 )
 from ..schemas.minutes import ApproveIn
-from . import minutes_render, seats, signing
+from . import minutes_notices, minutes_render, seats, signing
 from .actor import Actor
 from .context import Services, perform
 from .minutes_access import latest_version, load, open_round
@@ -117,19 +117,21 @@ async def approve(svc: Services, actor: Actor, minutes_id: int, data: ApproveIn)
             )
         now = svc.clock.now()
         doc = await signing.store(act.session, actor, request, pdf, now)
-        act.session.add(
-            MinutesSigningRound(
-                minutes_id=minutes.id,
-                version_id=latest.id,
-                signing_document_id=doc.id,
-                signer_ids=signer_ids,
-                status=RoundStatus.OPEN,
-                approved_by=actor.user_id,
-                approved_at=now,
-            )
+        opened = MinutesSigningRound(
+            minutes_id=minutes.id,
+            version_id=latest.id,
+            signing_document_id=doc.id,
+            signer_ids=signer_ids,
+            status=RoundStatus.OPEN,
+            approved_by=actor.user_id,
+            approved_at=now,
         )
+        act.session.add(opened)
         minutes.status, minutes.updated_at = status, now
         await act.session.flush()
+        await minutes_notices.turn_to_sign(
+            act.session, svc, access.seat.meeting, minutes.id, opened.id, 1, signer_ids[0]
+        )
         act.record(
             "minutes",
             minutes.id,
@@ -166,8 +168,18 @@ async def sign(svc: Services, actor: Actor, minutes_id: int) -> MinutesView:
         last = record.position == len(current.signer_ids)
         minutes.status = next_status(minutes.status, Event.SIGN_LAST if last else Event.SIGN)
         minutes.updated_at = record.signed_at
+        meeting = access.seat.meeting
         if last:
             current.status = RoundStatus.COMPLETE
+            people = await seats.participants_of(act.session, meeting.id)
+            everyone = [p.user_id for p in people if p.user_id]
+            everyone += [meeting.secretary_id] if meeting.secretary_id else []
+            await minutes_notices.signed_and_final(act.session, svc, meeting, minutes.id, everyone)
+        else:
+            following = int(current.signer_ids[record.position])
+            await minutes_notices.turn_to_sign(
+                act.session, svc, meeting, minutes.id, current.id, record.position + 1, following
+            )
         await act.session.flush()
         act.record(
             "minutes",

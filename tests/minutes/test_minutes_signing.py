@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ecabinet.clock import FrozenClock
 from ecabinet.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from ecabinet.models import AuditEvent, DocumentSignature, Role
+from ecabinet.models import AuditEvent, DocumentSignature, OutboxMail, Role
 from ecabinet.schemas.minutes import ApproveIn, CommentIn, ReviewIn, VersionIn
 from ecabinet.services import audit, minutes, minutes_signing, pki, verification
 
@@ -151,6 +151,25 @@ async def test_review_approve_and_three_signers_in_order_make_final_minutes(
     assert f"Nhật ký hệ thống khi duyệt: bản ghi số {anchored.seq}," in text
     assert anchored.entry_hash in text.split("Nhật ký hệ thống khi duyệt")[1]
     assert actions.count("minutes.sign") == 3 and actions.count("minutes.approve") == 1
+    async with svc.db.reading() as session:
+        mails = list(
+            await session.scalars(select(OutboxMail).where(OutboxMail.purpose.like("minutes_%")))
+        )
+    assert sorted((m.purpose, m.to_address.split("@")[0]) for m in mails) == sorted(
+        [
+            ("minutes_review", "daibieu"),  # version 1
+            ("minutes_review", "botruong"),
+            ("minutes_review", "botruong"),  # version 2
+            ("minutes_sign", "thuky"),  # each signer when it is their turn
+            ("minutes_sign", "daibieu"),
+            ("minutes_sign", "botruong"),
+            ("minutes_final", "thuky"),  # everyone with an address once final
+            ("minutes_final", "botruong"),
+            ("minutes_final", "daibieu"),
+            ("minutes_final", "thutruong"),
+        ]
+    )
+    assert all(f"/minutes/{mid}/sign" in m.text_body for m in mails if m.purpose == "minutes_sign")
     assert actions.count("minutes.comment") == 2 and actions.count("minutes.review") == 2
 
 
