@@ -177,6 +177,12 @@ async def test_the_pages_render_in_vietnamese_and_english(
     assert resp.status == 303
     page = await (await client.get(f"/minutes/{mid}")).text()
     assert "Duyệt để ký" in page and 'data-status="in_review"' in page
+    wrong = await client.post(
+        f"/minutes/{mid}/approve",
+        data={"csrf_token": token, "version": "2", "signer_0": str(world["botruong"].id),
+              "signer_1": str(world["thuky"].id)},
+    )  # fmt: skip
+    assert wrong.status == 422 and "Người chủ trì phải ký cuối cùng." in await wrong.text()
     resp = await client.post(
         f"/minutes/{mid}/approve",
         data={"csrf_token": token, "version": "2", "signer_0": str(world["thuky"].id),

@@ -11,7 +11,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from ...errors import DomainError, NotFound
+from ...errors import DomainError, NotFound, ValidationFailed
 from ...schemas.minutes import ApproveIn, CommentIn, ReviewIn, VersionIn
 from ...services import meetings, minutes, minutes_render, minutes_signing
 from ...services.minutes_view import MinutesView
@@ -41,9 +41,8 @@ def _parse(model: type[BaseModel], raw: dict[str, Any]) -> Any:
     try:
         return model.model_validate_json(json.dumps(raw))
     except ValidationError as exc:
-        raise DomainError(
-            "; ".join(str(e["msg"]) for e in exc.errors(include_url=False)),
-            code="validation_failed",
+        raise ValidationFailed(
+            "; ".join(str(e["msg"]) for e in exc.errors(include_url=False))
         ) from exc
 
 
