@@ -1,9 +1,9 @@
 """The minutes' approval workflow as one explicit table (pure: no database, no clock).
 
     draft ─send_for_review─▶ in_review ─approve─▶ approved_for_signature ─sign─▶ signing
-      ▲                        │                        │                           │  (sign)
-      └───────── save ─────────┴────────────────────────┴───────────────────────────┘
-                                              signing / approved ─sign_last (chair)─▶ final
+      ▲                         │                      │                            │ (sign)
+      │                         │                      ├── sign_last ──▶ final ◀────┤ sign_last
+      └───────── save ──────────┴────── save ──────────┴────────── save ────────────┘
 
 Saving always makes a new version; in ``approved_for_signature`` and ``signing`` it also voids
 the open signing round (its signatures stay on record as void). Nothing leaves ``final``.
