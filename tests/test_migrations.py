@@ -18,6 +18,13 @@ from ecabinet.migrate import alembic_config, upgrade
 from ecabinet.models import Base
 
 APP_TABLES = {t.name for t in Base.metadata.sorted_tables}
+# Append-only / immutable tables: the database refuses UPDATE and DELETE.
+SQLITE_TRIGGERS = {
+    "audit_event_no_update",
+    "audit_event_no_delete",
+    "minutes_version_no_update",
+    "minutes_version_no_delete",
+}
 
 
 def _inspect(conn: Connection) -> dict[str, Any]:
@@ -32,7 +39,7 @@ def _inspect(conn: Connection) -> dict[str, Any]:
             row[0]
             for row in conn.exec_driver_sql(
                 "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
-                " AND tgrelid = 'audit_event'::regclass"
+                " AND tgrelid IN ('audit_event'::regclass, 'minutes_version'::regclass)"
             )
         }
     return {
@@ -69,7 +76,7 @@ def test_fresh_sqlite_database_matches_the_models_after_upgrade(tmp_path: Path):
     assert found["diff"] == []
     assert found["revision"] == head_revision()
     assert found["tables"] == APP_TABLES | {"alembic_version"}
-    assert found["triggers"] == {"audit_event_no_update", "audit_event_no_delete"}
+    assert found["triggers"] == SQLITE_TRIGGERS
 
 
 def test_upgrade_is_idempotent(tmp_path: Path):
@@ -91,7 +98,7 @@ def test_sqlite_downgrade_to_base_and_upgrade_again(tmp_path: Path):
     again = schema(url)
     assert again["diff"] == []
     assert again["revision"] == head_revision()
-    assert again["triggers"] == {"audit_event_no_update", "audit_event_no_delete"}
+    assert again["triggers"] == SQLITE_TRIGGERS
 
 
 async def test_migrated_test_database_matches_the_models(db_url: str):
@@ -106,6 +113,6 @@ async def test_migrated_test_database_matches_the_models(db_url: str):
     assert found["revision"] == head_revision()
     assert APP_TABLES <= found["tables"]
     if db_url.startswith("postgresql"):
-        assert found["triggers"] == {"audit_event_append_only"}
+        assert found["triggers"] == {"audit_event_append_only", "minutes_version_immutable"}
     else:
-        assert found["triggers"] == {"audit_event_no_update", "audit_event_no_delete"}
+        assert found["triggers"] == SQLITE_TRIGGERS

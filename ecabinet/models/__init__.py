@@ -52,6 +52,15 @@ from .meeting import (
     Rsvp,
     Series,
 )
+from .minutes import (
+    Minutes,
+    MinutesComment,
+    MinutesReviewer,
+    MinutesSigningRound,
+    MinutesStatus,
+    MinutesVersion,
+    RoundStatus,
+)
 from .opinion import (
     BallotDocument,
     OpinionAnswer,
@@ -118,6 +127,12 @@ __all__ = [
     "MeetingMode",
     "MeetingRole",
     "MeetingStatus",
+    "Minutes",
+    "MinutesComment",
+    "MinutesReviewer",
+    "MinutesSigningRound",
+    "MinutesStatus",
+    "MinutesVersion",
     "Motion",
     "MotionStatus",
     "NamedVote",
@@ -138,6 +153,7 @@ __all__ = [
     "RefreshToken",
     "Role",
     "RoomDeclaration",
+    "RoundStatus",
     "Rsvp",
     "SecretBallot",
     "Series",

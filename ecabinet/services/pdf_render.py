@@ -39,6 +39,9 @@ ROWS_PER_PAGE = 9
 BOX_HEIGHT = 62.0
 GAP = 10.0
 LABEL_HEIGHT = 12.0
+# A paragraph that starts with one of these markers is a heading, printed bold at this size.
+HEADINGS = {"## ": 13, "### ": 11.5}
+BULLET, BULLET_INDENT = "• ", 10.0  # a paragraph starting with a bullet is a list entry
 
 
 class FontMissing(RuntimeError):
@@ -121,7 +124,10 @@ def layout(count: int, first_page: int) -> list[FieldBox]:
 
 
 def render(title: str, paragraphs: list[str], slots: list[SignatureSlot]) -> bytes:
-    """The document's pages, then signature pages with labelled empty signature fields."""
+    """The document's pages, then signature pages with labelled empty signature fields.
+
+    A paragraph starting with ``## `` or ``### `` is a heading (the marker is not printed); one
+    starting with ``• `` is an indented list entry."""
     pdf = FPDF(unit="pt", format="A4")
     pdf.set_creator("e-Cabinet")
     pdf.set_title(title)
@@ -133,8 +139,19 @@ def render(title: str, paragraphs: list[str], slots: list[SignatureSlot]) -> byt
     pdf.set_font("DejaVu", "B", 15)
     pdf.multi_cell(0, 20, title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
-    pdf.set_font("DejaVu", "", 11)
     for paragraph in paragraphs:
+        heading = next((h for h in HEADINGS if paragraph.startswith(h)), None)
+        if heading is not None:
+            pdf.ln(4)
+            pdf.set_font("DejaVu", "B", HEADINGS[heading])
+            paragraph = paragraph[len(heading) :]
+        else:
+            pdf.set_font("DejaVu", "", 11)
+        if paragraph.startswith(BULLET):  # a list entry: indented, not justified, close together
+            pdf.set_x(MARGIN + BULLET_INDENT)
+            pdf.multi_cell(0, 15, paragraph, align="L", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1)
+            continue
         pdf.multi_cell(0, 15, paragraph, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(5)
     boxes = layout(len(slots), pdf.page)  # pdf.page is 1-based: the next page's 0-based index

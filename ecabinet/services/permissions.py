@@ -17,6 +17,7 @@ class Permission(enum.StrEnum):
     SIGNER_CERTIFICATE_ISSUE = "signer_certificate.issue"
     SIGNING_REQUEST = "signing.request"
     TASK_OVERSEE = "task.oversee"  # see every follow-up task and the dashboard of all
+    MINUTES_WRITE = "minutes.write"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -38,6 +39,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MEETING_SCHEDULE,
             Permission.SIGNING_REQUEST,
             Permission.TASK_OVERSEE,
+            Permission.MINUTES_WRITE,
         }
     ),
     Role.MEMBER: frozenset({Permission.DIRECTORY_VIEW}),

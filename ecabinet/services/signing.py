@@ -1,11 +1,15 @@
 """Documents signed in turn by an ordered list of signers (the minutes workflow's signing step).
 
-``prepare`` renders the PDF with one empty signature field per signer (chair last) and stores
-it; ``sign_next`` adds the next signer's PAdES signature as an incremental update. One
-signature at a time per document: the document row is locked (``SELECT … FOR UPDATE`` on
-PostgreSQL; SQLite write transactions are already exclusive) for the whole step, and the
-signing itself runs in a worker thread so the event loop keeps serving. The certificate is
-checked (validity period, key usage, not replaced) *before* any PDF byte is written.
+``prepare`` (``render`` + ``store``) renders the PDF with one empty signature field per signer
+(chair last) and stores it; ``sign_next`` adds the next signer's PAdES signature as an
+incremental update. One signature at a time per document: the document row is locked
+(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite write transactions are already exclusive) for
+the whole step, and the signing itself runs in a worker thread so the event loop keeps
+serving. The certificate is checked (validity period, key usage, not replaced) *before* any
+PDF byte is written.
+
+``store`` and ``sign_in`` run inside a caller's transaction, so the minutes workflow can open a
+round or add a signature and change the minutes' state in one atomic, audited action.
 """
 
 from __future__ import annotations
@@ -13,19 +17,25 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..models import DocumentSignature, SigningDocument, User
+from ..models import DocumentSignature, SignerCredential, SigningDocument, User
 from . import pades, pdf_render, pki
 from .actor import Actor
 from .context import Services, perform
 from .permissions import Permission
 
 MAX_SIGNERS = 200
+# Documents whose signing belongs to a workflow (it tracks state beside the PDF): they are signed
+# only through that workflow (``POST /api/minutes/{id}/sign``), never through ``sign_next``.
+WORKFLOW_SUBJECTS = frozenset({"minutes_version"})
 STAMP_TIME_FORMAT = "%d/%m/%Y %H:%M:%S (UTC%z)"
 
 
@@ -49,8 +59,8 @@ def timestamper_for(svc: Services) -> TimeStamper | None:
     return HTTPTimeStamper(svc.settings.tsa_url) if svc.settings.tsa_url else None
 
 
-async def prepare(svc: Services, actor: Actor | None, request: DocumentRequest) -> SigningDocument:
-    """Render and store a document awaiting its signatures."""
+async def render(svc: Services, request: DocumentRequest) -> bytes:
+    """The PDF with one empty signature field per signer (no database write)."""
     if not request.signer_ids or len(request.signer_ids) > MAX_SIGNERS:
         raise ValidationFailed(
             f"A document needs between 1 and {MAX_SIGNERS} signers.", code="bad_signer_list"
@@ -69,23 +79,35 @@ async def prepare(svc: Services, actor: Actor | None, request: DocumentRequest) 
         pdf_render.SignatureSlot(pdf_render.field_name(n), users[uid].full_name, users[uid].title)
         for n, uid in enumerate(request.signer_ids, start=1)
     ]
-    pdf = await asyncio.to_thread(pdf_render.render, request.title, request.paragraphs, slots)
-    now = svc.clock.now()
+    return await asyncio.to_thread(pdf_render.render, request.title, request.paragraphs, slots)
+
+
+async def store(
+    session: AsyncSession, actor: Actor | None, request: DocumentRequest, pdf: bytes, now: datetime
+) -> SigningDocument:
+    """Store a rendered document in the caller's transaction (the caller audits)."""
+    doc = SigningDocument(
+        subject_type=request.subject_type,
+        subject_id=request.subject_id,
+        title=request.title,
+        signer_ids=list(request.signer_ids),
+        signed_count=0,
+        pdf=pdf,
+        pdf_sha256=sha256(pdf),
+        created_by=actor.user_id if actor else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(doc)
+    await session.flush()
+    return doc
+
+
+async def prepare(svc: Services, actor: Actor | None, request: DocumentRequest) -> SigningDocument:
+    """Render and store a document awaiting its signatures."""
+    pdf = await render(svc, request)
     async with perform(svc, actor, "signing.prepare", Permission.SIGNING_REQUEST) as act:
-        doc = SigningDocument(
-            subject_type=request.subject_type,
-            subject_id=request.subject_id,
-            title=request.title,
-            signer_ids=list(request.signer_ids),
-            signed_count=0,
-            pdf=pdf,
-            pdf_sha256=sha256(pdf),
-            created_by=actor.user_id if actor else None,
-            created_at=now,
-            updated_at=now,
-        )
-        act.session.add(doc)
-        await act.session.flush()
+        doc = await store(act.session, actor, request, pdf, svc.clock.now())
         act.record(
             "signing_document",
             doc.id,
@@ -109,6 +131,73 @@ async def get_document(svc: Services, actor: Actor, document_id: int) -> Signing
     return doc
 
 
+async def stamp_font(svc: Services) -> Path:
+    return await asyncio.to_thread(pdf_render.stamp_font, svc.settings.data_dir / "fonts")
+
+
+async def sign_in(
+    session: AsyncSession,
+    svc: Services,
+    actor: Actor,
+    document_id: int,
+    *,
+    font: Path,
+    timestamper: TimeStamper | None,
+) -> tuple[SigningDocument, DocumentSignature, SignerCredential]:
+    """Add the actor's signature inside the caller's transaction, if it is their turn.
+
+    Locks the document row first (one signature at a time per document); the caller audits.
+    """
+    query = select(SigningDocument).where(SigningDocument.id == document_id)
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    doc = (await session.scalars(query)).one_or_none()
+    if doc is None or actor.user_id not in doc.signer_ids:
+        raise NotFound("No such document.", code="document_not_found")
+    if doc.signed_count >= len(doc.signer_ids):
+        raise Conflict("Every signer has already signed.", code="document_complete")
+    if doc.signer_ids[doc.signed_count] != actor.user_id:
+        if doc.signer_ids.index(actor.user_id) < doc.signed_count:
+            raise Conflict("You have already signed this document.", code="already_signed")
+        raise Forbidden("It is not your turn to sign yet.", code="not_your_turn")
+    credential = await pki.current_credential(session, actor.user_id)
+    if credential is None:
+        raise Conflict(
+            "You have no signing certificate; ask for one or upload your own.",
+            code="no_signing_certificate",
+        )
+    now = svc.clock.now()
+    material = pki.unlock(svc, credential)
+    pki.check_usable(material.certificate, now)
+    user = await session.get(User, actor.user_id)
+    position = doc.signed_count + 1
+    field = pdf_render.field_name(position)
+    stamp = pades.StampText(
+        signer=user.full_name if user else actor.full_name,
+        title=user.title if user else "",
+        when=now.astimezone(svc.settings.zone).strftime(STAMP_TIME_FORMAT),
+    )
+    signed = await asyncio.to_thread(
+        pades.sign, doc.pdf, field, material, stamp, font, timestamper=timestamper
+    )
+    doc.pdf = signed
+    doc.pdf_sha256 = sha256(signed)
+    doc.signed_count = position
+    doc.updated_at = now
+    record = DocumentSignature(
+        document_id=doc.id,
+        position=position,
+        field_name=field,
+        user_id=actor.user_id,
+        credential_id=credential.id,
+        signed_at=now,
+        pdf_sha256=doc.pdf_sha256,
+    )
+    session.add(record)
+    await session.flush()
+    return doc, record, credential
+
+
 async def sign_next(
     svc: Services,
     actor: Actor,
@@ -117,64 +206,28 @@ async def sign_next(
     timestamper: TimeStamper | None = None,
 ) -> DocumentSignature:
     """Add the actor's signature, if it is their turn. Returns the signature record."""
-    font = await asyncio.to_thread(pdf_render.stamp_font, svc.settings.data_dir / "fonts")
+    font = await stamp_font(svc)
     timestamper = timestamper or timestamper_for(svc)
     async with perform(svc, actor, "signing.sign") as act:
-        query = select(SigningDocument).where(SigningDocument.id == document_id)
-        if act.session.bind.dialect.name == "postgresql":
-            query = query.with_for_update()
-        doc = (await act.session.scalars(query)).one_or_none()
-        if doc is None or actor.user_id not in doc.signer_ids:
-            raise NotFound("No such document.", code="document_not_found")
-        if doc.signed_count >= len(doc.signer_ids):
-            raise Conflict("Every signer has already signed.", code="document_complete")
-        if doc.signer_ids[doc.signed_count] != actor.user_id:
-            if doc.signer_ids.index(actor.user_id) < doc.signed_count:
-                raise Conflict("You have already signed this document.", code="already_signed")
-            raise Forbidden("It is not your turn to sign yet.", code="not_your_turn")
-        credential = await pki.current_credential(act.session, actor.user_id)
-        if credential is None:
+        owner = await act.session.scalar(
+            select(SigningDocument.subject_type).where(SigningDocument.id == document_id)
+        )
+        if owner in WORKFLOW_SUBJECTS:
             raise Conflict(
-                "You have no signing certificate; ask for one or upload your own.",
-                code="no_signing_certificate",
+                "This document is signed through its workflow (the minutes' sign step).",
+                code="signed_through_workflow",
             )
-        now = svc.clock.now()
-        material = pki.unlock(svc, credential)
-        pki.check_usable(material.certificate, now)
-        user = await act.session.get(User, actor.user_id)
-        position = doc.signed_count + 1
-        field = pdf_render.field_name(position)
-        stamp = pades.StampText(
-            signer=user.full_name if user else actor.full_name,
-            title=user.title if user else "",
-            when=now.astimezone(svc.settings.zone).strftime(STAMP_TIME_FORMAT),
+        doc, record, credential = await sign_in(
+            act.session, svc, actor, document_id, font=font, timestamper=timestamper
         )
-        signed = await asyncio.to_thread(
-            pades.sign, doc.pdf, field, material, stamp, font, timestamper=timestamper
-        )
-        doc.pdf = signed
-        doc.pdf_sha256 = sha256(signed)
-        doc.signed_count = position
-        doc.updated_at = now
-        record = DocumentSignature(
-            document_id=doc.id,
-            position=position,
-            field_name=field,
-            user_id=actor.user_id,
-            credential_id=credential.id,
-            signed_at=now,
-            pdf_sha256=doc.pdf_sha256,
-        )
-        act.session.add(record)
-        await act.session.flush()
         act.record(
             "signing_document",
             doc.id,
             subject=f"{doc.subject_type}:{doc.subject_id}",
-            position=position,
-            field=field,
+            position=record.position,
+            field=record.field_name,
             certificate=credential.fingerprint,
             sha256=doc.pdf_sha256,
-            complete=position == len(doc.signer_ids),
+            complete=record.position == len(doc.signer_ids),
         )
     return record

@@ -8,6 +8,7 @@ from aiohttp import web
 from .appkeys import actor_key
 from .i18n_governance import GOVERNANCE_VI
 from .i18n_meetings import MEETINGS_VI
+from .i18n_minutes import MINUTES_ERRORS_VI, MINUTES_VI
 from .i18n_reader import READER_VI
 from .i18n_room import ROOM_VI
 from .i18n_room_session import ROOM_SESSION_VI
@@ -18,6 +19,7 @@ LANGUAGES = ("vi", "en")
 VI: dict[str, str] = {
     **MEETINGS_VI,
     **GOVERNANCE_VI,
+    **MINUTES_VI,
     **ROOM_VI,
     **ROOM_SESSION_VI,
     **READER_VI,
@@ -254,6 +256,7 @@ ERRORS_VI: dict[str, str] = {
     "not_your_turn": "Chưa đến lượt bạn ký.",
     "bad_signer_list": "Danh sách người ký không hợp lệ.",
     **TASKS_ERRORS_VI,
+    **MINUTES_ERRORS_VI,
 }
 
 

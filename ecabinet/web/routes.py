@@ -25,6 +25,8 @@ from .views import (
     live_api,
     meeting_pages,
     meetings_api,
+    minutes_api,
+    minutes_pages,
     opinions_api,
     pages,
     reader_pages,
@@ -50,6 +52,7 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     ballot_documents_api.api,
     live_api.api,
     tasks_api.api,
+    minutes_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
 
@@ -66,6 +69,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(meeting_pages.routes)
     app.router.add_routes(signing_pages.routes)
     app.router.add_routes(tasks_pages.routes)
+    app.router.add_routes(minutes_pages.routes)
     for registry in API_REGISTRIES:
         registry.install(app)
     document_events.setup(app)

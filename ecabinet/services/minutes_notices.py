@@ -1,0 +1,95 @@
+"""Mail about the minutes, written to the outbox in the caller's transaction: a version to review,
+your turn to sign, the minutes signed and final. Bilingual (Vietnamese first), with a link."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import Meeting, OutboxMail, User
+from .context import Services
+
+
+async def reachable_users(session: AsyncSession, user_ids: Iterable[int]) -> list[User]:
+    """Active users with an address."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return []
+    query = select(User).where(User.id.in_(ids), User.is_active.is_(True), User.email != "")
+    return list(await session.scalars(query))
+
+
+def _mail(
+    svc: Services, meeting: Meeting, user: User, purpose: str, key: str, text: str, path: str
+) -> OutboxMail:
+    now = svc.clock.now()
+    return OutboxMail(
+        to_address=user.email,
+        to_name=user.full_name,
+        subject=f"Biên bản / Minutes: {meeting.title}",
+        text_body=f"{text}\n\n{meeting.title}\n{svc.settings.base_url}{path}\n",
+        meeting_id=meeting.id,
+        purpose=purpose,
+        dedupe_key=key,
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+async def review_requested(
+    session: AsyncSession,
+    svc: Services,
+    meeting: Meeting,
+    minutes_id: int,
+    version: int,
+    user_ids: Iterable[int],
+) -> int:
+    text = (
+        f"Đề nghị đồng chí cho ý kiến về dự thảo biên bản (phiên bản {version}).\n"
+        f"Please review the draft minutes (version {version})."
+    )
+    users = await reachable_users(session, user_ids)
+    for user in users:
+        key = f"minutes-review:{minutes_id}:{version}:{user.id}"
+        session.add(
+            _mail(svc, meeting, user, "minutes_review", key, text, f"/minutes/{minutes_id}")
+        )
+    return len(users)
+
+
+async def turn_to_sign(
+    session: AsyncSession,
+    svc: Services,
+    meeting: Meeting,
+    minutes_id: int,
+    round_id: int,
+    position: int,
+    user_id: int,
+) -> int:
+    text = (
+        f"Đã đến lượt đồng chí ký số biên bản (thứ tự ký: {position}).\n"
+        f"It is your turn to sign the minutes (position {position} in the signing order)."
+    )
+    users = await reachable_users(session, [user_id])
+    for user in users:
+        key = f"minutes-sign:{round_id}:{position}"
+        session.add(
+            _mail(svc, meeting, user, "minutes_sign", key, text, f"/minutes/{minutes_id}/sign")
+        )
+    return len(users)
+
+
+async def signed_and_final(
+    session: AsyncSession, svc: Services, meeting: Meeting, minutes_id: int, user_ids: Iterable[int]
+) -> int:
+    text = (
+        "Biên bản cuộc họp đã được ký số đầy đủ và hoàn tất.\n"
+        "The minutes of the meeting are signed by everyone and final."
+    )
+    users = await reachable_users(session, user_ids)
+    for user in users:
+        key = f"minutes-final:{minutes_id}:{user.id}"
+        session.add(_mail(svc, meeting, user, "minutes_final", key, text, f"/minutes/{minutes_id}"))
+    return len(users)
