@@ -25,6 +25,7 @@ from typing import Protocol
 
 import av
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
@@ -137,6 +138,7 @@ class RoomClient:
         self._transport: RoomTransport | None = None
         self._pc: RTCPeerConnection | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._relay = MediaRelay()
 
     @property
     def pc(self) -> RTCPeerConnection:
@@ -165,7 +167,10 @@ class RoomClient:
                 direction = "recvonly"
             else:
                 direction = "sendrecv" if receives else "sendonly"
-            transceiver = pc.addTransceiver(track or kind, direction=direction)
+            # aiortc stops a sender's track when the peer connection ends: publish a relay of
+            # the source, so that the source outlives a connection (reconnect()).
+            published = self._relay.subscribe(track) if track is not None else None
+            transceiver = pc.addTransceiver(published or kind, direction=direction)
             transceiver.setCodecPreferences(preferred_codecs(kind, self.codec))
             requester = getattr(track, "request_keyframe", None)
             if requester is not None:
@@ -180,6 +185,23 @@ class RoomClient:
             self.receptions.setdefault(binding.slot, SlotReception(binding.slot, binding.kind))
         await pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type="answer"))
         return answer
+
+    async def reconnect(self) -> JoinAnswer:
+        """Media again after the signaling socket came back (the server that carried it may have
+        restarted): a new peer connection and a new offer on the same transport. What arrives
+        keeps being counted in the same :attr:`receptions`."""
+        if self._transport is None:
+            raise RuntimeError("connect() first")
+        await self._stop_media()
+        return await self.connect(self._transport)
+
+    async def _stop_media(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._pc is not None:
+            await self._pc.close()
 
     def handle_event(self, event: MediaEvent) -> None:
         if isinstance(event, SlotsChanged):
@@ -225,13 +247,17 @@ class RoomClient:
             pass
 
     async def close(self) -> None:
-        for task in self._tasks:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         if self._transport is not None:
             await self._transport.leave(self)
         if self._pc is not None:
             await self._pc.close()
+        for source in (self.video, self.audio):
+            if source is not None:
+                source.stop()  # ends the relay's reader too
 
 
 def decode_packets(codec: MeetingCodec, packets: Sequence[av.Packet]) -> list[av.VideoFrame]:
