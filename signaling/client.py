@@ -7,6 +7,10 @@ The media part (:class:`RoomClient`) is independent of how signaling travels: it
 benchmark (it calls a :class:`~signaling.sfu.room.MediaRoom` directly); the WebSocket transport
 of the signaling hub implements the same protocol.
 
+When the signaling socket comes back after a drop or a server restart, the transport calls
+:meth:`RoomClient.reconnect`: a new peer connection and a new offer (sources are published through
+aiortc's ``MediaRelay``, so they outlive a connection).
+
 The client offers one m-line per slot (first audio and first video also publish), receives the
 slots as encoded frames (passthrough, like the SFU) and counts them; :func:`decode_packets`
 decodes what was kept when a caller wants pictures.

@@ -381,7 +381,10 @@ async def run(
     async with aiohttp.ClientSession() as session:
         access = await login(session, server, username, password)
         ticket = await get_ticket(session, server, access, meeting_id, endpoint=endpoint)
-        signaling = SignalingSession(session, ticket, on_message=show)
+        async def renew() -> Ticket:
+            return await get_ticket(session, server, access, meeting_id, endpoint=endpoint)
+
+        signaling = SignalingSession(session, ticket, on_message=show, renew=renew)
         await signaling.open()
         with tempfile.TemporaryDirectory() as folder:
             clip_path = play or write_test_clip(Path(folder) / "pattern.h264", gop=60)
