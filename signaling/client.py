@@ -290,7 +290,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     password = sys.stdin.readline().rstrip("\n")  # read now: it never lingers in a pipe
-    from .wsclient import run_cli
+    from .roomcli import run_cli
 
     return run_cli(args.server, args.meeting, args.username, password, args.play, args.endpoint)
 

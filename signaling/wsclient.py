@@ -17,11 +17,8 @@ import contextlib
 import json
 import logging
 import random
-import sys
-import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -352,89 +349,3 @@ class SignalingSession:
         if self._reader is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
-
-
-# -- command line (``python -m signaling.client``) ----------------------------------------------
-
-
-async def run(
-    server: str,
-    meeting_id: int,
-    username: str,
-    password: str,
-    *,
-    play: Path | None = None,
-    endpoint: int | None = None,
-    seconds: float | None = None,
-) -> int:
-    """Join and stay until the meeting ends, the chair removes us, or ``seconds`` pass."""
-    from .client import RoomClient
-    from .clientmedia import ClipTrack, EncodedClip, write_test_clip
-
-    def show(message: dict[str, Any]) -> None:
-        kind = message.get("type")
-        if kind in ("welcome", "lobby", "admitted", "denied", "removed", "muted", "meeting_ended"):
-            print(json.dumps(message, ensure_ascii=False), flush=True)
-        elif kind == "error":
-            print(f"error {message.get('code')}: {message.get('message')}", file=sys.stderr)
-
-    async with aiohttp.ClientSession() as session:
-        access = await login(session, server, username, password)
-        ticket = await get_ticket(session, server, access, meeting_id, endpoint=endpoint)
-        async def renew() -> Ticket:
-            return await get_ticket(session, server, access, meeting_id, endpoint=endpoint)
-
-        signaling = SignalingSession(session, ticket, on_message=show, renew=renew)
-        await signaling.open()
-        with tempfile.TemporaryDirectory() as folder:
-            clip_path = play or write_test_clip(Path(folder) / "pattern.h264", gop=60)
-            clip = EncodedClip.load(clip_path)
-        media = RoomClient(
-            ticket.participant,
-            video=ClipTrack(clip),
-            codec=clip.codec,
-            ice_servers=ticket.rtc_ice_servers(),
-        )
-        try:
-            try:
-                await media.connect(signaling)
-            except SignalingError:
-                if signaling.close_code is None:
-                    raise
-                return _exit_code(signaling.close_code)  # closed while joining (meeting over)
-            print(f"joined meeting {meeting_id} as {ticket.participant}", flush=True)
-            with contextlib.suppress(TimeoutError):
-                await signaling.wait_for(
-                    lambda: signaling.close_code is not None, limit=seconds or 10**9
-                )
-        finally:
-            await media.close()
-            await signaling.close()
-    return _exit_code(signaling.close_code)
-
-
-def _exit_code(close_code: int | None) -> int:
-    """0 when we left or the meeting ended; 1 when we were refused, removed or cut off."""
-    return 0 if close_code in (None, 1000, 4410) else 1
-
-
-def run_cli(
-    server: str,
-    meeting: str,
-    username: str,
-    password: str,
-    play: Path | None,
-    endpoint: int | None = None,
-) -> int:
-    if not meeting.isdigit():
-        print("--meeting must be a meeting number", file=sys.stderr)
-        return 2
-    try:
-        return asyncio.run(
-            run(server, int(meeting), username, password, play=play, endpoint=endpoint)
-        )
-    except SignalingError as exc:
-        print(f"refused: {exc.code}: {exc.message}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 0

@@ -14,7 +14,8 @@ For signaling (the live meeting), the API is::
     metrics = app[metrics_key]
     with metrics.websocket("meeting"):   # the open-WebSockets gauge, +1 now, -1 on exit
         ...
-    metrics.registry                     # register more instruments (participants, SFU packets)
+    metrics.registry                     # more instruments: signaling/metrics.py registers the
+                                         # participants, SFU packets and bus backlog collector
 """
 
 from __future__ import annotations
