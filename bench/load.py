@@ -12,8 +12,9 @@ It builds a fresh data dir (and empties the PostgreSQL database given), creates 
 read mix. Prints p50/p90/p99/max latency and errors (any status >= 400 or connection error) and,
 with ``--append``, adds the result to bench/RESULTS.md with the machine and the date.
 
-Not yet: 86 endpoints holding signaling WebSockets during the run (needs the live meeting from
-the ``signal`` branch; see --signaling in docs/deploy.md once merged).
+Meanwhile ``--endpoints`` (86) endpoints of a live meeting hold their signaling WebSockets open
+(bench/endpoints.py: join tokens, pings answered, every room message read); a socket that closes
+before the end counts as an error. The load average before and after is printed with the result.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import endpoints as live  # noqa: E402
 from ecabinet.app import build_services  # noqa: E402
 from ecabinet.config import Settings  # noqa: E402
 from ecabinet.migrate import upgrade  # noqa: E402
@@ -272,6 +274,8 @@ async def main() -> int:
     p.add_argument("--workers", type=int, default=1, help="run.py serve --workers")
     p.add_argument("--append", action="store_true", help="append the result to RESULTS.md")
     p.add_argument("--keep", action="store_true", help="keep the data dir and server log")
+    p.add_argument("--endpoints", type=int, default=86, help="signaling sockets held open")
+    p.add_argument("--redis-url", default="", help="ECABINET_REDIS_URL (needed with --workers > 1)")
     args = p.parse_args()
     rates = [float(r) for r in args.rate.split(",")]
     if args.db == "postgresql" and not args.database_url:
@@ -289,6 +293,7 @@ async def main() -> int:
     await asyncio.to_thread(upgrade, settings.resolved_database_url)
     t0 = time.perf_counter()
     names = await create_accounts(settings, args.accounts)
+    endpoint_ids = await live.create_endpoints(settings, args.endpoints, PASSWORD)
     print(f"{len(names) + 1} accounts in {time.perf_counter() - t0:.1f} s", flush=True)
 
     port = free_port()
@@ -301,8 +306,12 @@ async def main() -> int:
         ECABINET_PORT=str(port),
         ECABINET_LOG_FORMAT="json",
     )
+    if args.redis_url:
+        env.update(ECABINET_REDIS_URL=args.redis_url, ECABINET_BUS_NAMESPACE=f"bench{port}:")
     log_path = work / "server.log"
     server = start_server(env, args.workers, log_path)
+    held: live.Held | None = None
+    sockets_http = aiohttp.ClientSession()
     try:
         async with aiohttp.ClientSession() as http:
             for _ in range(600):
@@ -315,6 +324,12 @@ async def main() -> int:
                 await asyncio.sleep(0.1)
             meetings, documents = await build_meetings(http, base, names)
             print(f"{len(meetings)} meetings, {len(documents)} documents", flush=True)
+            if endpoint_ids:
+                secretary = {"Authorization": f"Bearer {await login(http, base, 'thuky')}"}
+                live_id = await live.live_meeting(http, base, secretary, names[0], endpoint_ids)
+                operator = await login(http, base, live.OPERATOR)
+                held = await live.hold(sockets_http, base, operator, live_id, endpoint_ids)
+                print(f"{len(held.sockets)} endpoints hold signaling sockets", flush=True)
             t0 = time.perf_counter()
             sem = asyncio.Semaphore(8)
 
@@ -326,17 +341,31 @@ async def main() -> int:
             login_seconds = time.perf_counter() - t0
             print(f"{args.users} logins in {login_seconds:.1f} s", flush=True)
         results = []
+        load_before = os.getloadavg()
         for rate in rates:
             result = await read_load(base, tokens, meetings, documents, rate, args.seconds)
             results.append((rate, result))
             await asyncio.sleep(2)  # let the queue drain between rates
+        load_after = os.getloadavg()
+        still_open = sum(1 for ws in held.sockets if not ws.closed) if held else 0
+        dropped = list(held.dropped) if held else []
+        if held:
+            await live.release(held)
     finally:
+        await sockets_http.close()
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(30)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
-    errors = 0
+    errors = len(dropped)
+    sockets = (
+        f"{still_open}/{args.endpoints} signaling sockets open to the end"
+        + (f" ({len(dropped)} dropped: {dropped[:3]})" if dropped else "")
+        + f", {held.messages if held else 0} room messages read"
+    )
+    load = f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after"
+    print(f"{sockets}; {load}", flush=True)
     for rate, result in results:
         lat = [x * 1000 for x in result.latencies]
         errors += sum(result.errors.values())
@@ -354,7 +383,8 @@ async def main() -> int:
                 f"- {when}, {machine()}: {summary}. Logins ({args.users}, production Argon2) "
                 f"{login_seconds:.1f} s. Mix: list 25%, meeting 25%, agenda 20%, documents 20%, "
                 f"PDF download 10%; {MEETINGS} meetings x 5 items x 3 documents, "
-                f"{args.accounts} members in every meeting. Load generator on the same machine.\n"
+                f"{args.accounts} members in every meeting. {sockets}; {load}. "
+                "Load generator on the same machine.\n"
             )
             path = ROOT / "bench" / "RESULTS.md"
             text = path.read_text(encoding="utf-8")

@@ -25,7 +25,7 @@ from .services.context import Services
 from .services.keys import KeyRing
 from .services.permissions import Permission
 from .services.tokens import TokenService
-from .web.appkeys import actor_key, request_id_key, services_key
+from .web.appkeys import request_id_key, services_key
 from .web.i18n import error_text, request_language, translate
 from .web.metrics import setup_metrics
 from .web.middlewares import csrf, request_context, security_headers, wants_json
@@ -64,11 +64,8 @@ def quiet_database_drivers() -> None:
 
 async def _page_actor(request: web.Request) -> Actor | None:
     """Who is looking at the page. aiohttp-jinja2 runs context processors *before* the handler,
-    so the session is resolved here (and cached on the request for the handler). JSON and static
-    requests render no page and skip the lookup; a bad credential renders as anonymous and is
-    refused by the handler itself."""
-    if wants_json(request) or request.path.startswith("/static/"):
-        return request.get(actor_key)
+    so the session is resolved here (and cached on the request for the handler). A bad
+    credential renders as anonymous and is refused by the handler itself."""
     try:
         return await optional_actor(request)
     except DomainError:
@@ -76,6 +73,10 @@ async def _page_actor(request: web.Request) -> Actor | None:
 
 
 async def _template_context(request: web.Request) -> dict[str, object]:
+    if wants_json(request) or request.path.startswith("/static/"):
+        # No page is rendered: skip the CSRF token (a key derivation and a Set-Cookie on every
+        # API response) and the rest. aiohttp-jinja2 runs this for every request.
+        return {"request": request}
     svc = request.app[services_key]
     actor = await _page_actor(request)
     language = request_language(request, svc.settings.default_language)
@@ -107,6 +108,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         context_processors=[_template_context],
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=services.settings.debug,  # no stat() of every template on every page
     )
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(_database)

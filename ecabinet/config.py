@@ -6,6 +6,7 @@ and by tests, which may also build a :class:`Settings` directly.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field, replace
@@ -87,6 +88,11 @@ class Settings:
     join_opens_minutes: int = 30
     join_grace_minutes: int = 60
     media_codec: str = "h264"
+    # This process's stable name (host:port/worker, set by ``run.py serve``): on start it takes
+    # over the media pins left by a dead process of the same name (docs/deploy.md, "Recovery").
+    node_name: str = ""
+    # Reverse proxies whose X-Forwarded-For is believed (CIDRs; docs/deploy.md, "Trusted proxies").
+    trusted_proxies: tuple[str, ...] = ()
     # Operations (docs/deploy.md): "production" turns on the start-up checks of ecabinet.preflight.
     environment: str = "development"
     log_format: str = "text"
@@ -111,6 +117,13 @@ class Settings:
                 f"ECABINET_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters long"
             )
 
+        for network in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise SettingsError(
+                    f"ECABINET_TRUSTED_PROXIES: {network!r} is not an address or a CIDR"
+                ) from exc
         if self.media_codec not in ("h264", "vp8"):
             raise SettingsError("ECABINET_MEDIA_CODEC must be 'h264' or 'vp8'")
         if self.turn_urls and not self.turn_secret:
@@ -192,6 +205,8 @@ class Settings:
             ws_allowed_origins=get_list("WS_ALLOWED_ORIGINS"),
             ws_auth_timeout=get_float("WS_AUTH_TIMEOUT", 5.0),
             media_codec=get("MEDIA_CODEC", "h264").lower(),
+            node_name=get("NODE_NAME"),
+            trusted_proxies=get_list("TRUSTED_PROXIES"),
             smtp_host=get("SMTP_HOST"),
             smtp_port=get_int("SMTP_PORT", 25),
             smtp_starttls=get("SMTP_STARTTLS").lower() in ("1", "true", "yes"),

@@ -23,7 +23,9 @@ import logging
 import multiprocessing
 import os
 import signal
+import socket
 import time
+from dataclasses import replace
 from types import FrameType
 
 from . import logs
@@ -35,12 +37,19 @@ RESTART_DELAY = 1.0
 ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs'
 
 
-def serve(settings: Settings, *, reuse_port: bool = False) -> None:
+def node_name(settings: Settings, worker: int) -> str:
+    """This process's stable name: a process started later in its place (same host, port and
+    worker number) knows the earlier one is dead and takes over its media pins."""
+    return settings.node_name or f"{socket.gethostname()}:{settings.port}/{worker}"
+
+
+def serve(settings: Settings, *, reuse_port: bool = False, worker: int = 0) -> None:
     """Serve in this process until SIGTERM/SIGINT; then shut down gracefully."""
     from aiohttp import web
 
     from .app import create_app
 
+    settings = replace(settings, node_name=node_name(settings, worker))
     web.run_app(
         create_app(settings),
         host=settings.host,
@@ -56,7 +65,7 @@ def serve(settings: Settings, *, reuse_port: bool = False) -> None:
 def _worker(settings: Settings, number: int) -> None:
     logs.configure(settings.log_format, settings.debug)
     log.info("worker %d (pid %d) serving", number, os.getpid())
-    serve(settings, reuse_port=True)
+    serve(settings, reuse_port=True, worker=number)
 
 
 def serve_workers(settings: Settings, workers: int) -> int:

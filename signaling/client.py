@@ -14,6 +14,11 @@ the slots as encoded frames (passthrough, like the SFU) and counts them; :func:`
 decodes what was kept when a caller wants pictures. Received frames are counted per shown
 source: the participant id for a camera or microphone, ``"<id>:screen"`` for a screen share
 (:func:`shown_key`).
+
+When the signaling socket comes back after a drop or a server restart, the transport calls
+:meth:`RoomClient.reconnect`: a new peer connection and a new offer (camera and microphone are
+published through aiortc's ``MediaRelay``, so they outlive a connection; a screen share ends with
+its connection, as in the browser, and is asked for again).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from aiortc import (
     RTCRtpSender,
     RTCSessionDescription,
 )
+from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
@@ -172,6 +178,7 @@ class RoomClient:
         self._transport: RoomTransport | None = None
         self._pc: RTCPeerConnection | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._relay = MediaRelay()
 
     @property
     def pc(self) -> RTCPeerConnection:
@@ -207,7 +214,11 @@ class RoomClient:
                 (False, True): "recvonly",
                 (False, False): "inactive",
             }[(sends, receives)]
-            transceiver = pc.addTransceiver(track or kind, direction=direction)
+            # aiortc stops a sender's track when the peer connection ends: publish a relay of
+            # the camera and microphone, so that they outlive a connection (reconnect()).
+            relay = track is not None and index < 2  # camera, microphone (not the screen)
+            published = self._relay.subscribe(track) if relay else track
+            transceiver = pc.addTransceiver(published or kind, direction=direction)
             transceiver.setCodecPreferences(preferred_codecs(kind, self.codec))
             if self._share_line and index == 2:
                 self._screen_sender = transceiver.sender
@@ -226,6 +237,25 @@ class RoomClient:
             self.receptions.setdefault(binding.slot, SlotReception(binding.slot, binding.kind))
         await pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type="answer"))
         return answer
+
+    async def reconnect(self) -> JoinAnswer:
+        """Media again after the signaling socket came back (the server that carried it may have
+        restarted): a new peer connection and a new offer on the same transport. What arrives
+        keeps being counted in the same :attr:`receptions`. A screen share does not survive the
+        old connection: share again."""
+        if self._transport is None:
+            raise RuntimeError("connect() first")
+        await self._stop_media()
+        self.screen = None
+        return await self.connect(self._transport)
+
+    async def _stop_media(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._pc is not None:
+            await self._pc.close()
 
     async def share(self, track: MediaStreamTrack) -> None:
         """Put ``track`` on the screen m-line and ask the room to show it (no renegotiation)."""
@@ -294,13 +324,17 @@ class RoomClient:
             pass
 
     async def close(self) -> None:
-        for task in self._tasks:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         if self._transport is not None:
             await self._transport.leave(self)
         if self._pc is not None:
             await self._pc.close()
+        for source in (self.video, self.audio):
+            if source is not None:
+                source.stop()  # ends the relay's reader too
 
 
 def decode_packets(codec: MeetingCodec, packets: Sequence[av.Packet]) -> list[av.VideoFrame]:
@@ -332,7 +366,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     password = sys.stdin.readline().rstrip("\n")  # read now: it never lingers in a pipe
-    from .wsclient import run_cli
+    from .roomcli import run_cli
 
     return run_cli(
         args.server, args.meeting, args.username, password, args.play, args.endpoint, args.share

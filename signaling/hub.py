@@ -1,8 +1,17 @@
-"""The hub: this process's live rooms, one per meeting with at least one local socket."""
+"""The hub: this process's live rooms, one per meeting with at least one local socket.
+
+On shutdown (:meth:`Hub.shutdown`, an ``app.on_shutdown`` hook) the hub stops accepting joins,
+tells every client to ``reconnect`` and closes its socket with 1012, waits for the rooms to
+empty, then closes the media plane: the peer connections are closed, the media pins this process
+holds are released (another process takes the meeting's media) and the bus messages still
+queued are flushed.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import Coroutine
 from typing import Any
@@ -10,11 +19,19 @@ from typing import Any
 from ecabinet.services.context import Services
 from ecabinet.services.live import Attendee
 
+from . import protocol as p
 from .bus import Bus, InProcessBus
 from .connection import Connection
 from .media import MediaPlane, NoRouting
 from .ratelimit import FailureCounter
 from .rooms import Member, Room
+
+log = logging.getLogger("signaling.hub")
+DRAIN_TIMEOUT = 5.0  # seconds for the sockets to close and the rooms to empty on shutdown
+
+
+class ShuttingDown(Exception):
+    """The hub no longer accepts joins (the process is stopping)."""
 
 
 class Hub:
@@ -23,6 +40,8 @@ class Hub:
         self.bus: Bus = InProcessBus()
         self.media: MediaPlane = NoRouting()
         self.rooms: dict[int, Room] = {}
+        self.accepting = True
+        self._emptied = asyncio.Event()  # set whenever the last room closes
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         settings = svc.settings
@@ -42,8 +61,18 @@ class Hub:
         task.add_done_callback(self._tasks.discard)
         return task
 
+    def participants(self) -> dict[int, tuple[int, int]]:
+        """Per meeting: (members in the room, members in the lobby) connected to this process."""
+        counts: dict[int, tuple[int, int]] = {}
+        for meeting_id, room in list(self.rooms.items()):
+            lobby = sum(1 for m in room.members.values() if m.presence.lobby)
+            counts[meeting_id] = (len(room.members) - lobby, lobby)
+        return counts
+
     async def enter(self, attendee: Attendee, conn: Connection) -> tuple[Room, Member]:
         async with self._lock:
+            if not self.accepting:
+                raise ShuttingDown
             room = self.rooms.get(attendee.meeting_id)
             if room is None:
                 room = Room(attendee.meeting_id, self.svc, self.bus, self.media)
@@ -58,15 +87,42 @@ class Hub:
             if not room.members and self.rooms.get(room.meeting_id) is room:
                 del self.rooms[room.meeting_id]
                 await room.stop()
+                if not self.rooms:
+                    self._emptied.set()
+
+    async def shutdown(self) -> None:
+        """Stop accepting joins; every client gets ``reconnect`` and close 1012; once the rooms
+        are empty (or ``DRAIN_TIMEOUT`` passed), close the media plane (peer connections, pins,
+        outbox)."""
+        if not self.accepting:
+            return
+        self.accepting = False
+        async with self._lock:
+            members = [m for room in self.rooms.values() for m in room.members.values()]
+        log.info("shutting down: %d sockets told to reconnect", len(members))
+        for member in members:
+            member.conn.send(p.reconnect_message())
+            member.conn.close(p.CloseCode.SERVICE_RESTART, "restart")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DRAIN_TIMEOUT
+        if self.rooms:
+            self._emptied.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(DRAIN_TIMEOUT):
+                    await self._emptied.wait()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=max(0.1, deadline - loop.time()))
+        await self.media.close()
 
     async def close(self) -> None:
+        self.accepting = False
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         async with self._lock:
             rooms, self.rooms = list(self.rooms.values()), {}
         for room in rooms:
             for member in list(room.members.values()):
-                member.conn.close(1001, "server shutting down")
+                member.conn.close(p.CloseCode.GOING_AWAY, "server shutting down")
                 await member.conn.wait_closed()
             await room.stop()
         await self.media.close()

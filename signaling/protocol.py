@@ -29,6 +29,7 @@ class CloseCode(enum.IntEnum):
     GOING_AWAY = 1001
     POLICY = 1008  # no auth message in time, or another message before auth
     TOO_BIG = 1009
+    SERVICE_RESTART = 1012  # the server is restarting: reconnect (after the ``reconnect`` hint)
     UNAUTHORIZED = 4401  # invalid or expired join token
     FORBIDDEN = 4403  # token for another meeting; or denied entry from the lobby
     REMOVED = 4404  # removed by the chair
@@ -260,3 +261,13 @@ def server_message(type_: str, **fields: Any) -> dict[str, Any]:
 
 def error_message(code: str, message: str, **fields: Any) -> dict[str, Any]:
     return server_message("error", code=code, message=message, **fields)
+
+
+RECONNECT_AFTER = 1.0  # seconds: the hint in ``reconnect``; clients add jitter and back off
+
+
+def reconnect_message(
+    reason: str = "restart", retry_after: float = RECONNECT_AFTER
+) -> dict[str, Any]:
+    """Sent before close 1012: come back (with a fresh socket and a new offer) in a moment."""
+    return server_message("reconnect", reason=reason, retry_after=retry_after)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecabinet.errors import DomainError
-from ecabinet.services import live
+from ecabinet.services import floor, live, live_state
 from ecabinet.services.context import Services
 from ecabinet.services.live import Attendee
 
@@ -75,12 +75,23 @@ class Room:
         return asyncio.get_running_loop().time()
 
     async def start(self) -> None:
+        await self._recover()
         self._sub = await self._bus.subscribe(self.channel)
         self._reader = asyncio.get_running_loop().create_task(
             self._read(self._sub), name=self.channel
         )
         self._ticker = asyncio.get_running_loop().create_task(self._keep_alive())
         await self._publish("sync")
+
+    async def _recover(self) -> None:
+        """What the room must remember across a restart or a crash (docs/deploy.md,
+        "Recovery"): admitted guests and the presentation from ``live_state``, and the floor
+        (who speaks becomes everyone's main video) from the session's own tables."""
+        memory = await live_state.load(self._svc, self.meeting_id)
+        self.admitted |= memory.admitted
+        self.presentation = memory.presentation
+        speaker = await floor.speaker(self._svc, self.meeting_id)
+        self._media.set_floor(self.meeting_id, f"p{speaker}" if speaker is not None else None)
 
     def _later(self, work: Coroutine[Any, Any, None]) -> None:
         """Database work that must not hold up the room (attendance): run it beside it."""
@@ -302,6 +313,7 @@ class Room:
         if not allowed:
             raise p.ProtocolError("not_presenter", "Only the chair or the speaker can present.")
         if isinstance(msg, p.StopPresenting):
+            await live_state.set_presentation(self._svc, self.meeting_id, None)
             await self._publish("present", presentation=None)
             return
         presentation = {
@@ -311,6 +323,7 @@ class Room:
             "page": msg.page,
             "zoom": msg.zoom,
         }
+        await live_state.set_presentation(self._svc, self.meeting_id, presentation)
         await self._publish("present", presentation=presentation)
 
     async def _target_command(
@@ -323,7 +336,9 @@ class Room:
             raise p.ProtocolError("unknown_participant", "No such participant in this room.")
         if isinstance(msg, p.Admit | p.Deny) and not target.lobby:
             raise p.ProtocolError("not_in_lobby", "That participant is not waiting in the lobby.")
-        if isinstance(msg, p.Admit | p.Deny | p.Remove):
+        if isinstance(msg, p.Admit):
+            await live_state.admit(self._svc, member.attendee, msg.participant)
+        elif isinstance(msg, p.Deny | p.Remove):
             await live.record_moderation(self._svc, member.attendee, msg.type, msg.participant)
         await self._command(member, msg.type, msg.participant)
 

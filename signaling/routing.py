@@ -26,6 +26,7 @@ from .media import Answer, LocalMedia, MediaRefused
 
 log = logging.getLogger("signaling.routing")
 ANSWER_TIMEOUT = 20.0
+FLUSH_TIMEOUT = 2.0  # seconds to publish what is still queued when the process stops
 OUTBOX_SIZE = 10_000
 
 
@@ -47,6 +48,7 @@ class MediaRouter:
         self.node = bus.origin
         self._where: dict[tuple[int, str], str] = {}  # (meeting, participant) → media process
         self._chairs: dict[int, str | None] = {}
+        self._floors: dict[int, str | None] = {}  # who holds the floor, for media joining later
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._served: set[int] = set()  # meetings with media in this process's SFU
         # Which process holds the socket of each participant with media here: a leave from a
@@ -56,6 +58,7 @@ class MediaRouter:
         self._tasks: list[asyncio.Task[None]] = []
         self._jobs: set[asyncio.Task[None]] = set()
         self._sub: Subscription | None = None
+        self._closed = False
         local.set_sink(self._from_sfu)
 
     async def start(self) -> None:
@@ -67,7 +70,22 @@ class MediaRouter:
             loop.create_task(self._heartbeat(), name="media-router-heartbeat"),
         ]
 
+    @property
+    def backlog(self) -> int:
+        """Messages waiting to be published on the bus."""
+        return self._outbox.qsize()
+
     async def close(self) -> None:
+        """Flush the outbox, stop, release this process's media pins, close the SFU."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._tasks:
+            try:
+                async with asyncio.timeout(FLUSH_TIMEOUT):
+                    await self._outbox.join()
+            except TimeoutError:
+                log.warning("media router: %d bus messages not sent at close", self.backlog)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, *self._jobs, return_exceptions=True)
@@ -92,6 +110,7 @@ class MediaRouter:
             "endpoint": endpoint,
             "codec": pin.codec,
             "chair": self._chairs.get(meeting_id) == participant,
+            "floor": self._floors.get(meeting_id),
         }
         if pin.node == self.node:
             answer = await self._join_here(request, self.node)
@@ -133,6 +152,7 @@ class MediaRouter:
 
     def set_floor(self, meeting_id: int, participant: str | None) -> None:
         """Give the floor in the SFU carrying this meeting (wherever its media is pinned)."""
+        self._floors[meeting_id] = participant
         if participant is not None:
             self._operate(meeting_id, participant, "floor", participant)
             return
@@ -144,6 +164,7 @@ class MediaRouter:
     async def close_room(self, meeting_id: int) -> None:
         """No socket of this meeting is left here (its media, if pinned here, stays)."""
         self._chairs.pop(meeting_id, None)
+        self._floors.pop(meeting_id, None)
 
     def _operate(self, meeting_id: int, participant: str, op: str, value: Any) -> None:
         node = self._where.get((meeting_id, participant))
@@ -168,7 +189,7 @@ class MediaRouter:
         self._served.add(meeting_id)
         self._owners[(meeting_id, str(request["participant"]))] = owner
         try:
-            return await self.local.join(
+            answer = await self.local.join(
                 meeting_id,
                 str(request["participant"]),
                 str(request["sdp"]),
@@ -177,6 +198,10 @@ class MediaRouter:
                 codec=str(request["codec"]),
                 chair=bool(request["chair"]),
             )
+            if request.get("floor") == request["participant"]:
+                # The floor was given before this media arrived (e.g. restored after a restart).
+                self.local.set_floor(meeting_id, str(request["floor"]))
+            return answer
         finally:
             if self.local.count(meeting_id) == 0:
                 await self._release_here(meeting_id)
@@ -261,6 +286,8 @@ class MediaRouter:
                 await self.bus.publish(channel, message)
             except Exception:
                 log.exception("media router: publishing to %s failed", channel)
+            finally:
+                self._outbox.task_done()
 
     async def _read(self, sub: Subscription) -> None:
         async for message in sub:

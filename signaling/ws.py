@@ -24,10 +24,12 @@ from ecabinet.config import Settings
 from ecabinet.errors import DomainError, Forbidden, NotFound
 from ecabinet.services import live
 from ecabinet.services.tokens import InvalidToken
+from ecabinet.web.metrics import metrics_key
+from ecabinet.web.session import client_address
 
 from . import protocol as p
 from .connection import Connection
-from .hub import Hub
+from .hub import Hub, ShuttingDown
 from .ratelimit import TokenBucket
 from .rooms import Member, Room
 
@@ -101,8 +103,27 @@ async def meeting_socket(request: web.Request) -> web.StreamResponse:
         raise Forbidden("This origin may not open the meeting socket.", code="origin_refused")
     ws = web.WebSocketResponse(max_msg_size=settings.ws_max_message, heartbeat=HEARTBEAT)
     await ws.prepare(request)
+    with request.app[metrics_key].websocket("meeting"):
+        await _socket(request, ws, hub, meeting_id)
+    return ws
+
+
+async def _restarting(ws: web.WebSocketResponse, conn: Connection) -> None:
+    """The process is stopping: this client should come back (to this or another process)."""
+    conn.send(p.reconnect_message())
+    conn.close(p.CloseCode.SERVICE_RESTART, "restart")
+    await _drain(ws, conn)
+
+
+async def _socket(
+    request: web.Request, ws: web.WebSocketResponse, hub: Hub, meeting_id: int
+) -> None:
+    settings = hub.svc.settings
     conn = Connection(ws, queue_size=settings.ws_send_queue)
-    address = request.remote or ""
+    if not hub.accepting:
+        await _restarting(ws, conn)
+        return
+    address = client_address(request)
     try:
         if hub.auth_failures.blocked(address):
             raise Refused(
@@ -115,18 +136,21 @@ async def meeting_socket(request: web.Request) -> web.StreamResponse:
         conn.send(p.error_message(exc.code, exc.message))
         conn.close(exc.close_code, exc.code)
         await _drain(ws, conn)
-        return ws
+        return
     if attendee.moderator:
         with contextlib.suppress(DomainError):
             await live.mark_started(hub.svc, attendee)
-    room, member = await hub.enter(attendee, conn)
+    try:
+        room, member = await hub.enter(attendee, conn)
+    except ShuttingDown:
+        await _restarting(ws, conn)
+        return
     try:
         await _serve(ws, room, member, settings)
     finally:
         # aiohttp cancels this handler when the peer vanishes: the departure must still be
         # announced, so it runs in a task of its own.
         await asyncio.shield(hub.spawn(_finish(hub, room, member, ws)))
-    return ws
 
 
 async def _finish(hub: Hub, room: Room, member: Member, ws: web.WebSocketResponse) -> None:

@@ -16,11 +16,9 @@ import asyncio
 import contextlib
 import json
 import logging
-import sys
-import tempfile
-from collections.abc import Callable
+import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -31,6 +29,28 @@ from .sfu.room import JoinAnswer, QualityRequested, SlotBinding, SlotsChanged
 
 log = logging.getLogger("signaling.wsclient")
 ANSWER_TIMEOUT = 30.0
+# Closes after which the client comes back by itself: going away, dropped (no close frame),
+# server error, service restart, try again later, slow reader. Everything else is final.
+RECONNECT_CODES = frozenset({1001, 1006, 1011, 1012, 1013, 1014, 4413})
+CloseCode_UNAUTHORIZED = 4401  # the token expired: get a new ticket (``renew``) and retry
+REMEMBERED = frozenset({"media_state", "hand"})  # re-sent after a reconnect
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Delays between reconnect attempts: exponential from ``base`` up to ``cap`` seconds, each
+    drawn at random between half and all of it (jitter, so that a whole meeting does not come
+    back in the same instant); the first one follows the server's ``retry_after`` hint if any."""
+
+    base: float = 0.25
+    cap: float = 2.0
+    give_up: float = 300.0
+
+    def delay(self, attempt: int, hint: float | None = None) -> float:
+        if attempt == 0 and hint is not None:
+            return hint * random.uniform(0.5, 1.5)  # noqa: S311 (jitter, not a secret)
+        ceiling = min(self.cap, self.base * 2**attempt)
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311
 
 
 class SignalingError(Exception):
@@ -91,7 +111,17 @@ async def get_ticket(
 
 
 class SignalingSession:
-    """One participant's signaling socket (a ``RoomTransport`` for :class:`RoomClient`)."""
+    """One participant's signaling socket (a ``RoomTransport`` for :class:`RoomClient`).
+
+    **Reconnecting**: when the server says ``reconnect`` (it is restarting) or the socket drops
+    after we were welcomed, the session opens a new socket by itself, after the server's
+    ``retry_after`` hint or an exponential backoff with jitter (:class:`Backoff`), with the same
+    join token (or a new ticket from ``renew`` when the token is refused), re-sends our own
+    ``media_state`` and ``hand``, and asks the media client to renegotiate (a new peer
+    connection: the server that carried our media may be gone). ``close_code`` is set only when
+    the session is over for good (closed by us, refused, removed, meeting ended, or
+    ``Backoff.give_up`` seconds without success).
+    """
 
     def __init__(
         self,
@@ -100,11 +130,17 @@ class SignalingSession:
         *,
         origin: str | None = None,
         on_message: Callable[[dict[str, Any]], None] | None = None,
+        reconnect: bool = True,
+        backoff: Backoff | None = None,
+        renew: Callable[[], Awaitable[Ticket]] | None = None,
     ) -> None:
         self._session = session
         self.ticket = ticket
         self._origin = origin
         self._on_message = on_message
+        self._auto_reconnect = reconnect
+        self.backoff = backoff or Backoff()
+        self._renew = renew
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.you: dict[str, Any] = {}
         self.roster: dict[str, dict[str, Any]] = {}
@@ -113,30 +149,52 @@ class SignalingSession:
         self.messages: list[dict[str, Any]] = []
         self.snapshots = 0
         self.screen_sharer: str | None = None  # from ``screen`` messages
-        self.close_code: int | None = None
+        self.close_code: int | None = None  # final: the session is over
+        self.last_close_code: int | None = None  # of the latest socket
+        self.reconnects = 0  # sockets re-opened after a drop or a ``reconnect``
+        self.rejoins = 0  # media renegotiated after a reconnect
         self._client: Any = None
         self._answer: asyncio.Future[dict[str, Any]] | None = None
         self._changed = asyncio.Condition()
         self._reader: asyncio.Task[None] | None = None
+        self._reconnector: asyncio.Task[None] | None = None
+        self._welcomed = False
+        self._dropped: int | None = None
+        self._retry_after: float | None = None
+        self._closing = False
+        self._own_state: dict[str, dict[str, Any]] = {}  # our last media_state and hand
 
     async def open(self) -> None:
-        headers = {"Origin": self._origin} if self._origin else {}
-        self.ws = await self._session.ws_connect(self.ticket.ws_url, headers=headers)
-        await self.send("auth", token=self.ticket.token)
-        self._reader = asyncio.get_running_loop().create_task(self._read(self.ws))
-        await self.wait_for(lambda: bool(self.you) or self.close_code is not None)
-        if self.close_code is not None:
+        await self._connect()
+        if not self._welcomed:
+            self.close_code = self._dropped or 1006
             raise SignalingError(*self._last_error())
+
+    async def _connect(self) -> None:
+        """One socket: connect, authenticate, wait for ``welcome`` (or the close)."""
+        headers = {"Origin": self._origin} if self._origin else {}
+        self._welcomed, self._dropped = False, None
+        ws = await self._session.ws_connect(self.ticket.ws_url, headers=headers)
+        self.ws = ws
+        await self.send("auth", token=self.ticket.token)
+        self._reader = asyncio.get_running_loop().create_task(self._read(ws))
+        await self.wait_for(lambda: self._welcomed or self._dropped is not None)
+
+    @property
+    def connected(self) -> bool:
+        return self._welcomed and self._dropped is None
 
     def _last_error(self) -> tuple[str, str]:
         for message in reversed(self.messages):
             if message.get("type") == "error":
                 return str(message.get("code")), str(message.get("message"))
-        return "closed", f"closed with {self.close_code}"
+        return "closed", f"closed with {self.last_close_code}"
 
     async def send(self, type_: str, **fields: Any) -> None:
         if self.ws is None or self.ws.closed:
             raise SignalingError("closed", "the signaling socket is closed")
+        if type_ in REMEMBERED:
+            self._own_state[type_] = fields
         await self.ws.send_str(json.dumps({"v": 1, "type": type_, **fields}))
 
     async def wait_for(self, condition: Callable[[], bool], limit: float = 30.0) -> None:
@@ -156,17 +214,82 @@ class SignalingSession:
                 async with self._changed:
                     self._changed.notify_all()
         finally:
-            self.close_code = ws.close_code or 1006
+            code = ws.close_code or 1006
+            self.last_close_code = self._dropped = code
             if self._answer is not None and not self._answer.done():
                 self._answer.set_exception(SignalingError(*self._last_error()))
+            welcomed = self._welcomed
+            if self._reconnector is None and welcomed:
+                if self._auto_reconnect and not self._closing and code in RECONNECT_CODES:
+                    self._reconnector = asyncio.get_running_loop().create_task(
+                        self._reconnect(), name="signaling-reconnect"
+                    )
+                else:
+                    self.close_code = code
             async with self._changed:
                 self._changed.notify_all()
+
+    async def _reconnect(self) -> None:
+        """Open sockets until one is welcomed, the session is refused, or we give up."""
+        loop = asyncio.get_running_loop()
+        gave_up_at = loop.time() + self.backoff.give_up
+        attempt = 0
+        try:
+            while not self._closing:
+                await asyncio.sleep(self.backoff.delay(attempt, self._retry_after))
+                if self._session.closed:
+                    self.close_code = self._dropped or 1006
+                    return
+                self._retry_after = None
+                attempt += 1
+                try:
+                    await self._connect()
+                except (aiohttp.ClientError, OSError, TimeoutError, RuntimeError) as exc:
+                    log.info("reconnect attempt %d failed: %s", attempt, exc)
+                    self._dropped = 1006
+                if self._welcomed:
+                    break
+                if self._dropped == CloseCode_UNAUTHORIZED and self._renew is not None:
+                    with contextlib.suppress(SignalingError, aiohttp.ClientError, OSError):
+                        self.ticket = await self._renew()
+                elif self._dropped not in RECONNECT_CODES:
+                    self.close_code = self._dropped
+                    return
+                if loop.time() > gave_up_at:
+                    self.close_code = self._dropped or 1006
+                    return
+            if self._closing:
+                return
+            self.reconnects += 1
+            for type_, fields in list(self._own_state.items()):
+                with contextlib.suppress(SignalingError, ConnectionError):
+                    await self.send(type_, **fields)
+        finally:
+            self._reconnector = None
+            async with self._changed:
+                self._changed.notify_all()
+        if self._client is not None and not self.in_lobby:
+            try:
+                await self._client.reconnect()
+                self.rejoins += 1
+            except (SignalingError, TimeoutError, ConnectionError) as exc:
+                log.warning("media renegotiation after reconnect failed: %s", exc)
+            async with self._changed:
+                self._changed.notify_all()
+        if self._dropped is not None and self.close_code is None and self._reconnector is None:
+            # The new socket dropped while we renegotiated: go round again.
+            if self._auto_reconnect and not self._closing and self._dropped in RECONNECT_CODES:
+                self._reconnector = asyncio.get_running_loop().create_task(self._reconnect())
 
     def _apply(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
         if kind == "welcome":
             self.you = message["you"]
             self.in_lobby = bool(self.you.get("lobby"))
+            self._welcomed = True
+        elif kind == "reconnect":
+            with contextlib.suppress(TypeError, ValueError):
+                self._retry_after = max(0.0, min(60.0, float(message.get("retry_after", 0))))
         elif kind == "snapshot":
             self.snapshots += 1
             self.roster = {e["participant"]: e for e in message["roster"]}
@@ -248,6 +371,11 @@ class SignalingSession:
             raise SignalingError(str(refused["code"]), str(refused["message"]))
 
     async def close(self) -> None:
+        self._closing = True
+        if self._reconnector is not None:
+            self._reconnector.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconnector
         if self.ws is not None and not self.ws.closed:
             with contextlib.suppress(SignalingError, ConnectionError):
                 await self.send("leave")
@@ -255,106 +383,3 @@ class SignalingSession:
         if self._reader is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
-
-
-# -- command line (``python -m signaling.client``) ----------------------------------------------
-
-
-async def run(
-    server: str,
-    meeting_id: int,
-    username: str,
-    password: str,
-    *,
-    play: Path | None = None,
-    endpoint: int | None = None,
-    seconds: float | None = None,
-    share: Path | None = None,
-) -> int:
-    """Join and stay until the meeting ends, the chair removes us, or ``seconds`` pass.
-
-    With ``share`` (an encoded clip, like ``play``) the client also shares it as its screen,
-    beside its camera, once it has joined (refused if someone else already shares)."""
-    from .client import RoomClient
-    from .clientmedia import ClipTrack, EncodedClip, write_test_clip
-
-    def show(message: dict[str, Any]) -> None:
-        kind = message.get("type")
-        if kind in ("welcome", "lobby", "admitted", "denied", "removed", "muted", "meeting_ended"):
-            print(json.dumps(message, ensure_ascii=False), flush=True)
-        elif kind == "error":
-            print(f"error {message.get('code')}: {message.get('message')}", file=sys.stderr)
-
-    async with aiohttp.ClientSession() as session:
-        access = await login(session, server, username, password)
-        ticket = await get_ticket(session, server, access, meeting_id, endpoint=endpoint)
-        signaling = SignalingSession(session, ticket, on_message=show)
-        await signaling.open()
-        with tempfile.TemporaryDirectory() as folder:
-            clip_path = play or write_test_clip(Path(folder) / "pattern.h264", gop=60)
-            clip = EncodedClip.load(clip_path)
-        media = RoomClient(
-            ticket.participant,
-            video=ClipTrack(clip),
-            codec=clip.codec,
-            share_line=share is not None,
-            ice_servers=ticket.rtc_ice_servers(),
-        )
-        try:
-            try:
-                await media.connect(signaling)
-            except SignalingError:
-                if signaling.close_code is None:
-                    raise
-                return _exit_code(signaling.close_code)  # closed while joining (meeting over)
-            print(f"joined meeting {meeting_id} as {ticket.participant}", flush=True)
-            if share is not None:
-                try:
-                    await media.share(ClipTrack(EncodedClip.load(share)))
-                    print(f"sharing {share.name} as the screen", flush=True)
-                except SignalingError as exc:
-                    print(f"cannot share: {exc.code}: {exc.message}", file=sys.stderr)
-            with contextlib.suppress(TimeoutError):
-                await signaling.wait_for(
-                    lambda: signaling.close_code is not None, limit=seconds or 10**9
-                )
-        finally:
-            await media.close()
-            await signaling.close()
-    return _exit_code(signaling.close_code)
-
-
-def _exit_code(close_code: int | None) -> int:
-    """0 when we left or the meeting ended; 1 when we were refused, removed or cut off."""
-    return 0 if close_code in (None, 1000, 4410) else 1
-
-
-def run_cli(
-    server: str,
-    meeting: str,
-    username: str,
-    password: str,
-    play: Path | None,
-    endpoint: int | None = None,
-    share: Path | None = None,
-) -> int:
-    if not meeting.isdigit():
-        print("--meeting must be a meeting number", file=sys.stderr)
-        return 2
-    try:
-        return asyncio.run(
-            run(
-                server,
-                int(meeting),
-                username,
-                password,
-                play=play,
-                endpoint=endpoint,
-                share=share,
-            )
-        )
-    except SignalingError as exc:
-        print(f"refused: {exc.code}: {exc.message}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 0

@@ -40,7 +40,7 @@ from .governance import (
     SpeechStatus,
     VoteCast,
 )
-from .live import LiveRoom
+from .live import LiveRoom, LiveState
 from .meeting import (
     Confidentiality,
     Meeting,
@@ -121,6 +121,7 @@ __all__ = [
     "ItemPosition",
     "Language",
     "LiveRoom",
+    "LiveState",
     "LoginAttempt",
     "Meeting",
     "MeetingKind",

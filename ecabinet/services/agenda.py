@@ -92,8 +92,11 @@ async def _presenters(session: AsyncSession, items: Sequence[AgendaItem]) -> dic
     }
 
 
-async def snapshot(session: AsyncSession, meeting_id: int) -> list[dict[str, Any]]:
-    items = await _items(session, meeting_id)
+async def snapshot(
+    session: AsyncSession, meeting_id: int, items: list[AgendaItem] | None = None
+) -> list[dict[str, Any]]:
+    if items is None:
+        items = await _items(session, meeting_id)
     presenters = await _presenters(session, items)
     return [
         {
@@ -179,8 +182,9 @@ async def get_agenda(svc: Services, actor: Actor, meeting_id: int) -> AgendaView
 async def _view(session: AsyncSession, reader: access.Reader) -> AgendaView:
     meeting_id = reader.meeting.id
     latest = await _latest(session, meeting_id)
-    current = await snapshot(session, meeting_id)
-    statuses = {i.id: i.status for i in await _items(session, meeting_id)}
+    rows = await _items(session, meeting_id)
+    current = await snapshot(session, meeting_id, rows)
+    statuses = {i.id: i.status for i in rows}
     shown = current if reader.is_secretary else (latest.snapshot if latest else [])
     documents = await _documents_by_item(session, reader)
     items = [

@@ -121,6 +121,8 @@ async def reader_of(session: AsyncSession, actor: Actor, meeting_id: int) -> Rea
 async def restrictions_of(
     session: AsyncSession, document_ids: list[int]
 ) -> dict[int, frozenset[int]]:
+    if not document_ids:
+        return {}
     rows = (
         await session.execute(
             select(DocumentRestriction.document_id, DocumentRestriction.participant_id).where(
@@ -178,8 +180,9 @@ async def readable_documents(session: AsyncSession, reader: Reader) -> list[Docu
             .order_by(Document.position, Document.id)
         )
     )
-    restricted = await restrictions_of(session, [d.id for d in documents])
-    return [d for d in documents if may_read(reader, d, restricted[d.id])]
+    # Only restricted documents have restriction rows: most meetings need no second query.
+    restricted = await restrictions_of(session, [d.id for d in documents if d.restricted])
+    return [d for d in documents if may_read(reader, d, restricted.get(d.id, frozenset()))]
 
 
 async def readable_document(
@@ -198,8 +201,8 @@ async def readable_document(
         reader = await reader_of(session, actor, document.meeting_id)
     except NotFound:
         raise NotFound(DOCUMENT_NOT_FOUND, code="document_not_found") from None
-    restricted = await restrictions_of(session, [document.id])
-    if not may_read(reader, document, restricted[document.id]):
+    restricted = await restrictions_of(session, [document.id] if document.restricted else [])
+    if not may_read(reader, document, restricted.get(document.id, frozenset())):
         raise NotFound(DOCUMENT_NOT_FOUND, code="document_not_found")
     return document, reader
 

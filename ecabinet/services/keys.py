@@ -47,6 +47,7 @@ class KeyRing:
         keys = [self.current, *(SigningKey.from_secret(s) for s in previous)]
         self._verification = {k.kid: k.public_key for k in keys}
         self._secret = secret
+        self._hmac: dict[str, bytes] = {}
 
     def verification_key(self, kid: str) -> Ed25519PublicKey | None:
         return self._verification.get(kid)
@@ -56,4 +57,8 @@ class KeyRing:
         return frozenset(self._verification)
 
     def hmac_key(self, purpose: str) -> bytes:
-        return derive(self._secret, f"hmac:{purpose}")
+        """Derived once per purpose (HKDF is not free, and CSRF needs it on every page)."""
+        key = self._hmac.get(purpose)
+        if key is None:
+            key = self._hmac[purpose] = derive(self._secret, f"hmac:{purpose}")
+        return key

@@ -270,6 +270,11 @@ async def _record(
     )
 
 
+async def record_admission(session: AsyncSession, svc: Services, by: Attendee, target: str) -> None:
+    """Audit an admission from the lobby inside the caller's transaction (see live_state)."""
+    await _record(session, svc, by, "meeting.admit", target=target)
+
+
 async def record_moderation(svc: Services, by: Attendee, action: str, target: str) -> None:
     """Audit a chair action (admit, deny, remove, mute-all) on the meeting."""
     if not by.moderator:

@@ -14,7 +14,8 @@ For signaling (the live meeting), the API is::
     metrics = app[metrics_key]
     with metrics.websocket("meeting"):   # the open-WebSockets gauge, +1 now, -1 on exit
         ...
-    metrics.registry                     # register more instruments (participants, SFU packets)
+    metrics.registry                     # more instruments: signaling/metrics.py registers the
+                                         # participants, SFU packets and bus backlog collector
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from sqlalchemy import func, select
 
 from ..logs import meeting_id_var, user_id_var
 from ..models import OutboxMail, OutboxStatus
+from . import proxies
 from .appkeys import request_id_key, services_key
 
 access_log = logging.getLogger("ecabinet.access")
@@ -121,6 +123,7 @@ def route_label(request: web.Request) -> str:
 async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Outermost middleware: latency and status of every request, login failures, meeting id."""
     metrics = request.app[metrics_key]
+    settings = request.app[services_key].settings
     started = time.perf_counter()
     route = route_label(request)
     meeting = request.match_info.get("id") if "/meetings/{id}" in route else None
@@ -147,6 +150,7 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
                 "request_id": request.get(request_id_key, "-"),
                 "route": route,
                 "status": status,
+                "client": proxies.client_address(request, settings.trusted_proxies),
                 "duration_ms": round(elapsed * 1000, 2),
             },
         )

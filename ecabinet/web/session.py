@@ -20,6 +20,7 @@ from ..logs import user_id_var
 from ..services import auth
 from ..services.actor import Actor
 from ..services.context import Services
+from . import proxies
 from .appkeys import actor_key, csrf_nonce_key, services_key
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -34,7 +35,8 @@ def cookie_name(request: web.Request, base: str) -> str:
 
 
 def client_address(request: web.Request) -> str:
-    return (request.remote or "")[:64]
+    """The client's address (``X-Forwarded-For`` only from ``ECABINET_TRUSTED_PROXIES``)."""
+    return proxies.client_address(request, _services(request).settings.trusted_proxies)
 
 
 def bearer_token(request: web.Request) -> str | None:

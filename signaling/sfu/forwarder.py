@@ -40,6 +40,18 @@ DEFAULT_VIDEO_QUEUE = 30  # frames (~1 s at 30 fps)
 DEFAULT_AUDIO_QUEUE = 25  # packets (~0.5 s)
 
 
+@dataclass
+class PacketMeter:
+    """Process-wide totals read by ``/metrics`` (signaling/metrics.py): encoded media packets
+    (frames) received from publishers and forwarded to subscribers by this process's SFU."""
+
+    received: int = 0
+    forwarded: int = 0
+
+
+METER = PacketMeter()
+
+
 def is_keyframe(codec: MeetingCodec, data: bytes) -> bool:
     """True if an encoded video frame starts a decodable sequence (no decoding involved)."""
     if not data:
@@ -100,6 +112,7 @@ class Source:
 
     def dispatch(self, packet: av.Packet) -> None:
         self.frames += 1
+        METER.received += 1
         if not self.enabled:
             return
         keyframe = True
@@ -266,6 +279,7 @@ class SlotTrack(MediaStreamTrack):
         packet, out_pts = self._queue.popleft()
         packet.pts = out_pts  # see module docstring: aiortc packs it before anyone else runs
         self.stats.frames += 1
+        METER.forwarded += 1
         if self._on_delivered is not None:
             self._on_delivered(self, packet)
         return packet

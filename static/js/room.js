@@ -5,8 +5,10 @@
 // microphone and camera; the others receive the slots the server fills: main, second, audio…,
 // and on the chair's console a grid of thumbnails). The server decides who is shown in which
 // slot and tells us ("slots"); switching speakers needs no renegotiation.
-// When the network drops we reconnect the socket (new ticket) and renegotiate the media with a
-// fresh offer ("restart": aiortc has no ICE restart, so the server rebuilds the peer connection).
+// When the network drops, or the server says "reconnect" (it is restarting; close 1012), we
+// reconnect the socket (new ticket) after the server's retry_after hint or an exponential backoff
+// with jitter, re-send our hand, and renegotiate the media with a fresh offer ("restart": aiortc
+// has no ICE restart, so the server rebuilds the peer connection).
 // Screen share, the connection-quality meter and the media watchdog live in room_media.js.
 "use strict";
 
@@ -49,6 +51,7 @@
     retry: 0,
     stopStats: null,
     unwatch: null,
+    retryAfter: null,   // ms, the server's hint in "reconnect" (used once)
   };
   // For tests and the curious: the room's state, read-only by convention.
   window.ecabinetRoom = state;
@@ -162,7 +165,15 @@
     if (state.closedForGood) return;
     state.retry += 1;
     status(t("Reconnecting…"));
-    const delay = Math.min(10000, 500 * 2 ** Math.min(state.retry, 5));
+    // Jitter: a whole meeting dropped at once must not come back in the same instant.
+    let delay;
+    if (state.retryAfter !== null) {
+      delay = state.retryAfter * (0.5 + Math.random());
+      state.retryAfter = null;
+    } else {
+      const ceiling = Math.min(10000, 250 * 2 ** Math.min(state.retry, 6));
+      delay = ceiling / 2 + Math.random() * ceiling / 2;
+    }
     setTimeout(connect, delay);
   }
 
@@ -176,7 +187,11 @@
         document.querySelectorAll(".chair-only").forEach((el) => { el.hidden = !m.you.moderator; });
         $("grid").hidden = !m.you.moderator;
         status(t("Connected"));
+        if (state.retry && state.hand) send("hand", { raised: true });  // the server forgot it
         state.retry = 0;
+        break;
+      case "reconnect":
+        state.retryAfter = Math.max(0, Math.min(60, Number(m.retry_after) || 0)) * 1000;
         break;
       case "lobby":
         notice(t("Waiting for the chair to admit you."));

@@ -1,0 +1,117 @@
+"""Profile the read paths of bench/load.py in one process (pyinstrument): the server's own cost
+per request kind, without the network or the load generator.
+
+    .venv/bin/python bench/profile_reads.py [--requests 200] [--db-url URL] [--html DIR]
+
+Builds a throwaway data dir (cheap Argon2: the logins are not what is measured), 20 meetings with
+5 agenda items and 3 documents each, 50 members in every meeting, then for each kind (meeting
+list, meeting, agenda, document list, PDF download) times ``--requests`` requests through an
+in-process aiohttp client and prints the mean wall time per request and the profile's top frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
+from pyinstrument import Profiler  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+
+from bench.load import MEETINGS, PASSWORD, SECRET, build_meetings, create_accounts  # noqa: E402
+from ecabinet.app import create_app  # noqa: E402
+from ecabinet.config import Settings  # noqa: E402
+from ecabinet.migrate import upgrade  # noqa: E402
+from ecabinet.services import passwords  # noqa: E402
+from ecabinet.web.appkeys import services_key  # noqa: E402
+
+
+def count_statements(engine: Any) -> list[str]:
+    seen: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    return seen
+
+
+async def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--requests", type=int, default=200)
+    p.add_argument("--accounts", type=int, default=50)
+    p.add_argument("--db-url", default="")
+    p.add_argument("--html", type=Path, help="write one pyinstrument HTML report per kind here")
+    args = p.parse_args()
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    work = Path(tempfile.mkdtemp(prefix="ecabinet-profile-"))
+    settings = Settings(data_dir=work / "var", database_url=args.db_url, secret_key=SECRET)
+    settings.data_dir.mkdir(parents=True)
+    if args.db_url:
+        from bench.load import reset_postgres
+
+        await reset_postgres(args.db_url)
+    await asyncio.to_thread(upgrade, settings.resolved_database_url)
+    names = await create_accounts(settings, args.accounts)
+    app = create_app(settings)
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    statements = count_statements(app[services_key].db.engine.sync_engine)
+    try:
+        base = str(client.make_url("")).rstrip("/")
+        meetings, documents = await build_meetings(client.session, base, names)
+        resp = await client.post(
+            "/api/auth/login", json={"username": names[1], "password": PASSWORD}
+        )
+        token = (await resp.json())["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        m, d = meetings[0], documents[0]
+        kinds = {
+            "meetings": "/api/meetings",
+            "meeting": f"/api/meetings/{m}",
+            "agenda": f"/api/meetings/{m}/agenda",
+            "documents": f"/api/meetings/{m}/documents",
+            "content": f"/api/documents/{d}/content",
+        }
+        print(f"{MEETINGS} meetings, {len(documents)} documents, {len(names)} members each")
+        for kind, path in kinds.items():
+            for _ in range(10):  # warm up
+                await (await client.get(path, headers=headers)).read()
+            statements.clear()
+            profiler = Profiler(async_mode="disabled")
+            cpu0, t0 = time.process_time(), time.perf_counter()
+            profiler.start()
+            for _ in range(args.requests):
+                resp = await client.get(path, headers=headers)
+                await resp.read()
+                assert resp.status == 200, (path, resp.status)
+            profiler.stop()
+            cpu = (time.process_time() - cpu0) / args.requests * 1000
+            wall = (time.perf_counter() - t0) / args.requests * 1000
+            per = len(statements) / args.requests
+            print(
+                f"\n== {kind} {path}: {wall:.2f} ms wall, {cpu:.2f} ms CPU, "
+                f"{per:.1f} SQL statements per request"
+            )
+            for sql, n in Counter(statements).most_common(4):
+                print(f"   {n / args.requests:4.1f}x {sql[:150]}")
+            print(profiler.output_text(unicode=False, color=False, show_all=False)[:6000])
+            if args.html:
+                args.html.mkdir(parents=True, exist_ok=True)
+                (args.html / f"{kind}.html").write_text(profiler.output_html())
+    finally:
+        await client.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
