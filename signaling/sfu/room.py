@@ -34,6 +34,7 @@ from signaling.sfu.codecs import (
     parse_offer,
     preferred_codecs,
 )
+from signaling.sfu.consent import tolerate_event_loop_lag
 from signaling.sfu.forwarder import SlotTrack, Source
 from signaling.sfu.keyframes import KeyframeRequester
 from signaling.sfu.layout import (
@@ -46,10 +47,12 @@ from signaling.sfu.layout import (
     quality_demand,
 )
 from signaling.sfu.passthrough import (
+    RtpOutlet,
     enable_passthrough,
     hook_keyframe_requests,
     install_passthrough,
     request_keyframe_upstream,
+    tap_rtp,
 )
 
 logger = logging.getLogger(__name__)
@@ -187,17 +190,19 @@ class MediaRoom:
             by_mid = {b.mid: b for b in bindings}
             for section in sections:
                 binding = by_mid.get(section.mid)
-                slot = SlotTrack(section.kind, binding.slot) if binding else None
+                slot = SlotTrack(section.kind, binding.slot, self.codec) if binding else None
                 transceiver = pc.addTransceiver(
                     slot or section.kind, direction=_answer_direction(section)
                 )
                 transceiver.setCodecPreferences(preferred_codecs(section.kind, self.codec))
                 if slot is not None:
+                    slot.outlet = RtpOutlet(transceiver.sender)
                     participant.slots[slot.name] = slot
                     hook_keyframe_requests(transceiver.sender, slot.request_keyframe)
-            enable_passthrough(pc, on_audio_level=self._level_reporter(participant_id))
+            enable_passthrough(pc)
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
             await pc.setLocalDescription(await pc.createAnswer())
+            tolerate_event_loop_lag(pc)
         except OfferRejected:
             await pc.close()
             raise
@@ -297,10 +302,16 @@ class MediaRoom:
                 lambda: request_keyframe_upstream(receiver),
                 min_interval=self._keyframe_interval,
             )
-        source = Source(participant.participant_id, track.kind, self.codec, requester)
+        on_level = (
+            self._level_reporter(participant.participant_id) if track.kind == "audio" else None
+        )
+        source = Source(
+            participant.participant_id, track.kind, self.codec, requester, on_level=on_level
+        )
         source.enabled = not (track.kind == "audio" and participant.participant_id in self._muted)
         participant.sources[track.kind] = source
-        source.start(track)
+        if receiver is not None:
+            tap_rtp(receiver, source.forward)
         if participant.participant_id in self._participants:
             self._relayout()
 
@@ -314,10 +325,10 @@ class MediaRoom:
             self._cleanups.add(task)
             task.add_done_callback(self._cleanups.discard)
 
-    def _level_reporter(self, participant_id: str) -> Callable[[RTCRtpReceiver, int], None]:
+    def _level_reporter(self, participant_id: str) -> Callable[[int], None]:
         loop = self._loop
 
-        def report(receiver: RTCRtpReceiver, level: int) -> None:
+        def report(level: int) -> None:
             if participant_id not in self._muted:
                 self.speakers.add(participant_id, level, loop.time())
 
