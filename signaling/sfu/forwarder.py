@@ -88,6 +88,7 @@ class Source:
         self._video = kind == "video"
         self._fanout: tuple[SlotTrack, ...] = ()
         self._on_level = on_level
+        self._padding = 0  # padding-only packets dropped so far (sequence numbers removed)
 
     def subscribe(self, slot: SlotTrack) -> None:
         self.subscribers.add(slot)
@@ -102,7 +103,11 @@ class Source:
         self.packets += 1
         payload = packet.payload
         if not payload:
-            return  # padding-only (bandwidth probing): nothing to forward
+            # Padding only (a browser probing bandwidth, on the media SSRC): not forwarded, and
+            # its sequence number is taken out so subscribers see no gap they would wait for.
+            self._padding = (self._padding + 1) & 0xFFFF
+            return
+        seq = (packet.sequence_number - self._padding) & 0xFFFF
         if self._video:
             self.frames += packet.marker
             keyframe = keyframe_start(self.codec, payload)
@@ -126,7 +131,7 @@ class Source:
             dynamic = _LEVEL_BYTES[(level[0] << 7) | level[1]] if level else _SILENCE
         ntp = ntp_time(now)
         for slot in self._fanout:
-            slot.offer(self, packet, keyframe, dynamic, now, ntp)
+            slot.offer(self, packet, seq, keyframe, dynamic, now, ntp)
 
     def request_keyframe(self) -> None:
         if self.keyframes is not None and self._video:
@@ -210,6 +215,7 @@ class SlotTrack(MediaStreamTrack):
         self,
         source: Source,
         packet: RtpPacket,
+        seq: int,
         keyframe: bool,
         dynamic: bytes,
         now: float,
@@ -230,12 +236,12 @@ class SlotTrack(MediaStreamTrack):
                 self.stats.keyframes_gated += 1
                 return
             self._waiting_keyframe = False
-            rewriter.restart(packet.sequence_number, packet.timestamp, now, packet.payload)
-        seq = rewriter.sequence(packet.sequence_number)
+            rewriter.restart(seq, packet.timestamp, now, packet.payload)
+        out_seq = rewriter.sequence(seq)
         timestamp = rewriter.timestamp(packet.timestamp, now)
         outlet = self.outlet
         if outlet is not None and outlet.send(
-            packet.marker, seq, timestamp, rewriter.payload(packet.payload), dynamic, ntp
+            packet.marker, out_seq, timestamp, rewriter.payload(packet.payload), dynamic, ntp
         ):
             self.stats.packets += 1
             self.stats.frames += packet.marker if self._video else 1

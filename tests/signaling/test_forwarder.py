@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from fractions import Fraction
 
 import av
@@ -104,3 +105,23 @@ async def test_keyframe_requests_are_coalesced_but_never_dropped() -> None:
     assert len(plis.sent_at) == 2
     assert requester.requested == 12
     requester.close()
+
+
+async def test_padding_only_packets_leave_no_gap_in_the_subscribers_sequence(clips) -> None:
+    """Browsers probe bandwidth with padding-only packets on the media SSRC; the SFU drops them,
+    and a gap would make the subscriber wait for (and NACK) packets that never come."""
+    source = Source("a", "video", MeetingCodec.H264, None)
+    wire = Wire()
+    SlotTrack("video", "main", outlet=wire).switch_to(source)
+    packets = rtp_packets(clips["red"], 30, seq=65530)
+    for index, packet in enumerate(packets):
+        source.forward(packet)
+        if index % 7 == 3:  # a probe burst after some frames: seqs shift for the rest
+            for _ in range(5):
+                for later in packets[index + 1 :]:
+                    later.sequence_number = (later.sequence_number + 1) & 0xFFFF
+                probe = RtpPacket(payload_type=96, sequence_number=0, timestamp=0)
+                source.forward(probe)  # empty payload: padding only
+    seqs = [seq for seq, _, _ in wire.sent]
+    assert len(seqs) == len(packets) and source.packets == len(packets) + 5 * 4
+    assert all((b - a) & 0xFFFF == 1 for a, b in itertools.pairwise(seqs))
