@@ -38,6 +38,7 @@ from signaling.sfu.rtprewrite import StreamRewriter, keyframe_start
 
 _LEVEL_BYTES = tuple(bytes((value,)) for value in range(256))
 _SILENCE = _LEVEL_BYTES[127]
+MAX_HELD = 400  # packets kept for a subscriber that is still connecting (~1 s of one stream)
 
 
 def is_keyframe(codec: MeetingCodec, data: bytes) -> bool:
@@ -168,6 +169,7 @@ class SlotTrack(MediaStreamTrack):
         self._waiting_keyframe = True
         self._rewriter = StreamRewriter(kind, codec, random.getrandbits(15), random.getrandbits(32))
         self._stopped: asyncio.Future[None] | None = None
+        self._held: list[tuple] = []
 
     # -- control (called by the room/layout) ---------------------------------------------
 
@@ -239,21 +241,41 @@ class SlotTrack(MediaStreamTrack):
             rewriter.restart(seq, packet.timestamp, now, packet.payload)
         out_seq = rewriter.sequence(seq)
         timestamp = rewriter.timestamp(packet.timestamp, now)
+        payload = rewriter.payload(packet.payload)
         outlet = self.outlet
-        if outlet is not None and outlet.send(
-            packet.marker, out_seq, timestamp, rewriter.payload(packet.payload), dynamic, ntp
-        ):
+        if outlet is None:
+            return
+        if self._held:  # the subscriber was still connecting when the keyframe came
+            self._hold_or_flush(outlet, (packet.marker, out_seq, timestamp, payload, dynamic, ntp))
+            return
+        if outlet.send(packet.marker, out_seq, timestamp, payload, dynamic, ntp):
             self.stats.packets += 1
             self.stats.frames += packet.marker if self._video else 1
             return
-        # Not sent (the subscriber is not connected yet, or its socket is backed up): its
-        # decoder must restart on a keyframe.
-        if outlet is not None and outlet.dropped > self.stats.backlog_drops:
-            self.stats.backlog_drops = outlet.dropped
+        if not outlet.ready:  # not connected yet: keep this keyframe for when it is
+            self._hold_or_flush(outlet, (packet.marker, out_seq, timestamp, payload, dynamic, ntp))
+            return
+        # The subscriber's socket buffer is full: its decoder must restart on a keyframe.
+        self.stats.backlog_drops = outlet.dropped
         if self._video:
             self._waiting_keyframe = True
             if keyframe:
                 source.request_keyframe()
+
+    def _hold_or_flush(self, outlet: RtpOutlet, item: tuple) -> None:
+        """While the subscriber connects (ICE/DTLS) the slot keeps what it would have sent from
+        the keyframe on — so the first picture needs no second keyframe request — and sends it
+        all once connected. Bounded: past ``MAX_HELD`` packets it starts over on a keyframe."""
+        self._held.append(item)
+        if outlet.ready:
+            held, self._held = self._held, []
+            for marker, seq, timestamp, payload, dynamic, ntp in held:
+                if outlet.send(marker, seq, timestamp, payload, dynamic, ntp):
+                    self.stats.packets += 1
+                    self.stats.frames += marker if self._video else 1
+        elif len(self._held) > MAX_HELD:
+            self._held.clear()
+            self._waiting_keyframe = True
 
     def _attach(self, source: Source, *, subscribe: bool = True) -> None:
         self.source = source
@@ -264,6 +286,7 @@ class SlotTrack(MediaStreamTrack):
             source.request_keyframe()
 
     def _detach_current(self) -> None:
+        self._held.clear()
         if self.source is not None:
             self.source.unsubscribe(self)
             self.source = None

@@ -34,6 +34,7 @@ upgrade moves them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import random
 import struct
@@ -223,7 +224,6 @@ def tap_rtp(receiver: RTCRtpReceiver, on_packet: RtpCallback) -> None:
 _NTP_EPOCH = 2208988800  # seconds from 1900 (NTP) to 1970 (Unix)
 _RTP_HEAD = struct.Struct("!BHI")  # marker|payload type, sequence number, timestamp
 _HISTORY = 128  # packets kept per stream for NACKs (aiortc's RTP_HISTORY_SIZE)
-_MAX_UDP_BACKLOG = 256 * 1024  # bytes asyncio may buffer for one peer before we drop
 _MID = "urn:ietf:params:rtp-hdrext:sdes:mid"
 _ABS_SEND_TIME = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 _AUDIO_LEVEL = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
@@ -250,7 +250,7 @@ class RtpOutlet:
     def __init__(self, sender: RTCRtpSender) -> None:
         self._sender = sender
         self._dtls: RTCDtlsTransport = sender.transport
-        self._udp: Any = None
+        self._sendto: Callable[[bytes, Any], Any] | None = None
         self._addr: Any = None
         self._srtp: Any = None
         self._ready = False
@@ -311,6 +311,14 @@ class RtpOutlet:
         self._static = ssrc + extension[:head]
         self._tail = extension[head + len(placeholder) :]
 
+    @property
+    def ready(self) -> bool:
+        """Connected: ``send`` can put packets on the wire (tries to connect if not yet)."""
+        if self._ready and self._dtls._state is _DtlsState.CONNECTED:
+            return True
+        self._ready = False
+        return self._connect()
+
     def _connect(self) -> bool:
         self._dtls = self._sender.transport
         if self._dtls._state is not _DtlsState.CONNECTED or not self._configured:
@@ -318,7 +326,12 @@ class RtpOutlet:
         pair = self._dtls.transport._connection._nominated.get(1)
         if pair is None or pair.protocol.transport is None:
             return False
-        self._udp, self._addr = pair.protocol.transport, pair.remote_addr
+        transport = pair.protocol.transport
+        # The socket itself: a full socket buffer then raises (we drop) instead of asyncio
+        # queueing datagrams without bound, and one layer less per packet.
+        sock = getattr(transport, "_sock", None)
+        self._sendto = sock.sendto if sock is not None else transport.sendto
+        self._addr = pair.remote_addr
         self._srtp = self._dtls._tx_srtp
         self._ready = True
         return True
@@ -327,15 +340,11 @@ class RtpOutlet:
         self, marker: int, seq: int, timestamp: int, payload: bytes, dynamic: bytes, ntp: int
     ) -> bool:
         """Send one RTP packet; ``dynamic`` is the abs-send-time (video) or audio-level (audio)
-        value. False if it could not leave (not connected yet, or the socket is backed up)."""
+        value. False if it could not leave (not connected yet, or the socket buffer is full)."""
         if not self._ready and not self._connect():
             return False
         if self._dtls._state is not _DtlsState.CONNECTED:
             self._ready = False
-            return False
-        udp = self._udp
-        if udp.get_write_buffer_size() > _MAX_UDP_BACKLOG:
-            self.dropped += 1
             return False
         data = b"".join(
             (
@@ -348,7 +357,11 @@ class RtpOutlet:
             )
         )
         self._history[seq % _HISTORY] = (seq, data)
-        udp.sendto(self._srtp.protect(data), self._addr)
+        try:
+            self._sendto(self._srtp.protect(data), self._addr)
+        except OSError:  # BlockingIOError: the peer's socket buffer is full
+            self.dropped += 1
+            return False
         sender = self._sender
         sender._RTCRtpSender__ntp_timestamp = ntp  # type: ignore[attr-defined]
         sender._RTCRtpSender__rtp_timestamp = timestamp  # type: ignore[attr-defined]
@@ -380,7 +393,8 @@ class RtpOutlet:
                 )
             )
             self._rtx_seq = (self._rtx_seq + 1) & 0xFFFF
-        self._udp.sendto(self._srtp.protect(data), self._addr)
+        with contextlib.suppress(OSError):
+            self._sendto(self._srtp.protect(data), self._addr)
 
 
 def _connect_names() -> tuple[str, ...]:

@@ -51,9 +51,12 @@ class Wire:
     def __init__(self) -> None:
         self.sent: list[tuple[int, int, bytes]] = []
         self.backed_up = False
+        self.ready = True  # False: ICE/DTLS still connecting
         self.dropped = 0
 
     def send(self, marker, seq, timestamp, payload, dynamic, ntp) -> bool:
+        if not self.ready:
+            return False
         if self.backed_up:
             self.dropped += 1
             return False
@@ -125,3 +128,25 @@ async def test_padding_only_packets_leave_no_gap_in_the_subscribers_sequence(cli
     seqs = [seq for seq, _, _ in wire.sent]
     assert len(seqs) == len(packets) and source.packets == len(packets) + 5 * 4
     assert all((b - a) & 0xFFFF == 1 for a, b in itertools.pairwise(seqs))
+
+
+async def test_a_subscriber_still_connecting_gets_the_keyframe_it_missed_once_connected(
+    clips,
+) -> None:
+    plis = PliLog()
+    source = Source("a", "video", MeetingCodec.H264, KeyframeRequester(plis, min_interval=0.0))
+    wire = Wire()
+    wire.ready = False
+    SlotTrack("video", "main", outlet=wire).switch_to(source)
+    await asyncio.sleep(0)
+    packets = rtp_packets(clips["red"], 20)
+    for packet in packets[:10]:
+        source.forward(packet)
+    assert wire.sent == []
+    wire.ready = True  # DTLS is up
+    for packet in packets[10:]:
+        source.forward(packet)
+    await asyncio.sleep(0)
+    assert [payload for _, _, payload in wire.sent] == [p.payload for p in packets]
+    assert keyframe_start(MeetingCodec.H264, wire.sent[0][2])
+    assert len(plis.sent_at) == 1  # the subscribe; no second request for the missed keyframe
