@@ -23,6 +23,7 @@ never yields a frame (the outlet sends instead), so the sender's own media loop 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -35,6 +36,8 @@ from signaling.sfu.codecs import MeetingCodec
 from signaling.sfu.keyframes import KeyframeRequester
 from signaling.sfu.passthrough import RtpOutlet, abs_send_time, ntp_time
 from signaling.sfu.rtprewrite import StreamRewriter, keyframe_start
+
+logger = logging.getLogger(__name__)
 
 _LEVEL_BYTES = tuple(bytes((value,)) for value in range(256))
 _SILENCE = _LEVEL_BYTES[127]
@@ -132,7 +135,10 @@ class Source:
             dynamic = _LEVEL_BYTES[(level[0] << 7) | level[1]] if level else _SILENCE
         ntp = ntp_time(now)
         for slot in self._fanout:
-            slot.offer(self, packet, seq, keyframe, dynamic, now, ntp)
+            try:  # free in CPython 3.11 unless raised; one broken slot must not stop the rest
+                slot.offer(self, packet, seq, keyframe, dynamic, now, ntp)
+            except Exception:  # (an exception here would end the publisher's DTLS transport)
+                logger.exception("forwarding %s to slot %s failed", self, slot.name)
 
     def request_keyframe(self) -> None:
         if self.keyframes is not None and self._video:
