@@ -265,8 +265,7 @@ class SlotTrack(MediaStreamTrack):
         self.stats.backlog_drops = outlet.dropped
         if self._video:
             self._waiting_keyframe = True
-            if keyframe:
-                source.request_keyframe()
+            source.request_keyframe()  # coalesced per source; gated packets ask no more
 
     def _hold_or_flush(self, outlet: RtpOutlet, item: tuple) -> None:
         """While the subscriber connects (ICE/DTLS) the slot keeps what it would have sent from
