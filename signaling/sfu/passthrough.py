@@ -134,45 +134,22 @@ def install_passthrough() -> None:
     setattr(RTCRtpReceiver, _INSTALLED_FLAG, True)
 
 
-def enable_passthrough(
-    pc: RTCPeerConnection, on_audio_level: Callable[[RTCRtpReceiver, int], None] | None = None
-) -> None:
+def enable_passthrough(pc: RTCPeerConnection) -> None:
     """Make every receiver of ``pc`` deliver encoded ``av.Packet``s instead of decoded frames.
 
     Call after ``setRemoteDescription``/``addTransceiver`` created the transceivers and before the
-    connection starts (i.e. before ``setLocalDescription`` completes on the answering side). With
-    ``on_audio_level`` each audio RTP packet's ``ssrc-audio-level`` header is reported (no
-    decoding), which feeds active-speaker detection.
+    connection starts (i.e. before ``setLocalDescription`` completes on the answering side). The
+    SFU then taps RTP below the frame level (:func:`tap_rtp`); no decoder is built either way.
     """
     install_passthrough()
     for transceiver in pc.getTransceivers():
-        receiver = transceiver.receiver
-        tap = getattr(receiver, _MANGLED_QUEUE, None)
+        tap = getattr(transceiver.receiver, _MANGLED_QUEUE, None)
         if not isinstance(tap, _FrameTap):
             raise PassthroughUnavailable(
                 "receiver was created before install_passthrough(); create peer connections "
                 "after installing the hooks"
             )
         tap.enabled = True
-        if on_audio_level is not None and transceiver.kind == "audio":
-            _tap_audio_level(receiver, on_audio_level)
-
-
-def _tap_audio_level(
-    receiver: RTCRtpReceiver, callback: Callable[[RTCRtpReceiver, int], None]
-) -> None:
-    if getattr(receiver, "_ecabinet_level_tapped", False):
-        return
-    handle = receiver._handle_rtp_packet
-
-    async def handle_with_level(packet: Any, arrival_time_ms: int) -> None:
-        level = packet.extensions.audio_level
-        if level is not None:
-            callback(receiver, level[1])
-        await handle(packet, arrival_time_ms=arrival_time_ms)
-
-    receiver._handle_rtp_packet = handle_with_level  # type: ignore[method-assign]
-    receiver._ecabinet_level_tapped = True  # type: ignore[attr-defined]
 
 
 def hook_keyframe_requests(sender: RTCRtpSender, on_request: Callable[[], None]) -> None:
