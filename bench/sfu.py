@@ -221,8 +221,13 @@ def measure(target: str, shape: Shape, window: float, workdir: Path) -> dict[str
         busy0, total0 = machine_busy()
         cpu_a, wall_a = cpu_seconds(server.pid), time.monotonic()
         clients_a = sum(cpu_seconds(x.proc.pid) for x in loaders)
+        profile_to = os.environ.get("ECABINET_BENCH_PROFILE") if target == "ours" else None
+        if profile_to:
+            _post(url + "/profile", {"start": True})
         tell(loaders, "START")
         time.sleep(window)
+        if profile_to:
+            _post(url + "/profile", {"stop": profile_to})
         if target == "ours":
             import urllib.request
 
@@ -275,6 +280,15 @@ def measure(target: str, shape: Shape, window: float, workdir: Path) -> dict[str
         "at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "consent_failures": int(os.environ.get("ECABINET_BENCH_CONSENT_FAILURES", "6")),
     }
+
+
+def _post(url: str, body: dict[str, Any]) -> None:
+    import urllib.request
+
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json"}
+    )
+    urllib.request.urlopen(request).read()
 
 
 def summary_line(row: dict[str, Any]) -> str:

@@ -116,8 +116,21 @@ def shape_national(endpoints: int = 85, thumbnails: int = 16) -> Shape:
     return Shape("national", peers, chair=chair, floor=floor)
 
 
+def shape_fanout(subscribers: int, audio: bool = False) -> Shape:
+    """One publisher (video, optionally audio) to ``subscribers`` endpoints showing it in
+    ``main``: the micro-benchmark's shape (bench/sfu_micro.py), all cost is forwarding."""
+    pub = Peer("p0", video="full", audio=audio, feeds=[])
+    subs = [
+        Peer(f"s{i}", video_slots=1, audio_slots=1 if audio else 0, feeds=["p0"])
+        for i in range(subscribers)
+    ]
+    return Shape(f"fanout{subscribers}{'a' if audio else ''}", [pub, *subs], floor="p0")
+
+
 SHAPES = {
     "4x8": lambda: shape_grid(4, 8),
+    "fanout16": lambda: shape_fanout(16),
+    "fanout16a": lambda: shape_fanout(16, audio=True),
     "national": shape_national,
     "national20": lambda: shape_national(endpoints=20),
 }
@@ -246,9 +259,9 @@ async def serve_sfu(port_file: Path) -> None:
                 slots[f"{p}/{name}"] = [
                     track.showing,
                     track.stats.frames,
-                    track.stats.overflows,
+                    getattr(track.stats, "overflows", None),
                     track.stats.keyframes_gated,
-                    track.queue_length,
+                    getattr(track.stats, "backlog_drops", None),
                 ]
         sources = {
             p: [(s.frames, s.keyframe_count) for s in (room.source(p, "video"),) if s]
@@ -279,9 +292,29 @@ async def serve_sfu(port_file: Path) -> None:
             }
         )
 
+    profiler: list[Any] = []
+
+    async def profile(request: web.Request) -> web.Response:
+        """``{"start": true}`` / ``{"stop": path}``: cProfile the measured window (sfu_micro)."""
+        import cProfile
+
+        body = await request.json()
+        if body.get("start"):
+            profiler.append(cProfile.Profile(time.thread_time))  # CPU, not wall time
+            profiler[-1].enable()
+        elif body.get("stop") and profiler:
+            profiler[-1].disable()
+            profiler.pop().dump_stats(body["stop"])
+        return web.json_response({"ok": True})
+
     app = web.Application(client_max_size=1 << 20)
     app.add_routes(
-        [web.post("/join", join), web.post("/control", control), web.get("/stats", stats)]
+        [
+            web.post("/join", join),
+            web.post("/control", control),
+            web.get("/stats", stats),
+            web.post("/profile", profile),
+        ]
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

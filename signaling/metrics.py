@@ -6,7 +6,7 @@ the media path beyond two integer increments). The list is in docs/deploy.md, se
 - ``ecabinet_meeting_participants{meeting}`` / ``ecabinet_meeting_lobby{meeting}`` (gauges):
   members in the room / in the lobby whose socket this process holds;
 - ``ecabinet_sfu_packets_received_total`` / ``ecabinet_sfu_packets_forwarded_total`` (counters):
-  media packets (encoded frames) into and out of this process's SFU;
+  RTP media packets into and out of this process's SFU;
 - ``ecabinet_sfu_cpu_seconds_per_packet`` (gauge): process CPU time per forwarded packet, sampled;
 - ``ecabinet_signaling_outbox_backlog`` (gauge): bus messages waiting to be published.
 
@@ -78,12 +78,12 @@ class LiveCollector(Collector):
         yield lobby
         yield CounterMetricFamily(
             "ecabinet_sfu_packets_received",
-            "Media packets (encoded frames) received by this process's SFU from publishers.",
+            "RTP media packets received by this process's SFU from publishers.",
             value=self._meter.received,
         )
         yield CounterMetricFamily(
             "ecabinet_sfu_packets_forwarded",
-            "Media packets (encoded frames) forwarded by this process's SFU to subscribers.",
+            "RTP media packets forwarded by this process's SFU to subscribers.",
             value=self._meter.forwarded,
         )
         yield GaugeMetricFamily(

@@ -1,49 +1,53 @@
-"""Fan-out of encoded frames: one :class:`Source` per publication, one :class:`SlotTrack` per slot.
+"""RTP fan-out: one :class:`Source` per publication, one :class:`SlotTrack` per subscriber slot.
 
-A ``Source`` reads ``av.Packet``s (complete encoded frames, see passthrough.py) from a
-publisher's remote track and offers each to the slot tracks subscribed to it. Each ``SlotTrack``
-is the track of one subscriber's ``RTCRtpSender``; aiortc only re-packetizes what it returns.
+A ``Source`` receives the publisher's RTP packets one by one (``Source.forward``, called by the
+receiver tap of passthrough.py on the event-loop thread) and offers each to the slots subscribed
+to it. A ``SlotTrack`` rewrites it into its own outgoing stream (rtprewrite.py) and sends it at
+once through its sender's :class:`~signaling.sfu.passthrough.RtpOutlet`: no frame reassembly, no
+queue, no re-packetizing, no coroutine per packet.
 
 Per slot:
-- **keyframe gating**: a video slot forwards nothing from a source until that source's next
-  keyframe (H.264 IDR/SPS, VP8 key frame), so a decoder never starts on a P-frame;
+- **keyframe gating**: a video slot forwards nothing from a source until a packet that starts a
+  keyframe (H.264 SPS/IDR, VP8 key frame), so a decoder never starts on a P-frame;
 - **seamless switch**: switching a slot to another source keeps forwarding the old source until
-  the new one's keyframe arrives, then cuts over; timestamps are rewritten so the subscriber sees
-  one continuous stream (same SSRC, no renegotiation);
-- **bounded queue**: at most ``max_queue`` frames wait for a slow subscriber; on overflow the
-  queue is flushed, the slot waits for the next keyframe and asks the source for one.
+  the new one's keyframe starts, then cuts over; sequence numbers, timestamps (and VP8 picture
+  IDs) continue where the old source stopped, so the subscriber sees one continuous stream
+  (same SSRC, no renegotiation);
+- **bounded**: nothing queues in the SFU. If a subscriber's socket is backed up (asyncio would
+  buffer), the packet is dropped, the slot waits for the next keyframe and asks for one.
 
-Packets are shared between subscribers, never copied: ``recv`` sets the slot's ``pts`` on the
-shared packet immediately before returning it, and aiortc packs it synchronously (no ``await``
-between ``track.recv()`` and ``encoder.pack()`` in ``RTCRtpSender._next_encoded_frame``).
+``SlotTrack`` is also the ``MediaStreamTrack`` of the slot's ``RTCRtpSender``: its ``recv()``
+never yields a frame (the outlet sends instead), so the sender's own media loop stays idle.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtp import RtpPacket
 
 from signaling.sfu.codecs import MeetingCodec
 from signaling.sfu.keyframes import KeyframeRequester
+from signaling.sfu.passthrough import RtpOutlet, abs_send_time, ntp_time
+from signaling.sfu.rtprewrite import StreamRewriter, keyframe_start
 
 logger = logging.getLogger(__name__)
 
-VIDEO_FRAME_TICKS = 3000  # one frame at 30 fps in the 90 kHz clock: the gap inserted on a switch
-AUDIO_FRAME_TICKS = 960  # 20 ms of Opus at 48 kHz
-DEFAULT_VIDEO_QUEUE = 30  # frames (~1 s at 30 fps)
-DEFAULT_AUDIO_QUEUE = 25  # packets (~0.5 s)
+_LEVEL_BYTES = tuple(bytes((value,)) for value in range(256))
+_SILENCE = _LEVEL_BYTES[127]
+MAX_HELD = 400  # packets kept for a subscriber that is still connecting (~1 s of one stream)
 
 
 @dataclass
 class PacketMeter:
-    """Process-wide totals read by ``/metrics`` (signaling/metrics.py): encoded media packets
-    (frames) received from publishers and forwarded to subscribers by this process's SFU."""
+    """Process-wide totals read by ``/metrics`` (signaling/metrics.py): RTP packets received
+    from publishers and forwarded to subscribers by this process's SFU."""
 
     received: int = 0
     forwarded: int = 0
@@ -53,15 +57,15 @@ METER = PacketMeter()
 
 
 def is_keyframe(codec: MeetingCodec, data: bytes) -> bool:
-    """True if an encoded video frame starts a decodable sequence (no decoding involved)."""
+    """True if a complete encoded video frame (Annex-B H.264 / VP8 frame) starts a decodable
+    sequence. Used on the client side and by tests; the SFU itself looks at RTP packets."""
     if not data:
         return False
     if codec is MeetingCodec.VP8:
         return data[0] & 0x01 == 0
     index = data.find(b"\x00\x00\x01")
     while index != -1 and index + 3 < len(data):
-        nal_type = data[index + 3] & 0x1F
-        if nal_type in (5, 7):  # IDR slice, SPS
+        if data[index + 3] & 0x1F in (5, 7):  # IDR slice, SPS
             return True
         index = data.find(b"\x00\x00\x01", index + 3)
     return False
@@ -69,9 +73,10 @@ def is_keyframe(codec: MeetingCodec, data: bytes) -> bool:
 
 @dataclass
 class SlotStats:
-    frames: int = 0
-    keyframes_gated: int = 0  # frames dropped while waiting for a keyframe
-    overflows: int = 0
+    packets: int = 0  # RTP packets sent
+    frames: int = 0  # video: packets with the marker bit (last packet of a frame); audio: packets
+    keyframes_gated: int = 0  # packets dropped while waiting for a keyframe
+    backlog_drops: int = 0  # packets dropped because the subscriber's socket was backed up
     switches: int = 0
 
 
@@ -84,6 +89,8 @@ class Source:
         kind: str,
         codec: MeetingCodec,
         keyframes: KeyframeRequester | None,
+        *,
+        on_level: Callable[[int], None] | None = None,
     ) -> None:
         self.participant_id = participant_id
         self.kind = kind
@@ -91,42 +98,63 @@ class Source:
         self.keyframes = keyframes
         self.subscribers: set[SlotTrack] = set()
         self.enabled = True  # False while muted: packets are dropped at the SFU
+        self.packets = 0  # RTP packets received (metrics hook: count here)
         self.frames = 0
         self.keyframe_count = 0
-        self._task: asyncio.Task[None] | None = None
+        self._video = kind == "video"
+        self._fanout: tuple[SlotTrack, ...] = ()
+        self._on_level = on_level
+        self._padding = 0  # padding-only packets dropped so far (sequence numbers removed)
 
-    def start(self, track: MediaStreamTrack) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._pump(track))
+    def subscribe(self, slot: SlotTrack) -> None:
+        self.subscribers.add(slot)
+        self._fanout = tuple(self.subscribers)
 
-    async def _pump(self, track: MediaStreamTrack) -> None:
-        try:
-            while True:
-                packet = await track.recv()
-                if isinstance(packet, av.Packet):
-                    self.dispatch(packet)
-                else:
-                    logger.error("source %s got a decoded frame: passthrough is off", self)
-                    return
-        except MediaStreamError:
-            pass
+    def unsubscribe(self, slot: SlotTrack) -> None:
+        self.subscribers.discard(slot)
+        self._fanout = tuple(self.subscribers)
 
-    def dispatch(self, packet: av.Packet) -> None:
-        self.frames += 1
+    def forward(self, packet: RtpPacket) -> None:
+        """The forwarding path's one entry point: one RTP packet from the publisher."""
+        self.packets += 1
         METER.received += 1
-        if not self.enabled:
+        payload = packet.payload
+        if not payload:
+            # Padding only (a browser probing bandwidth, on the media SSRC): not forwarded, and
+            # its sequence number is taken out so subscribers see no gap they would wait for.
+            self._padding = (self._padding + 1) & 0xFFFF
             return
-        keyframe = True
-        if self.kind == "video":
-            keyframe = is_keyframe(self.codec, bytes(packet))
+        seq = (packet.sequence_number - self._padding) & 0xFFFF
+        if self._video:
+            self.frames += packet.marker
+            keyframe = keyframe_start(self.codec, payload)
             if keyframe:
                 self.keyframe_count += 1
                 if self.keyframes is not None:
                     self.keyframes.keyframe_seen()
-        for slot in tuple(self.subscribers):
-            slot.offer(self, packet, keyframe)
+            if not self.enabled or not self._fanout:
+                return
+            now = time.time()
+            dynamic = abs_send_time(now)
+        else:
+            self.frames += 1
+            level = packet.extensions.audio_level
+            if level is not None and self._on_level is not None:
+                self._on_level(level[1])
+            if not self.enabled or not self._fanout:
+                return
+            keyframe = True
+            now = time.time()
+            dynamic = _LEVEL_BYTES[(level[0] << 7) | level[1]] if level else _SILENCE
+        ntp = ntp_time(now)
+        for slot in self._fanout:
+            try:  # free in CPython 3.11 unless raised; one broken slot must not stop the rest
+                slot.offer(self, packet, seq, keyframe, dynamic, now, ntp)
+            except Exception:  # (an exception here would end the publisher's DTLS transport)
+                logger.exception("forwarding %s to slot %s failed", self, slot.name)
 
     def request_keyframe(self) -> None:
-        if self.keyframes is not None and self.kind == "video":
+        if self.keyframes is not None and self._video:
             self.keyframes.request()
 
     async def close(self) -> None:
@@ -134,24 +162,20 @@ class Source:
             slot.source_gone(self)
         if self.keyframes is not None:
             self.keyframes.close()
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
 
     def __repr__(self) -> str:
         return f"Source({self.participant_id!r}, {self.kind})"
 
 
 class SlotTrack(MediaStreamTrack):
-    """The outgoing track of one subscriber slot; its source can change at any time."""
+    """One subscriber slot: an outgoing stream whose source can change at any time."""
 
     def __init__(
         self,
         kind: str,
         name: str,
-        *,
-        max_queue: int | None = None,
-        on_delivered: Callable[[SlotTrack, av.Packet], None] | None = None,
+        codec: MeetingCodec = MeetingCodec.H264,
+        outlet: RtpOutlet | None = None,
     ) -> None:
         super().__init__()
         self.kind = kind
@@ -159,24 +183,14 @@ class SlotTrack(MediaStreamTrack):
         self.source: Source | None = None
         self.pending: Source | None = None
         self.stats = SlotStats()
+        self.outlet = outlet
         self._video = kind == "video"
-        self._max_queue = max_queue or (DEFAULT_VIDEO_QUEUE if self._video else DEFAULT_AUDIO_QUEUE)
-        self._queue: deque[tuple[av.Packet, int]] = deque()
-        self._waiter: asyncio.Future[None] | None = None
         self._waiting_keyframe = True
-        self._offset = 0
-        self._last_pts: int | None = None
-        self._on_delivered = on_delivered
+        self._rewriter = StreamRewriter(kind, codec, random.getrandbits(15), random.getrandbits(32))
+        self._stopped: asyncio.Future[None] | None = None
+        self._held: list[tuple] = []
 
     # -- control (called by the room/layout) ---------------------------------------------
-
-    @property
-    def queue_length(self) -> int:
-        return len(self._queue)
-
-    @property
-    def max_queue(self) -> int:
-        return self._max_queue
 
     @property
     def showing(self) -> str | None:
@@ -190,18 +204,17 @@ class SlotTrack(MediaStreamTrack):
             return
         self.stats.switches += 1
         if self.pending is not None:
-            self.pending.subscribers.discard(self)
+            self.pending.unsubscribe(self)
             self.pending = None
         if source is None:
             self._detach_current()
-            self._queue.clear()
             return
         if not self._video or self.source is None:
             self._detach_current()
             self._attach(source)
             return
         self.pending = source  # keep showing the old source until the new one's keyframe
-        source.subscribers.add(self)
+        source.subscribe(self)
         source.request_keyframe()
 
     def request_keyframe(self) -> None:
@@ -212,84 +225,106 @@ class SlotTrack(MediaStreamTrack):
 
     def source_gone(self, source: Source) -> None:
         if source is self.pending:
-            source.subscribers.discard(self)
+            source.unsubscribe(self)
             self.pending = None
         if source is self.source:
             self._detach_current()
 
-    # -- data path (called by Source.dispatch) ---------------------------------------------
+    # -- data path (called by Source.forward) ------------------------------------------------
 
-    def offer(self, source: Source, packet: av.Packet, keyframe: bool) -> None:
-        if source is self.pending:
+    def offer(
+        self,
+        source: Source,
+        packet: RtpPacket,
+        seq: int,
+        keyframe: bool,
+        dynamic: bytes,
+        now: float,
+        ntp: int,
+    ) -> None:
+        if source is not self.source:
+            if source is not self.pending:
+                source.unsubscribe(self)
+                return
             if not keyframe:
                 return
-            self._detach_current()
+            self._detach_current()  # cut over: the new source's keyframe starts here
             self.pending = None
             self._attach(source, subscribe=False)
-        elif source is not self.source:
-            source.subscribers.discard(self)
-            return
+        rewriter = self._rewriter
         if self._waiting_keyframe:
             if not keyframe:
                 self.stats.keyframes_gated += 1
                 return
             self._waiting_keyframe = False
-            if self._last_pts is not None:
-                gap = VIDEO_FRAME_TICKS if self._video else AUDIO_FRAME_TICKS
-                self._offset = self._last_pts + gap - packet.pts
-        if len(self._queue) >= self._max_queue:
-            self.stats.overflows += 1
-            self._queue.clear()
-            if self._video:
-                self._waiting_keyframe = True
-                source.request_keyframe()
-                if not keyframe:
-                    return
-        out_pts = packet.pts + self._offset
-        self._last_pts = out_pts
-        self._queue.append((packet, out_pts))
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+            rewriter.restart(seq, packet.timestamp, now, packet.payload)
+        out_seq = rewriter.sequence(seq)
+        timestamp = rewriter.timestamp(packet.timestamp, now)
+        payload = rewriter.payload(packet.payload)
+        outlet = self.outlet
+        if outlet is None:
+            return
+        if self._held:  # the subscriber was still connecting when the keyframe came
+            self._hold_or_flush(outlet, (packet.marker, out_seq, timestamp, payload, dynamic, ntp))
+            return
+        if outlet.send(packet.marker, out_seq, timestamp, payload, dynamic, ntp):
+            self.stats.packets += 1
+            self.stats.frames += packet.marker if self._video else 1
+            METER.forwarded += 1
+            return
+        if not outlet.ready:  # not connected yet: keep this keyframe for when it is
+            self._hold_or_flush(outlet, (packet.marker, out_seq, timestamp, payload, dynamic, ntp))
+            return
+        # The subscriber's socket buffer is full: its decoder must restart on a keyframe.
+        self.stats.backlog_drops = outlet.dropped
+        if self._video:
+            self._waiting_keyframe = True
+            source.request_keyframe()  # coalesced per source; gated packets ask no more
+
+    def _hold_or_flush(self, outlet: RtpOutlet, item: tuple) -> None:
+        """While the subscriber connects (ICE/DTLS) the slot keeps what it would have sent from
+        the keyframe on — so the first picture needs no second keyframe request — and sends it
+        all once connected. Bounded: past ``MAX_HELD`` packets it starts over on a keyframe."""
+        self._held.append(item)
+        if outlet.ready:
+            held, self._held = self._held, []
+            for marker, seq, timestamp, payload, dynamic, ntp in held:
+                if outlet.send(marker, seq, timestamp, payload, dynamic, ntp):
+                    self.stats.packets += 1
+                    self.stats.frames += marker if self._video else 1
+                    METER.forwarded += 1
+        elif len(self._held) > MAX_HELD:
+            self._held.clear()
+            self._waiting_keyframe = True
 
     def _attach(self, source: Source, *, subscribe: bool = True) -> None:
         self.source = source
         if subscribe:
-            source.subscribers.add(self)
+            source.subscribe(self)
         self._waiting_keyframe = True
         if self._video:
             source.request_keyframe()
 
     def _detach_current(self) -> None:
+        self._held.clear()
         if self.source is not None:
-            self.source.subscribers.discard(self)
+            self.source.unsubscribe(self)
             self.source = None
         self._waiting_keyframe = True
 
-    # -- MediaStreamTrack -------------------------------------------------------------------
+    # -- MediaStreamTrack: the sender's own loop waits here; the outlet sends ------------------
 
-    async def recv(self) -> av.Packet:  # type: ignore[override]
-        while not self._queue:
-            if self.readyState != "live":
-                raise MediaStreamError
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        packet, out_pts = self._queue.popleft()
-        packet.pts = out_pts  # see module docstring: aiortc packs it before anyone else runs
-        self.stats.frames += 1
-        METER.forwarded += 1
-        if self._on_delivered is not None:
-            self._on_delivered(self, packet)
-        return packet
+    async def recv(self) -> None:  # type: ignore[override]
+        if self.readyState == "live":
+            self._stopped = asyncio.get_running_loop().create_future()
+            await self._stopped
+        raise MediaStreamError
 
     def stop(self) -> None:
         if self.pending is not None:
-            self.pending.subscribers.discard(self)
+            self.pending.unsubscribe(self)
             self.pending = None
         self._detach_current()
-        self._queue.clear()
         super().stop()
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        if self._stopped is not None and not self._stopped.done():
+            self._stopped.set_result(None)

@@ -12,15 +12,32 @@ installs two hooks into aiortc's private internals (see docs/media.md):
 2. ``aiortc.rtcrtpreceiver.decoder_worker`` is replaced: for an opted-in receiver it only waits
    for the stop sentinel, so no decoder is ever built; other receivers decode as usual.
 
-Peer connections that do not opt in keep aiortc's normal behaviour. The hooks depend on private
-names, so aiortc is pinned (requirements.txt) and :func:`check_passthrough` plus the test
-``tests/signaling/test_passthrough.py`` fail loudly if an upgrade moves them.
+Peer connections that do not opt in keep aiortc's normal behaviour.
+
+The SFU itself forwards below the frame level (RTP in, RTP out, see rtprewrite.py):
+
+3. :func:`tap_rtp` replaces a receiver's jitter buffer with a tap that hands every RTP packet
+   (after SRTP, RTX unwrap and NACK bookkeeping, which stay aiortc's) to a callback, on the
+   event-loop thread: no frame reassembly, no jitter-buffer delay.
+4. :class:`RtpOutlet` sends on an ``RTCRtpSender``'s stream directly: it builds the RTP header
+   with ``struct`` from a template made once per sender (SSRC, payload type, header-extension
+   ids from the negotiated parameters), SRTP-protects it and calls the UDP transport's
+   ``sendto`` itself, without aiortc's ``RtpPacket`` objects, ``datetime`` clock or four
+   coroutine layers. It keeps the sender's RTCP sender-report counters and answers NACKs from
+   its own history (RTX when negotiated).
+
+All of it depends on private names, so aiortc is pinned (requirements.txt) and
+:func:`check_passthrough` plus ``tests/signaling/test_passthrough.py`` fail loudly if an
+upgrade moves them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
+import random
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,10 +48,24 @@ import aiortc
 import av
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc import rtcrtpreceiver as _receiver_module
+from aiortc.codecs import is_rtx
+from aiortc.rtcdtlstransport import RTCDtlsTransport
+from aiortc.rtcdtlstransport import State as _DtlsState
+from aiortc.rtcrtpparameters import RTCRtpSendParameters
+from aiortc.rtp import RtpPacket, pack_header_extensions
+
+from signaling.sfu.consent import check_consent_hooks
 
 PINNED_AIORTC = "1.16.0"
 _MANGLED_QUEUE = "_RTCRtpReceiver__decoder_queue"
 _INSTALLED_FLAG = "_ecabinet_passthrough_installed"
+_MANGLED_JITTER = "_RTCRtpReceiver__jitter_buffer"
+_SENDER_REPORT_FIELDS = (
+    "_RTCRtpSender__ntp_timestamp",
+    "_RTCRtpSender__rtp_timestamp",
+    "_RTCRtpSender__packet_count",
+    "_RTCRtpSender__octet_count",
+)
 
 AudioLevelCallback = Callable[[int], None]
 """Called with the RFC 6464 level (0 = loudest, 127 = silence, in -dBov) of each audio packet."""
@@ -103,45 +134,22 @@ def install_passthrough() -> None:
     setattr(RTCRtpReceiver, _INSTALLED_FLAG, True)
 
 
-def enable_passthrough(
-    pc: RTCPeerConnection, on_audio_level: Callable[[RTCRtpReceiver, int], None] | None = None
-) -> None:
+def enable_passthrough(pc: RTCPeerConnection) -> None:
     """Make every receiver of ``pc`` deliver encoded ``av.Packet``s instead of decoded frames.
 
     Call after ``setRemoteDescription``/``addTransceiver`` created the transceivers and before the
-    connection starts (i.e. before ``setLocalDescription`` completes on the answering side). With
-    ``on_audio_level`` each audio RTP packet's ``ssrc-audio-level`` header is reported (no
-    decoding), which feeds active-speaker detection.
+    connection starts (i.e. before ``setLocalDescription`` completes on the answering side). The
+    SFU then taps RTP below the frame level (:func:`tap_rtp`); no decoder is built either way.
     """
     install_passthrough()
     for transceiver in pc.getTransceivers():
-        receiver = transceiver.receiver
-        tap = getattr(receiver, _MANGLED_QUEUE, None)
+        tap = getattr(transceiver.receiver, _MANGLED_QUEUE, None)
         if not isinstance(tap, _FrameTap):
             raise PassthroughUnavailable(
                 "receiver was created before install_passthrough(); create peer connections "
                 "after installing the hooks"
             )
         tap.enabled = True
-        if on_audio_level is not None and transceiver.kind == "audio":
-            _tap_audio_level(receiver, on_audio_level)
-
-
-def _tap_audio_level(
-    receiver: RTCRtpReceiver, callback: Callable[[RTCRtpReceiver, int], None]
-) -> None:
-    if getattr(receiver, "_ecabinet_level_tapped", False):
-        return
-    handle = receiver._handle_rtp_packet
-
-    async def handle_with_level(packet: Any, arrival_time_ms: int) -> None:
-        level = packet.extensions.audio_level
-        if level is not None:
-            callback(receiver, level[1])
-        await handle(packet, arrival_time_ms=arrival_time_ms)
-
-    receiver._handle_rtp_packet = handle_with_level  # type: ignore[method-assign]
-    receiver._ecabinet_level_tapped = True  # type: ignore[attr-defined]
 
 
 def hook_keyframe_requests(sender: RTCRtpSender, on_request: Callable[[], None]) -> None:
@@ -159,6 +167,216 @@ async def request_keyframe_upstream(receiver: RTCRtpReceiver) -> bool:
     for source in sources:
         await receiver._send_rtcp_pli(source.source)
     return bool(sources)
+
+
+# -- RTP level (the SFU) -------------------------------------------------------------------------
+
+RtpCallback = Callable[[RtpPacket], None]
+
+
+class _RtpTap:
+    """Stands in for a receiver's jitter buffer: each packet goes to the callback, nothing waits
+    for a complete frame. ``add`` is called by ``RTCRtpReceiver._handle_rtp_packet``."""
+
+    __slots__ = ("_on_packet",)
+
+    def __init__(self, on_packet: RtpCallback) -> None:
+        self._on_packet = on_packet
+
+    def add(self, packet: RtpPacket) -> tuple[bool, None]:
+        self._on_packet(packet)
+        return False, None  # no PLI from a jitter buffer, no frame to decode
+
+
+def tap_rtp(receiver: RTCRtpReceiver, on_packet: RtpCallback) -> None:
+    """Hand every RTP packet ``receiver`` accepts to ``on_packet`` instead of its jitter buffer.
+
+    aiortc still decrypts, keeps receive statistics and RTCP reports, unwraps RTX and sends
+    NACKs/REMB for the publisher; ``packet.payload`` is the original RTP payload."""
+    if not hasattr(receiver, _MANGLED_JITTER):
+        raise PassthroughUnavailable("RTCRtpReceiver has no __jitter_buffer (aiortc upgraded?)")
+    setattr(receiver, _MANGLED_JITTER, _RtpTap(on_packet))
+
+
+_NTP_EPOCH = 2208988800  # seconds from 1900 (NTP) to 1970 (Unix)
+_RTP_HEAD = struct.Struct("!BHI")  # marker|payload type, sequence number, timestamp
+_HISTORY = 128  # packets kept per stream for NACKs (aiortc's RTP_HISTORY_SIZE)
+_MID = "urn:ietf:params:rtp-hdrext:sdes:mid"
+_ABS_SEND_TIME = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+_AUDIO_LEVEL = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+
+
+def ntp_time(now: float) -> int:
+    """64-bit NTP timestamp of a ``time.time()`` value (aiortc derives it from a ``datetime``)."""
+    return int((now + _NTP_EPOCH) * 4294967296.0)
+
+
+def abs_send_time(now: float) -> bytes:
+    """The 3-byte abs-send-time header extension value (6.18 fixed-point seconds)."""
+    return (int((now + _NTP_EPOCH) * 262144.0) & 0xFFFFFF).to_bytes(3, "big")
+
+
+class RtpOutlet:
+    """Sends RTP on one ``RTCRtpSender``'s stream without going through the sender's own loop.
+
+    The sender keeps everything else: SDP/SSRC, its RTCP task (sender reports read the counters
+    kept here), PLI/FIR handling (see :func:`hook_keyframe_requests`). Its media task waits on a
+    track that never yields. ``send`` is synchronous: protect + ``sendto`` on the spot.
+    """
+
+    def __init__(self, sender: RTCRtpSender) -> None:
+        self._sender = sender
+        self._dtls: RTCDtlsTransport = sender.transport
+        self._sendto: Callable[[bytes, Any], Any] | None = None
+        self._addr: Any = None
+        self._srtp: Any = None
+        self._ready = False
+        self._configured = False
+        self._marker_pt = (0, 0x80)
+        self._first = b"\x80"
+        self._static = b""  # SSRC + header extensions before the dynamic value
+        self._tail = b""  # padding after it
+        self._dynamic = ""  # "abs" (video), "level" (audio) or ""
+        self._rtx_pt: int | None = None
+        self._rtx_seq = 0
+        self._history: list[tuple[int, bytes] | None] = [None] * _HISTORY
+        self.packets = 0
+        self.octets = 0
+        self.dropped = 0
+        original_send = sender.send
+
+        async def send_and_configure(parameters: RTCRtpSendParameters) -> None:
+            self.configure(parameters)
+            await original_send(parameters)
+
+        sender.send = send_and_configure  # type: ignore[method-assign]
+        sender._retransmit = self._retransmit  # type: ignore[method-assign]
+
+    def configure(self, parameters: RTCRtpSendParameters) -> None:
+        """Build the header template from the negotiated parameters (called by ``sender.send``)."""
+        codec = parameters.codecs[0]
+        self._configured = True
+        self._marker_pt = (codec.payloadType, codec.payloadType | 0x80)
+        self._rtx_pt = next(
+            (
+                c.payloadType
+                for c in parameters.codecs
+                if is_rtx(c) and c.parameters.get("apt") == codec.payloadType
+            ),
+            None,
+        )
+        self._rtx_seq = random.getrandbits(15)
+        ids = {ext.uri: ext.id for ext in parameters.headerExtensions}
+        static: list[tuple[int, bytes]] = []
+        if parameters.muxId and _MID in ids:
+            static.append((ids[_MID], parameters.muxId.encode("utf8")))
+        kind = self._sender.kind
+        dynamic_id, placeholder = None, b""
+        if kind == "video" and _ABS_SEND_TIME in ids:
+            dynamic_id, placeholder, self._dynamic = ids[_ABS_SEND_TIME], b"\0\0\0", "abs"
+        elif kind == "audio" and _AUDIO_LEVEL in ids:
+            dynamic_id, placeholder, self._dynamic = ids[_AUDIO_LEVEL], b"\x7f", "level"
+        elements = static + ([(dynamic_id, placeholder)] if dynamic_id else [])
+        profile, value = pack_header_extensions(elements)
+        ssrc = struct.pack("!I", self._sender._ssrc)
+        if not elements:
+            self._first, self._static, self._tail, self._dynamic = b"\x80", ssrc, b"", ""
+            return
+        extension = struct.pack("!HH", profile, len(value) // 4) + value
+        head = 4 + sum(1 + len(v) for _, v in static) + (1 if dynamic_id else 0)
+        self._first = b"\x90"  # version 2, X: header extension present
+        self._static = ssrc + extension[:head]
+        self._tail = extension[head + len(placeholder) :]
+
+    @property
+    def ready(self) -> bool:
+        """Connected: ``send`` can put packets on the wire (tries to connect if not yet)."""
+        if self._ready and self._dtls._state is _DtlsState.CONNECTED:
+            return True
+        self._ready = False
+        return self._connect()
+
+    def _connect(self) -> bool:
+        self._dtls = self._sender.transport
+        if self._dtls._state is not _DtlsState.CONNECTED or not self._configured:
+            return False
+        pair = self._dtls.transport._connection._nominated.get(1)
+        if pair is None or pair.protocol.transport is None:
+            return False
+        transport = pair.protocol.transport
+        # The socket itself: a full socket buffer then raises (we drop) instead of asyncio
+        # queueing datagrams without bound, and one layer less per packet.
+        sock = getattr(transport, "_sock", None)
+        self._sendto = sock.sendto if sock is not None else transport.sendto
+        self._addr = pair.remote_addr
+        self._srtp = self._dtls._tx_srtp
+        self._ready = True
+        return True
+
+    def send(
+        self, marker: int, seq: int, timestamp: int, payload: bytes, dynamic: bytes, ntp: int
+    ) -> bool:
+        """Send one RTP packet; ``dynamic`` is the abs-send-time (video) or audio-level (audio)
+        value. False if it could not leave (not connected yet, or the socket buffer is full)."""
+        if not self._ready and not self._connect():
+            return False
+        if self._dtls._state is not _DtlsState.CONNECTED:
+            self._ready = False
+            return False
+        data = b"".join(
+            (
+                self._first,
+                _RTP_HEAD.pack(self._marker_pt[marker], seq, timestamp),
+                self._static,
+                dynamic if self._dynamic else b"",
+                self._tail,
+                payload,
+            )
+        )
+        self._history[seq % _HISTORY] = (seq, data)
+        try:
+            self._sendto(self._srtp.protect(data), self._addr)
+        except OSError:  # BlockingIOError: the peer's socket buffer is full
+            self.dropped += 1
+            return False
+        sender = self._sender
+        sender._RTCRtpSender__ntp_timestamp = ntp  # type: ignore[attr-defined]
+        sender._RTCRtpSender__rtp_timestamp = timestamp  # type: ignore[attr-defined]
+        self.packets += 1
+        self.octets += len(payload)
+        sender._RTCRtpSender__packet_count = self.packets  # type: ignore[attr-defined]
+        sender._RTCRtpSender__octet_count = self.octets  # type: ignore[attr-defined]
+        return True
+
+    async def _retransmit(self, seq: int) -> None:
+        """Answer a subscriber's NACK from the history (replaces ``RTCRtpSender._retransmit``)."""
+        entry = self._history[seq % _HISTORY]
+        if entry is None or entry[0] != seq or not self._ready:
+            return
+        data = entry[1]
+        if self._rtx_pt is not None:
+            header_length = 12
+            if data[0] & 0x10:  # header extension: 4 bytes + its length in 32-bit words
+                header_length += 4 + 4 * int.from_bytes(data[14:16], "big")
+            data = b"".join(
+                (
+                    bytes((data[0], (data[1] & 0x80) | self._rtx_pt)),
+                    struct.pack("!H", self._rtx_seq),
+                    data[4:8],
+                    struct.pack("!I", self._sender._rtx_ssrc),
+                    data[12:header_length],
+                    struct.pack("!H", seq),
+                    data[header_length:],
+                )
+            )
+            self._rtx_seq = (self._rtx_seq + 1) & 0xFFFF
+        with contextlib.suppress(OSError):
+            self._sendto(self._srtp.protect(data), self._addr)
+
+
+def _connect_names() -> tuple[str, ...]:
+    connect = getattr(RTCPeerConnection, "_RTCPeerConnection__connect", None)
+    return connect.__code__.co_names if connect is not None else ()
 
 
 class PassthroughUnavailable(RuntimeError):
@@ -197,6 +415,24 @@ def check_passthrough() -> PassthroughReport:
         problems.append("RTCRtpSender._handle_rtcp_packet no longer calls _send_keyframe")
     if "pack" not in RTCRtpSender._next_encoded_frame.__code__.co_names:
         problems.append("RTCRtpSender no longer packs pre-encoded av.Packet input")
+    # RTP-level forwarding (tap_rtp, RtpOutlet)
+    if _MANGLED_JITTER not in init_code.co_names or "add" not in handle_names:
+        problems.append("RTCRtpReceiver no longer feeds packets to __jitter_buffer.add")
+    sender_init = RTCRtpSender.__init__.__code__.co_names
+    for name in (*_SENDER_REPORT_FIELDS, "_ssrc", "_rtx_ssrc"):
+        if name not in sender_init:
+            problems.append(f"RTCRtpSender no longer has {name} (sender reports, RTX)")
+    rtcp_names = RTCRtpSender._run_rtcp.__code__.co_names
+    if not all(name in rtcp_names for name in _SENDER_REPORT_FIELDS):
+        problems.append("RTCRtpSender sender reports no longer read the counters RtpOutlet keeps")
+    if "_retransmit" not in RTCRtpSender._handle_rtcp_packet.__code__.co_names:
+        problems.append("RTCRtpSender no longer answers NACKs through self._retransmit")
+    if "send" not in _connect_names():
+        problems.append("RTCPeerConnection no longer starts senders with sender.send(parameters)")
+    dtls_names = RTCDtlsTransport._setup_srtp.__code__.co_names
+    if "_tx_srtp" not in dtls_names or not hasattr(_DtlsState, "CONNECTED"):
+        problems.append("RTCDtlsTransport no longer keeps _tx_srtp / State.CONNECTED")
+    problems += check_consent_hooks()
     installed = getattr(RTCRtpReceiver, _INSTALLED_FLAG, False)
     if installed and _receiver_module.decoder_worker is not _selective_decoder_worker:
         problems.append("decoder_worker hook was overwritten")

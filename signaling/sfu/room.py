@@ -39,6 +39,7 @@ from signaling.sfu.codecs import (
     parse_offer,
     preferred_codecs,
 )
+from signaling.sfu.consent import tolerate_event_loop_lag
 from signaling.sfu.events import (
     ActiveSpeakerChanged,
     ConnectionStateChanged,
@@ -66,10 +67,12 @@ from signaling.sfu.layout import (
 )
 from signaling.sfu.negotiation import answer_direction, bind_slots, screen_mid
 from signaling.sfu.passthrough import (
+    RtpOutlet,
     enable_passthrough,
     hook_keyframe_requests,
     install_passthrough,
     request_keyframe_upstream,
+    tap_rtp,
 )
 
 logger = logging.getLogger(__name__)
@@ -171,17 +174,19 @@ class MediaRoom:
             by_mid = {b.mid: b for b in bindings}
             for section in sections:
                 binding = by_mid.get(section.mid)
-                slot = SlotTrack(section.kind, binding.slot) if binding else None
+                slot = SlotTrack(section.kind, binding.slot, self.codec) if binding else None
                 transceiver = pc.addTransceiver(
                     slot or section.kind, direction=answer_direction(section)
                 )
                 transceiver.setCodecPreferences(preferred_codecs(section.kind, self.codec))
                 if slot is not None:
+                    slot.outlet = RtpOutlet(transceiver.sender)
                     participant.slots[slot.name] = slot
                     hook_keyframe_requests(transceiver.sender, slot.request_keyframe)
-            enable_passthrough(pc, on_audio_level=self._level_reporter(participant_id))
+            enable_passthrough(pc)
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
             await pc.setLocalDescription(await pc.createAnswer())
+            tolerate_event_loop_lag(pc)
         except OfferRejected:
             await pc.close()
             raise
@@ -323,12 +328,18 @@ class MediaRoom:
                 lambda: request_keyframe_upstream(receiver),
                 min_interval=self._keyframe_interval,
             )
-        source = Source(participant.participant_id, track.kind, self.codec, requester)
+        on_level = (
+            self._level_reporter(participant.participant_id) if track.kind == "audio" else None
+        )
+        source = Source(
+            participant.participant_id, track.kind, self.codec, requester, on_level=on_level
+        )
         source.enabled = not (track.kind == "audio" and participant.participant_id in self._muted)
         mid = _mid_of(participant.pc, track)
         name = SCREEN if mid is not None and mid == participant.screen_mid else track.kind
         participant.sources[name] = source
-        source.start(track)
+        if receiver is not None:
+            tap_rtp(receiver, source.forward)
         if participant.participant_id in self._participants:
             self._relayout()
 
@@ -342,10 +353,10 @@ class MediaRoom:
             self._cleanups.add(task)
             task.add_done_callback(self._cleanups.discard)
 
-    def _level_reporter(self, participant_id: str) -> Callable[[RTCRtpReceiver, int], None]:
+    def _level_reporter(self, participant_id: str) -> Callable[[int], None]:
         loop = self._loop
 
-        def report(receiver: RTCRtpReceiver, level: int) -> None:
+        def report(level: int) -> None:
             if participant_id not in self._muted:
                 self.speakers.add(participant_id, level, loop.time())
 

@@ -1,15 +1,20 @@
-"""Fan-out rules on real Source/SlotTrack objects fed with a real encoded clip."""
+"""Fan-out rules on real Source/SlotTrack objects fed with a real clip's RTP packets."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+from fractions import Fraction
 
 import av
+from aiortc.codecs.h264 import H264Encoder
+from aiortc.rtp import RtpPacket
 
 from signaling.clientmedia import EncodedClip
 from signaling.sfu import MeetingCodec
-from signaling.sfu.forwarder import SlotTrack, Source, is_keyframe
+from signaling.sfu.forwarder import SlotTrack, Source
 from signaling.sfu.keyframes import KeyframeRequester
+from signaling.sfu.rtprewrite import keyframe_start
 
 
 class PliLog:
@@ -23,44 +28,65 @@ class PliLog:
         return True
 
 
-def packets_of(clip: EncodedClip, count: int) -> list[av.Packet]:
-    result = []
+def rtp_packets(clip: EncodedClip, count: int, *, seq: int = 1000) -> list[RtpPacket]:
+    """``count`` frames of ``clip`` as its publisher would send them (aiortc's packetizer)."""
+    encoder = H264Encoder()
+    packets = []
     for index in range(count):
-        packet = av.Packet(clip.units[index % len(clip.units)].data)
-        packet.pts = index * 3000
-        result.append(packet)
-    return result
+        frame = av.Packet(clip.units[index % len(clip.units)].data)
+        frame.pts, frame.time_base = index, Fraction(1, 30)
+        payloads, timestamp = encoder.pack(frame)
+        for i, payload in enumerate(payloads):
+            packet = RtpPacket(payload_type=96, sequence_number=seq & 0xFFFF, timestamp=timestamp)
+            packet.payload, packet.marker = payload, int(i == len(payloads) - 1)
+            packets.append(packet)
+            seq += 1
+    return packets
 
 
-async def test_stalled_subscriber_queue_stays_bounded_and_restarts_on_a_keyframe(clips) -> None:
-    clip = clips["red"]
+class Wire:
+    """Stands in for the subscriber's sender + UDP socket (RtpOutlet's contract): records what
+    would leave, or refuses like a socket whose buffer is full."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, int, bytes]] = []
+        self.backed_up = False
+        self.ready = True  # False: ICE/DTLS still connecting
+        self.dropped = 0
+
+    def send(self, marker, seq, timestamp, payload, dynamic, ntp) -> bool:
+        if not self.ready:
+            return False
+        if self.backed_up:
+            self.dropped += 1
+            return False
+        self.sent.append((seq, timestamp, payload))
+        return True
+
+
+async def test_a_backed_up_subscriber_costs_nothing_and_restarts_on_a_keyframe(clips) -> None:
     plis = PliLog()
     source = Source("a", "video", MeetingCodec.H264, KeyframeRequester(plis, min_interval=0.0))
-    stalled = SlotTrack("video", "main", max_queue=10)
-    healthy = SlotTrack("video", "main", max_queue=10)
-    stalled.switch_to(source)
-    healthy.switch_to(source)
-
-    longest = 0
-    for packet in packets_of(clip, 200):  # starts with the clip's keyframe, then P-frames
-        source.dispatch(packet)
-        longest = max(longest, stalled.queue_length)
-        while healthy.queue_length:
-            await healthy.recv()
+    stalled, healthy = Wire(), Wire()
+    slots = [SlotTrack("video", "main", outlet=stalled), SlotTrack("video", "main", outlet=healthy)]
+    for slot in slots:
+        slot.switch_to(source)
+    packets = rtp_packets(clips["red"], 200)  # the 90-frame clip loops: keyframes at 0, 90, 180
+    starts = [i for i, p in enumerate(packets) if keyframe_start(MeetingCodec.H264, p.payload)]
+    stalled.backed_up = True
+    for packet in packets[: starts[-1] - 5]:
+        source.forward(packet)
+    stalled.backed_up = False  # its socket drains; the next keyframe restarts it
+    for packet in packets[starts[-1] - 5 :]:
+        source.forward(packet)
     await asyncio.sleep(0)
 
-    assert longest <= stalled.max_queue
-    keyframes = sum(1 for p in packets_of(clip, 200) if is_keyframe(MeetingCodec.H264, bytes(p)))
-    assert keyframes == 3  # the 90-frame clip loops: keyframes at 0, 90, 180
-    # each overflow flushes the queue; it then waits for the next keyframe: one overflow per GOP
-    assert stalled.stats.overflows == keyframes
-    assert stalled.queue_length == 0 and stalled.stats.keyframes_gated > 100
-    assert healthy.stats.frames == 200 and healthy.stats.overflows == 0
-    assert len(plis.sent_at) >= 2  # one on subscribe, one on overflow
-
-    source.dispatch(packets_of(clip, 1)[0])  # the keyframe the PLI asked for
-    first = await stalled.recv()
-    assert is_keyframe(MeetingCodec.H264, bytes(first))
+    assert len(healthy.sent) == len(packets)  # the other subscriber never noticed
+    assert stalled.dropped == 2  # the keyframes at 0 and 90 could not leave; P-frames are gated
+    assert slots[0].stats.keyframes_gated > 100
+    assert keyframe_start(MeetingCodec.H264, stalled.sent[0][2])
+    assert len(stalled.sent) == len(packets) - starts[-1]  # resumed at the next keyframe (180)
+    assert len(plis.sent_at) >= 2  # one on subscribe, more while it could not take packets
 
 
 async def test_keyframe_requests_are_coalesced_but_never_dropped() -> None:
@@ -84,23 +110,43 @@ async def test_keyframe_requests_are_coalesced_but_never_dropped() -> None:
     requester.close()
 
 
-async def test_switching_rewrites_timestamps_into_one_continuous_stream(clips) -> None:
-    clip = clips["red"]
-    first = Source("a", "video", MeetingCodec.H264, None)
-    second = Source("b", "video", MeetingCodec.H264, None)
-    slot = SlotTrack("video", "main")
-    slot.switch_to(first)
-    for packet in packets_of(clip, 5):
-        first.dispatch(packet)
-    slot.switch_to(second)
-    late = packets_of(clip, 40)[30:]  # b's clock is far ahead; starts on a P-frame
-    late.insert(1, packets_of(clip, 1)[0])
-    late[1].pts = late[0].pts + 1500
-    first.dispatch(packets_of(clip, 6)[5])  # a still shows until b's keyframe
-    for packet in late:
-        second.dispatch(packet)
-    out = [await slot.recv() for _ in range(slot.queue_length)]
-    pts = [p.pts for p in out]
-    assert pts == sorted(pts) and pts[6] - pts[5] == 3000  # continuous across the switch
-    assert slot.source is second and first.subscribers == set()
-    assert is_keyframe(MeetingCodec.H264, bytes(out[6]))
+async def test_padding_only_packets_leave_no_gap_in_the_subscribers_sequence(clips) -> None:
+    """Browsers probe bandwidth with padding-only packets on the media SSRC; the SFU drops them,
+    and a gap would make the subscriber wait for (and NACK) packets that never come."""
+    source = Source("a", "video", MeetingCodec.H264, None)
+    wire = Wire()
+    SlotTrack("video", "main", outlet=wire).switch_to(source)
+    packets = rtp_packets(clips["red"], 30, seq=65530)
+    for index, packet in enumerate(packets):
+        source.forward(packet)
+        if index % 7 == 3:  # a probe burst after some frames: seqs shift for the rest
+            for _ in range(5):
+                for later in packets[index + 1 :]:
+                    later.sequence_number = (later.sequence_number + 1) & 0xFFFF
+                probe = RtpPacket(payload_type=96, sequence_number=0, timestamp=0)
+                source.forward(probe)  # empty payload: padding only
+    seqs = [seq for seq, _, _ in wire.sent]
+    assert len(seqs) == len(packets) and source.packets == len(packets) + 5 * 4
+    assert all((b - a) & 0xFFFF == 1 for a, b in itertools.pairwise(seqs))
+
+
+async def test_a_subscriber_still_connecting_gets_the_keyframe_it_missed_once_connected(
+    clips,
+) -> None:
+    plis = PliLog()
+    source = Source("a", "video", MeetingCodec.H264, KeyframeRequester(plis, min_interval=0.0))
+    wire = Wire()
+    wire.ready = False
+    SlotTrack("video", "main", outlet=wire).switch_to(source)
+    await asyncio.sleep(0)
+    packets = rtp_packets(clips["red"], 20)
+    for packet in packets[:10]:
+        source.forward(packet)
+    assert wire.sent == []
+    wire.ready = True  # DTLS is up
+    for packet in packets[10:]:
+        source.forward(packet)
+    await asyncio.sleep(0)
+    assert [payload for _, _, payload in wire.sent] == [p.payload for p in packets]
+    assert keyframe_start(MeetingCodec.H264, wire.sent[0][2])
+    assert len(plis.sent_at) == 1  # the subscribe; no second request for the missed keyframe

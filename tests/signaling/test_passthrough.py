@@ -50,3 +50,19 @@ async def test_forwarded_frames_are_bit_identical_and_no_decoder_is_ever_built(
     assert built == []
     source = meeting.room.source("a", "video")
     assert source is not None and source.keyframe_count >= 1 and source.frames >= 45
+
+
+async def test_the_sfu_forwards_rtp_itself_and_keeps_the_senders_reports_true(meeting) -> None:
+    await meeting.join("a", "red")
+    b = await meeting.join("b", "green")
+    await until(lambda: b.receptions["main"].frames >= 30, "b receives a")
+    room_b = meeting.room._participants["b"]
+    receiver = next(t.receiver for t in room_b.pc.getTransceivers() if t.kind == "video")
+    # no frame reassembly on the SFU: its jitter buffer is the RTP tap
+    assert type(receiver._RTCRtpReceiver__jitter_buffer).__name__ == "_RtpTap"
+    slot = meeting.room.slot_track("b", "main")
+    sender = next(t.sender for t in room_b.pc.getTransceivers() if t.sender.track is slot)
+    stats = [s for s in (await sender.getStats()).values() if s.type == "outbound-rtp"]
+    # the RTCP sender reports (and getStats) count what the outlet sent
+    assert stats[0].packetsSent == slot.outlet.packets == slot.stats.packets > 0
+    assert stats[0].ssrc == sender._ssrc
