@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Meeting, OutboxMail, User
 from .context import Services
+from .outbox import mail_for, reachable_users
 
 CHANGE_TEXT = {
     "added": ("Thêm nội dung", "Added"),
@@ -33,29 +33,18 @@ def describe_change(change: dict[str, Any]) -> str:
     return line
 
 
-async def _users(session: AsyncSession, user_ids: Iterable[int]) -> list[User]:
-    ids = sorted(set(user_ids))
-    if not ids:
-        return []
-    query = select(User).where(User.id.in_(ids), User.is_active.is_(True), User.email != "")
-    return list(await session.scalars(query))
-
-
 def _mail(
     svc: Services, meeting: Meeting, user: User, purpose: str, key: str, subject: str, text: str
 ) -> OutboxMail:
-    now = svc.clock.now()
     url = f"{svc.settings.base_url}/meetings/{meeting.id}/documents"
-    return OutboxMail(
-        to_address=user.email,
-        to_name=user.full_name,
+    return mail_for(
+        user,
         subject=f"{subject}: {meeting.title}",
-        text_body=f"{text}\n\n{meeting.title}\n{url}\n",
-        meeting_id=meeting.id,
+        text=f"{text}\n\n{meeting.title}\n{url}\n",
         purpose=purpose,
-        dedupe_key=key,
-        next_attempt_at=now,
-        created_at=now,
+        key=key,
+        now=svc.clock.now(),
+        meeting_id=meeting.id,
     )
 
 
@@ -75,7 +64,7 @@ async def agenda_published(
             f"Chương trình họp đã cập nhật (bản {version}). / "
             f"The agenda was updated (version {version}).\n" + "\n".join(lines)
         )
-    users = await _users(session, user_ids)
+    users = await reachable_users(session, user_ids)
     for user in users:
         session.add(
             _mail(
@@ -96,7 +85,7 @@ async def documents_unread(
 ) -> int:
     """One reminder per user listing the titles they have not opened."""
     stamp = svc.clock.now().strftime("%Y%m%d%H%M%S")
-    users = await _users(session, unread)
+    users = await reachable_users(session, unread)
     for user in users:
         titles = "\n".join(f"- {t}" for t in unread[user.id])
         session.add(

@@ -5,36 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Meeting, OutboxMail, User
 from .context import Services
-
-
-async def reachable_users(session: AsyncSession, user_ids: Iterable[int]) -> list[User]:
-    """Active users with an address."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return []
-    query = select(User).where(User.id.in_(ids), User.is_active.is_(True), User.email != "")
-    return list(await session.scalars(query))
+from .outbox import mail_for, reachable_users
 
 
 def _mail(
     svc: Services, meeting: Meeting, user: User, purpose: str, key: str, text: str, path: str
 ) -> OutboxMail:
-    now = svc.clock.now()
-    return OutboxMail(
-        to_address=user.email,
-        to_name=user.full_name,
+    return mail_for(
+        user,
         subject=f"Biên bản / Minutes: {meeting.title}",
-        text_body=f"{text}\n\n{meeting.title}\n{svc.settings.base_url}{path}\n",
-        meeting_id=meeting.id,
+        text=f"{text}\n\n{meeting.title}\n{svc.settings.base_url}{path}\n",
         purpose=purpose,
-        dedupe_key=key,
-        next_attempt_at=now,
-        created_at=now,
+        key=key,
+        now=svc.clock.now(),
+        meeting_id=meeting.id,
     )
 
 

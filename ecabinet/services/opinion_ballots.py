@@ -26,6 +26,7 @@ from .actor import Actor
 from .ballot_documents import Attachment, attachments_of
 from .context import Services, perform
 from .document_access import manages_ballot
+from .outbox import mail_for
 from .permissions import Permission
 
 NOT_FOUND = "No such ballot."
@@ -129,20 +130,16 @@ def _mail(svc: Services, user: User, ballot: OpinionBallot, kind: str, now: date
         "reminder": "Nhắc trả lời phiếu lấy ý kiến / Reminder: opinion ballot",
     }[kind]
     deadline = ballot.deadline.isoformat(timespec="minutes")
-    return OutboxMail(
-        to_address=user.email,
-        to_name=user.full_name,
+    return mail_for(
+        user,
         subject=f"{subject}: {ballot.title}",
-        text_body=(
+        text=(
             f"{ballot.title}\n\n{ballot.question}\n\n"
             f"Hạn trả lời / Deadline: {deadline} UTC\n{url}\n"
         ),
         purpose=f"ballot_{kind}",
-        dedupe_key=f"ballot:{ballot.id}:{kind}:{user.id}",
-        next_attempt_at=now,
-        created_at=now,
-        attempts=0,
-        last_error="",
+        key=f"ballot:{ballot.id}:{kind}:{user.id}",
+        now=now,
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import Meeting, OutboxMail, Task, TaskStatus, User
 from .context import Services, perform
+from .outbox import mail_for
 
 
 def _when(svc: Services, deadline: datetime) -> str:
@@ -32,25 +33,17 @@ def _mail(
         "reminder": "Nhắc hạn nhiệm vụ / Task deadline reminder",
     }[kind]
     due = _when(svc, task.deadline)
-    now = svc.clock.now()
-    return OutboxMail(
-        to_address=user.email,
-        to_name=user.full_name,
+    return mail_for(
+        user,
         subject=f"{subject}: {task.title}",
-        text_body=(
+        text=(
             f"{task.title}\n\nCuộc họp / Meeting: {meeting_title}\n"
             f"Hạn hoàn thành / Due: {due} ({svc.settings.time_zone})\n\n{url}\n"
         ),
-        html_body="",
-        ics="",
-        ics_method="",
-        meeting_id=task.meeting_id,
         purpose=f"task_{kind}",
-        dedupe_key=key,
-        next_attempt_at=now,
-        created_at=now,
-        attempts=0,
-        last_error="",
+        key=key,
+        now=svc.clock.now(),
+        meeting_id=task.meeting_id,
     )
 
 
