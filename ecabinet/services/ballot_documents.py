@@ -27,7 +27,7 @@ from ..models import (
 from . import document_access as access
 from .actor import Actor
 from .context import Services, perform
-from .documents import UploadMeta, forget_if_unused, inspect_upload
+from .documents import UploadMeta, add_first_version, forget_if_unused, inspect_upload
 
 NOT_FOUND = "No such ballot."
 MAX_ATTACHMENTS = 50
@@ -78,31 +78,18 @@ async def attach(
                     f"A ballot takes at most {MAX_ATTACHMENTS} documents.",
                     code="too_many_documents",
                 )
-            now = svc.clock.now()
-            document = Document(
-                meeting_id=None,
+            document, version = await add_first_version(
+                act.session,
+                actor,
+                meta,
+                ref,
+                info,
+                meeting_id=None,  # a ballot's document belongs to no meeting
                 agenda_item_id=None,
                 position=count + 1,
-                title=meta.title,
-                classification=meta.classification,
-                current_version=1,
-                created_by=actor.user_id,
-                created_at=now,
+                now=svc.clock.now(),
             )
-            act.session.add(document)
-            await act.session.flush()
             act.session.add(BallotDocument(document_id=document.id, ballot_id=ballot_id))
-            version = DocumentVersion(
-                document_id=document.id,
-                number=1,
-                sha256=ref.sha256,
-                size=ref.size,
-                pages=info.pages,
-                filename=meta.filename,
-                uploaded_by=actor.user_id,
-                uploaded_at=now,
-            )
-            act.session.add(version)
             _, stored_new = await svc.files.blobs.commit(staged)
             act.record(
                 "opinion_ballot",

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -129,6 +130,45 @@ async def deliver(session: AsyncSession, svc: Services, meeting: Meeting) -> int
     return added
 
 
+async def add_first_version(
+    session: AsyncSession,
+    actor: Actor,
+    meta: UploadMeta,
+    ref: BlobRef,
+    info: PdfInfo,
+    *,
+    meeting_id: int | None,
+    agenda_item_id: int | None,
+    position: int,
+    now: datetime,
+) -> tuple[Document, DocumentVersion]:
+    """A new document and its version 1 (an inspected, staged PDF), flushed so both have ids."""
+    document = Document(
+        meeting_id=meeting_id,
+        agenda_item_id=agenda_item_id,
+        position=position,
+        title=meta.title,
+        classification=meta.classification,
+        current_version=1,
+        created_by=actor.user_id,
+        created_at=now,
+    )
+    session.add(document)
+    await session.flush()
+    version = DocumentVersion(
+        document_id=document.id,
+        number=1,
+        sha256=ref.sha256,
+        size=ref.size,
+        pages=info.pages,
+        filename=meta.filename,
+        uploaded_by=actor.user_id,
+        uploaded_at=now,
+    )
+    session.add(version)
+    return document, version
+
+
 async def upload(
     svc: Services, actor: Actor, meeting_id: int, staged: StagedBlob, meta: UploadMeta
 ) -> tuple[Document, DocumentVersion]:
@@ -143,30 +183,17 @@ async def upload(
                     Document.meeting_id == meeting_id
                 )
             )
-            now = svc.clock.now()
-            document = Document(
+            document, version = await add_first_version(
+                act.session,
+                actor,
+                meta,
+                ref,
+                info,
                 meeting_id=meeting_id,
                 agenda_item_id=item_id,
                 position=int(position or 0) + 1,
-                title=meta.title,
-                classification=meta.classification,
-                current_version=1,
-                created_by=actor.user_id,
-                created_at=now,
+                now=svc.clock.now(),
             )
-            act.session.add(document)
-            await act.session.flush()
-            version = DocumentVersion(
-                document_id=document.id,
-                number=1,
-                sha256=ref.sha256,
-                size=ref.size,
-                pages=info.pages,
-                filename=meta.filename,
-                uploaded_by=actor.user_id,
-                uploaded_at=now,
-            )
-            act.session.add(version)
             await deliver(act.session, svc, reader.meeting)
             _, stored_new = await svc.files.blobs.commit(staged)
             act.record(
