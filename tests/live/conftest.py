@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from aiohttp import ClientWebSocketResponse, WSMsgType
 from aiohttp.test_utils import TestClient
+from aiortc.mediastreams import MediaStreamTrack
 
 from ecabinet.models import Role
 from ecabinet.schemas.directory import EndpointIn
 from ecabinet.services import directory
+from signaling.client import RoomClient
+from signaling.clientmedia import ClipTrack, EncodedClip
+from signaling.sfu import MeetingCodec
+from signaling.wsclient import SignalingSession, Ticket
+from tests.rtc import clips, loopback_only  # noqa: F401 (fixtures: every live test stays on loopback)
 
 from ..conftest import World, api_login, bearer
 
@@ -149,3 +156,74 @@ async def enter(client: TestClient, username: str, meeting_id: int, query: str =
     await peer.send("auth", token=ticket["token"])
     await peer.expect("welcome")
     return peer
+
+
+class Joined:
+    """A room client that joined through the signaling WebSocket: its socket and its media."""
+
+    def __init__(self, signaling: SignalingSession, media: RoomClient) -> None:
+        self.signaling = signaling
+        self.media = media
+
+    @property
+    def participant(self) -> str:
+        return self.signaling.ticket.participant
+
+    def got(self, type_: str, **match: object) -> bool:
+        """Whether a message of this type (and these field values) has arrived."""
+        return any(
+            m.get("type") == type_ and all(m.get(k) == v for k, v in match.items())
+            for m in self.signaling.messages
+        )
+
+    async def close(self) -> None:
+        await self.media.close()
+        await self.signaling.close()
+
+
+Join = Callable[..., Awaitable[Joined]]
+
+
+@pytest.fixture
+async def joiner(
+    client: TestClient,
+    meeting: Meeting,
+    clips: dict[str, EncodedClip],  # noqa: F811 (fixture)
+) -> AsyncIterator[Join]:
+    """``await joiner(username, colour, query="", keep=20, audio=None, share_line=False)``: a join
+    token, an open socket, and an aiortc room client sending the clip of that colour (H.264);
+    everyone joined is closed at the end."""
+    made: list[Joined] = []
+
+    async def join(
+        username: str,
+        colour: str,
+        query: str = "",
+        *,
+        keep: int = 20,
+        audio: MediaStreamTrack | None = None,
+        share_line: bool = False,
+    ) -> Joined:
+        body = await join_token(client, username, meeting.id, query)
+        ticket = Ticket(
+            body["token"], body["ws_url"], body["ice_servers"], body["participant"], body["lobby"]
+        )
+        signaling = SignalingSession(client.session, ticket)
+        await signaling.open()
+        media = RoomClient(
+            ticket.participant,
+            video=ClipTrack(clips[colour]),
+            audio=audio,
+            codec=MeetingCodec.H264,
+            share_line=share_line,
+            keep=keep,
+            ice_servers=ticket.rtc_ice_servers(),
+        )
+        await media.connect(signaling)
+        joined = Joined(signaling, media)
+        made.append(joined)
+        return joined
+
+    yield join
+    for joined in made:
+        await joined.close()

@@ -15,7 +15,6 @@ from playwright.async_api import expect
 from ..browser import launch, logged_in
 from ..conftest import PASSWORD, api_login, bearer
 from .conftest import Meeting
-from .test_media_ws import clips, joiner, loopback_only  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.browser
 async def test_the_floor_holder_becomes_the_main_video_in_the_page(
     client: TestClient,
     meeting: Meeting,
-    joiner,  # noqa: F811
+    joiner,
 ) -> None:
     chair = await joiner("botruong", "red")
     room = await joiner("vanhanh", "blue")

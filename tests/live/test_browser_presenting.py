@@ -11,7 +11,6 @@ the chair's page.
 from __future__ import annotations
 
 import aiohttp
-import aioice.ice
 import pytest
 from aiohttp.test_utils import TestClient
 from playwright.async_api import BrowserContext, Page, expect
@@ -23,11 +22,6 @@ from .conftest import Meeting
 
 pytestmark = pytest.mark.browser
 PAGES = 5
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
 
 
 async def upload(client: TestClient, meeting: Meeting) -> int:

@@ -19,7 +19,7 @@ from tests.signaling.helpers import until
 
 from ..conftest import PASSWORD
 from .conftest import Meeting, join_token
-from .test_browser_room import browser, loopback_only  # noqa: F401 (fixtures)
+from .test_browser_room import browser  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 PLAYS = (

@@ -9,10 +9,9 @@ browser's camera.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aioice.ice
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -27,12 +26,6 @@ from ..conftest import PASSWORD
 from .conftest import Meeting, join_token
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
-    yield
 
 
 @pytest.fixture

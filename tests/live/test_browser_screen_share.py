@@ -17,10 +17,9 @@ both H.264 from Chromium's encoder.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aioice.ice
 import av
 import pytest
 from aiohttp.test_utils import TestClient
@@ -46,12 +45,6 @@ MEDIA_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
     "--disable-features=WebRtcHideLocalIpsWithMdns",
 ]
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
-    yield
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import aioice.ice
 import pytest
 from aiohttp.test_utils import TestClient
 from playwright.async_api import Page, expect
@@ -25,11 +24,6 @@ from ..conftest import PASSWORD, api_login, bearer
 from .conftest import Meeting
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
 
 
 class Secretary:

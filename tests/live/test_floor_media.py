@@ -9,13 +9,12 @@ from tests.signaling.helpers import until
 
 from ..conftest import api_login, bearer
 from .conftest import Meeting
-from .test_media_ws import clips, joiner, loopback_only  # noqa: F401 (fixtures)
 
 
 async def test_the_granted_speaker_becomes_the_main_video(
     client: TestClient,
     meeting: Meeting,
-    joiner,  # noqa: F811
+    joiner,
 ) -> None:
     chair = await joiner("botruong", "red")
     member = await joiner("daibieu", "green")

@@ -12,7 +12,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.signaling.helpers import until
 
 from .conftest import Meeting
-from .test_media_ws import clips, joiner, loopback_only  # noqa: F401 (fixtures)
 
 
 async def scrape(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -32,7 +31,7 @@ def video_frames(joined: Any) -> int:
 async def test_a_live_session_shows_on_metrics(
     client: TestClient,
     meeting: Meeting,
-    joiner: Callable[..., Any],  # noqa: F811 (the fixture imported above)
+    joiner: Callable[..., Any],
 ) -> None:
     before = await scrape(client)
     forwarded_before = before[("ecabinet_sfu_packets_forwarded_total", ())]

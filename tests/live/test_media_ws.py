@@ -3,87 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
-import aioice.ice
-import pytest
-from aiohttp.test_utils import TestClient
-from aiortc.mediastreams import MediaStreamTrack
 
 from signaling.client import RoomClient, decode_packets
-from signaling.clientmedia import ClipTrack, EncodedClip, ToneTrack, write_test_clip
+from signaling.clientmedia import ToneTrack
 from signaling.sfu import MeetingCodec
-from signaling.wsclient import SignalingSession, Ticket
 from tests.signaling.helpers import colour_of, until
-
-from .conftest import Meeting, join_token
-
-COLOURS = {"red": (220, 30, 30), "green": (30, 200, 30), "blue": (30, 30, 220)}
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """aioice leaves 127.0.0.1 out of host candidates; these tests stay on loopback."""
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
-    yield
-
-
-@pytest.fixture(scope="module")
-def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, EncodedClip]:
-    """3-second H.264 clips with one keyframe each (a fast keyframe needs a forwarded PLI)."""
-    folder: Path = tmp_path_factory.mktemp("clips")
-    return {
-        name: EncodedClip.load(write_test_clip(folder / f"{name}.h264", rgb=rgb, gop=600))
-        for name, rgb in COLOURS.items()
-    }
-
-
-class Joined:
-    def __init__(self, signaling: SignalingSession, media: RoomClient) -> None:
-        self.signaling = signaling
-        self.media = media
-
-    @property
-    def participant(self) -> str:
-        return self.signaling.ticket.participant
-
-    async def close(self) -> None:
-        await self.media.close()
-        await self.signaling.close()
-
-
-@pytest.fixture
-async def joiner(
-    client: TestClient, meeting: Meeting, clips: dict[str, EncodedClip]
-) -> AsyncIterator:
-    made: list[Joined] = []
-
-    async def join(
-        username: str, colour: str, keep: int = 20, audio: MediaStreamTrack | None = None
-    ) -> Joined:
-        body = await join_token(client, username, meeting.id)
-        ticket = Ticket(
-            body["token"], body["ws_url"], body["ice_servers"], body["participant"], body["lobby"]
-        )
-        signaling = SignalingSession(client.session, ticket)
-        await signaling.open()
-        media = RoomClient(
-            ticket.participant,
-            video=ClipTrack(clips[colour]),
-            audio=audio,
-            codec=MeetingCodec.H264,
-            keep=keep,
-            ice_servers=ticket.rtc_ice_servers(),
-        )
-        await media.connect(signaling)
-        joined = Joined(signaling, media)
-        made.append(joined)
-        return joined
-
-    yield join
-    for joined in made:
-        await joined.close()
 
 
 def decoded_colours(client: RoomClient, slot: str, shown: str) -> set[str]:

@@ -9,86 +9,23 @@ can stop anyone's share (``stop_screen``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+import functools
 
-import aioice.ice
 import pytest
-from aiohttp.test_utils import TestClient
 
 from signaling.client import RoomClient, decode_packets
-from signaling.clientmedia import ClipTrack, EncodedClip, write_test_clip
+from signaling.clientmedia import ClipTrack
 from signaling.sfu import MeetingCodec
 from signaling.sfu.forwarder import is_keyframe
-from signaling.wsclient import SignalingError, SignalingSession, Ticket
+from signaling.wsclient import SignalingError
 from tests.signaling.helpers import colour_of, until
 
-from .conftest import Meeting, join_token
-
-COLOURS = {"red": (220, 30, 30), "green": (30, 200, 30), "blue": (30, 30, 220)}
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
-    yield
-
-
-@pytest.fixture(scope="module")
-def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, EncodedClip]:
-    folder: Path = tmp_path_factory.mktemp("clips")
-    return {
-        name: EncodedClip.load(write_test_clip(folder / f"{name}.h264", rgb=rgb, gop=600))
-        for name, rgb in COLOURS.items()
-    }
-
-
-class Joined:
-    def __init__(self, signaling: SignalingSession, media: RoomClient) -> None:
-        self.signaling = signaling
-        self.media = media
-
-    @property
-    def participant(self) -> str:
-        return self.signaling.ticket.participant
-
-    def got(self, type_: str, **match: object) -> bool:
-        return any(
-            m.get("type") == type_ and all(m.get(k) == v for k, v in match.items())
-            for m in self.signaling.messages
-        )
+from .conftest import Join, Meeting
 
 
 @pytest.fixture
-async def joiner(
-    client: TestClient, meeting: Meeting, clips: dict[str, EncodedClip]
-) -> AsyncIterator:
-    made: list[Joined] = []
-
-    async def join(username: str, colour: str, query: str = "") -> Joined:
-        body = await join_token(client, username, meeting.id, query)
-        ticket = Ticket(
-            body["token"], body["ws_url"], body["ice_servers"], body["participant"], body["lobby"]
-        )
-        signaling = SignalingSession(client.session, ticket)
-        await signaling.open()
-        media = RoomClient(
-            ticket.participant,
-            video=ClipTrack(clips[colour]),
-            codec=MeetingCodec.H264,
-            share_line=True,
-            keep=400,
-            ice_servers=ticket.rtc_ice_servers(),
-        )
-        await media.connect(signaling)
-        joined = Joined(signaling, media)
-        made.append(joined)
-        return joined
-
-    yield join
-    for joined in made:
-        await joined.media.close()
-        await joined.signaling.close()
+def joiner(joiner: Join) -> Join:  # every client here offers the second video line for a share
+    return functools.partial(joiner, keep=400, share_line=True)
 
 
 def colours(client: RoomClient, slot: str, shown: str) -> list[str]:

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import aioice.ice
 import pytest
 from sqlalchemy import func, select
 
@@ -40,17 +39,13 @@ from signaling.sfu import MeetingCodec
 from signaling.wsclient import SignalingSession, get_ticket, login
 from tests.conftest import PASSWORD, TEST_SECRET, World
 from tests.governance import actor
+from tests.rtc import loopback_only  # noqa: F401 (fixture: the clients stay on loopback)
 
 from .test_shutdown import free_port, stop_all, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 BACK_WITHIN = 10.0  # seconds from starting the new server process until every client is back
 SETTLE = 60.0  # generous: a loaded machine negotiates media slowly
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(aioice.ice, "get_host_addresses", lambda use_ipv4, use_ipv6: ["127.0.0.1"])
 
 
 async def make_world(settings: Settings) -> int:

@@ -17,7 +17,7 @@ from signaling.clientmedia import ClipTrack, EncodedClip, write_test_clip
 from signaling.sfu import MediaRoom, MeetingCodec
 from signaling.sfu.forwarder import is_keyframe
 from signaling.sfu.rtprewrite import StreamRewriter, keyframe_start, vp8_descriptor
-from tests.signaling.conftest import BLUE, GREEN
+from tests.rtc import BLUE, GREEN
 from tests.signaling.helpers import colour_of, until
 
 CODECS = [MeetingCodec.H264, MeetingCodec.VP8]
