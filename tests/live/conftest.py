@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,12 +18,12 @@ from ecabinet.models import Role
 from ecabinet.schemas.directory import EndpointIn
 from ecabinet.services import directory
 from signaling.client import RoomClient
-from signaling.clientmedia import ClipTrack, EncodedClip
+from signaling.clientmedia import ClipTrack, EncodedClip, write_test_clip
 from signaling.sfu import MeetingCodec
 from signaling.wsclient import SignalingSession, Ticket
 from tests.rtc import clips, loopback_only  # noqa: F401 (fixtures: every live test stays on loopback)
 
-from ..conftest import World, api_login, bearer
+from ..conftest import PASSWORD, World, api_login, bearer
 
 WAIT = 5.0
 
@@ -184,6 +185,48 @@ class Joined:
 Join = Callable[..., Awaitable[Joined]]
 
 
+async def join_room(
+    client: TestClient,
+    meeting_id: int,
+    username: str,
+    clip: EncodedClip,
+    query: str = "",
+    **options: Any,
+) -> Joined:
+    """A join token for ``username``, an open socket, and an aiortc room client sending ``clip``
+    as its camera (H.264; ``options`` go to :class:`RoomClient`), connected."""
+    body = await join_token(client, username, meeting_id, query)
+    ticket = Ticket(
+        body["token"], body["ws_url"], body["ice_servers"], body["participant"], body["lobby"]
+    )
+    signaling = SignalingSession(client.session, ticket)
+    await signaling.open()
+    media = RoomClient(
+        ticket.participant,
+        video=ClipTrack(clip),
+        codec=MeetingCodec.H264,
+        ice_servers=ticket.rtc_ice_servers(),
+        **options,
+    )
+    await media.connect(signaling)
+    return Joined(signaling, media)
+
+
+def green_clip(folder: Path) -> EncodedClip:
+    """A 3-second green H.264 clip with a keyframe every second (for a browser's decoder)."""
+    return EncodedClip.load(write_test_clip(folder / "green.h264", rgb=(30, 200, 30), gop=30))
+
+
+async def open_room(page: Any, client: TestClient, meeting_id: int, username: str) -> None:
+    """Log ``username`` in on the Playwright ``page`` and land on the meeting's room page."""
+    base = f"http://{client.host}:{client.port}"
+    await page.goto(f"{base}/login?next=/meetings/{meeting_id}/room")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button.primary")
+    await page.wait_for_url(f"**/meetings/{meeting_id}/room")
+
+
 @pytest.fixture
 async def joiner(
     client: TestClient,
@@ -204,23 +247,16 @@ async def joiner(
         audio: MediaStreamTrack | None = None,
         share_line: bool = False,
     ) -> Joined:
-        body = await join_token(client, username, meeting.id, query)
-        ticket = Ticket(
-            body["token"], body["ws_url"], body["ice_servers"], body["participant"], body["lobby"]
-        )
-        signaling = SignalingSession(client.session, ticket)
-        await signaling.open()
-        media = RoomClient(
-            ticket.participant,
-            video=ClipTrack(clips[colour]),
+        joined = await join_room(
+            client,
+            meeting.id,
+            username,
+            clips[colour],
+            query,
             audio=audio,
-            codec=MeetingCodec.H264,
             share_line=share_line,
             keep=keep,
-            ice_servers=ticket.rtc_ice_servers(),
         )
-        await media.connect(signaling)
-        joined = Joined(signaling, media)
         made.append(joined)
         return joined
 

@@ -10,15 +10,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from signaling import protocol as p
-from signaling.client import RoomClient
-from signaling.clientmedia import ClipTrack, EncodedClip, write_test_clip
-from signaling.sfu import MeetingCodec
 from signaling.ws import hub_key
-from signaling.wsclient import SignalingSession, Ticket
 from tests.signaling.helpers import until
 
-from ..conftest import PASSWORD
-from .conftest import Meeting, join_token
+from .conftest import Meeting, green_clip, join_room, open_room
 from .test_browser_room import browser  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
@@ -34,25 +29,12 @@ async def test_the_page_comes_back_after_a_reconnect_message(
     browser,  # noqa: F811 (the fixture imported above)
     tmp_path: Path,
 ) -> None:
-    clip = EncodedClip.load(write_test_clip(tmp_path / "green.h264", rgb=(30, 200, 30), gop=30))
-    body = await join_token(client, "daibieu", meeting.id)
-    ticket = Ticket(
-        body["token"], body["ws_url"], body["ice_servers"], body["participant"], body["lobby"]
-    )
-    signaling = SignalingSession(client.session, ticket)
-    await signaling.open()
-    member = RoomClient(ticket.participant, video=ClipTrack(clip), codec=MeetingCodec.H264)
-    await member.connect(signaling)
+    joined = await join_room(client, meeting.id, "daibieu", green_clip(tmp_path))
+    signaling, member, ticket = joined.signaling, joined.media, joined.signaling.ticket
     page = await browser.new_page()
     chair = f"p{meeting.participants['botruong']}"
     try:
-        await page.goto(
-            f"http://{client.host}:{client.port}/login?next=/meetings/{meeting.id}/room"
-        )
-        await page.fill("input[name=username]", "botruong")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("button.primary")
-        await page.wait_for_url(f"**/meetings/{meeting.id}/room")
+        await open_room(page, client, meeting.id, "botruong")
         await page.wait_for_function(PLAYS, timeout=30_000)
         await page.click("#btn-hand")
         await until(lambda: signaling.roster.get(chair, {}).get("hand") is True, "hand up", 30)

@@ -15,15 +15,12 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient
 
-from signaling.client import RoomClient, decode_packets
-from signaling.clientmedia import ClipTrack, EncodedClip, write_test_clip
+from signaling.client import decode_packets
 from signaling.sfu import MeetingCodec
-from signaling.wsclient import SignalingSession, Ticket
 from tests.signaling.helpers import until
 
 from ..browser import launch
-from ..conftest import PASSWORD
-from .conftest import Meeting, join_token
+from .conftest import Meeting, green_clip, join_room, open_room
 
 pytestmark = pytest.mark.browser
 
@@ -37,17 +34,9 @@ async def browser() -> AsyncIterator:
 async def test_browser_and_room_client_see_each_other(
     client: TestClient, meeting: Meeting, browser, tmp_path: Path
 ) -> None:
-    clip = EncodedClip.load(write_test_clip(tmp_path / "green.h264", rgb=(30, 200, 30), gop=30))
-    body = await join_token(client, "daibieu", meeting.id)
-    ticket = Ticket(
-        body["token"], body["ws_url"], body["ice_servers"], body["participant"], body["lobby"]
-    )
-    signaling = SignalingSession(client.session, ticket)
-    await signaling.open()
-    member = RoomClient(ticket.participant, video=ClipTrack(clip), codec=MeetingCodec.H264, keep=60)
-    await member.connect(signaling)
+    joined = await join_room(client, meeting.id, "daibieu", green_clip(tmp_path), keep=60)
+    signaling, member, ticket = joined.signaling, joined.media, joined.signaling.ticket
 
-    base = f"http://{client.host}:{client.port}"
     page = await browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -61,11 +50,7 @@ async def test_browser_and_room_client_see_each_other(
         lambda ws: ws.on("framereceived", lambda f: console.append("<< " + str(f)[:300])),
     )
     try:
-        await page.goto(f"{base}/login?next=/meetings/{meeting.id}/room")
-        await page.fill("input[name=username]", "botruong")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("button.primary")
-        await page.wait_for_url(f"**/meetings/{meeting.id}/room")
+        await open_room(page, client, meeting.id, "botruong")
         chair = f"p{meeting.participants['botruong']}"
 
         # The page plays the member's video in its main slot.

@@ -25,7 +25,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from signaling.client import RoomClient, SlotReception, decode_packets, shown_key
-from signaling.clientmedia import ClipTrack, EncodedClip, write_test_clip
+from signaling.clientmedia import ClipTrack
 from signaling.sfu import MeetingCodec
 from signaling.sfu.forwarder import is_keyframe
 from signaling.ws import hub_key
@@ -33,8 +33,7 @@ from signaling.wsclient import SignalingSession, Ticket
 from tests.browser import HEADLESS_ARGS, chromium_path
 from tests.signaling.helpers import until
 
-from ..conftest import PASSWORD
-from .conftest import Meeting, join_token
+from .conftest import Meeting, green_clip, join_room, join_token, open_room
 
 pytestmark = pytest.mark.browser
 
@@ -93,7 +92,7 @@ async def page_state(page) -> dict:
 async def test_the_browser_shares_its_screen_beside_its_camera(
     client: TestClient, meeting: Meeting, browser, tmp_path: Path
 ) -> None:
-    clip = EncodedClip.load(write_test_clip(tmp_path / "green.h264", rgb=(30, 200, 30), gop=30))
+    clip = green_clip(tmp_path)
     body = await join_token(client, "daibieu", meeting.id)
     ticket = Ticket(
         body["token"], body["ws_url"], body["ice_servers"], body["participant"], body["lobby"]
@@ -111,18 +110,13 @@ async def test_the_browser_shares_its_screen_beside_its_camera(
     record.client = member
     await member.connect(signaling)
 
-    base = f"http://{client.host}:{client.port}"
     page = await browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     chair = f"p{meeting.participants['botruong']}"
     main, second = member.receptions["main"], member.receptions["second"]
     try:
-        await page.goto(f"{base}/login?next=/meetings/{meeting.id}/room")
-        await page.fill("input[name=username]", "botruong")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("button.primary")
-        await page.wait_for_url(f"**/meetings/{meeting.id}/room")
+        await open_room(page, client, meeting.id, "botruong")
         await until(lambda: main.by_source[chair] >= 30, "the member sees the chair's camera", 60)
 
         # The connection-quality indicator is computed from getStats: a measured round trip
@@ -215,25 +209,13 @@ async def test_the_page_renegotiates_when_its_media_path_breaks(
     way the page builds a new peer connection and offers again (``restart``) on the same socket,
     asks to share its screen again (the new offer ended the share on the server), and the
     member sees the chair's screen and camera again."""
-    clip = EncodedClip.load(write_test_clip(tmp_path / "green.h264", rgb=(30, 200, 30), gop=30))
-    body = await join_token(client, "daibieu", meeting.id)
-    ticket = Ticket(
-        body["token"], body["ws_url"], body["ice_servers"], body["participant"], body["lobby"]
-    )
-    signaling = SignalingSession(client.session, ticket)
-    await signaling.open()
-    member = RoomClient(ticket.participant, video=ClipTrack(clip), codec=MeetingCodec.H264)
-    await member.connect(signaling)
+    joined = await join_room(client, meeting.id, "daibieu", green_clip(tmp_path))
+    signaling, member = joined.signaling, joined.media
     page = await browser.new_page()
     chair = f"p{meeting.participants['botruong']}"
     main = member.receptions["main"]
     try:
-        base = f"http://{client.host}:{client.port}"
-        await page.goto(f"{base}/login?next=/meetings/{meeting.id}/room")
-        await page.fill("input[name=username]", "botruong")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("button.primary")
-        await page.wait_for_url(f"**/meetings/{meeting.id}/room")
+        await open_room(page, client, meeting.id, "botruong")
         await until(lambda: main.by_source[chair] >= 30, "the member sees the chair", 60)
         await page.click("#btn-share")
         screen = f"{chair}:screen"
