@@ -5,9 +5,11 @@ meeting from the items' conclusions, published once, never changed afterwards.
   the tasks to assign. Without a list the draft starts from the conclusions the chair recorded
   per item during the session (or, for a correction, from the notice it supersedes).
 * Publishing gives the notice its number (1, 2 … per meeting), creates the tasks, renders the PDF
-  (DejaVu Sans, :mod:`pdf_render`), stores it in the blob store, and queues the mails — all in
-  one action (``conclusions.publish``). A published notice is immutable; a correction is a new
-  notice that names the one it supersedes.
+  (DejaVu Sans, :mod:`pdf_render`), signs it with the publisher's certificate (PAdES, as the
+  minutes are signed: an official notice is issued signed; 409 ``no_signing_certificate``
+  without one), stores it in the blob store, and queues the mails — all in one action
+  (``conclusions.publish``). A published notice is immutable; a correction is a new notice that
+  names the one it supersedes.
 * Who sees what is decided in :mod:`conclusion_access`: drafts only the meeting's secretaries;
   a published notice also the meeting's participants (persons, deputies, operators of invited
   endpoints), the users of their organizations and of the organizations given tasks, and task
@@ -34,10 +36,11 @@ from ..models import (
     MeetingStatus,
     NoticeStatus,
     Task,
+    User,
 )
 from ..schemas.tasks import NoticeConclusionIn, NoticeIn, NoticePatch, PlannedTaskIn
 from . import conclusion_access as access
-from . import notice_render, task_access, tasks
+from . import notice_render, signing, task_access, tasks
 from .actor import Actor
 from .context import Services, perform
 
@@ -293,6 +296,8 @@ async def delete_draft(svc: Services, actor: Actor, notice_id: int) -> None:
 
 async def publish(svc: Services, actor: Actor, notice_id: int) -> NoticeView:
     stored: str | None = None
+    font = await signing.stamp_font(svc)
+    timestamper = signing.timestamper_for(svc)
     try:
         async with perform(svc, actor, "conclusions.publish") as act:
             query = select(ConclusionNotice).where(ConclusionNotice.id == notice_id)
@@ -345,8 +350,21 @@ async def publish(svc: Services, actor: Actor, notice_id: int) -> NoticeView:
                 if notice.supersedes_id
                 else None
             )
+            publisher = await act.session.get(User, actor.user_id)
+            if publisher is None:
+                raise NotFound("No such user.", code="user_not_found")
             pdf = await asyncio.to_thread(
-                notice_render.render, view, meeting, previous, svc.settings.zone
+                notice_render.render, view, meeting, previous, svc.settings.zone, publisher
+            )
+            pdf, credential = await signing.signed_by(
+                act.session,
+                svc,
+                actor,
+                pdf,
+                notice_render.SIGNATURE_FIELD,
+                font=font,
+                timestamper=timestamper,
+                reason="Ban hành / Issued",
             )
             staged = svc.files.blobs.stage(len(pdf) + 1)
             async with staged:
@@ -363,6 +381,7 @@ async def publish(svc: Services, actor: Actor, notice_id: int) -> NoticeView:
                 supersedes=notice.supersedes_id,
                 tasks=[t.id for t in created],
                 pdf_sha256=ref.sha256,
+                certificate=credential.fingerprint,
                 mailed=mailed,
             )
             view.pdf_sha256 = ref.sha256

@@ -42,11 +42,20 @@ def paragraphs(
     return lines
 
 
+SIGNATURE_FIELD = pdf_render.field_name(1)
+
+
 def render(
-    view: NoticeView, meeting: Meeting, previous: ConclusionNotice | None, zone: ZoneInfo
+    view: NoticeView,
+    meeting: Meeting,
+    previous: ConclusionNotice | None,
+    zone: ZoneInfo,
+    signer: User,
 ) -> bytes:
-    """Blocking (run it in a thread)."""
-    return pdf_render.render(view.title, paragraphs(view, meeting, previous, zone), [])
+    """The notice with one empty signature field (``SIGNATURE_FIELD``) labelled with the
+    publisher, who signs it as it is published. Blocking (run it in a thread)."""
+    slot = pdf_render.SignatureSlot(SIGNATURE_FIELD, signer.full_name, signer.title)
+    return pdf_render.render(view.title, paragraphs(view, meeting, previous, zone), [slot])
 
 
 async def queue_mails(

@@ -160,26 +160,12 @@ async def sign_in(
         if doc.signer_ids.index(actor.user_id) < doc.signed_count:
             raise Conflict("You have already signed this document.", code="already_signed")
         raise Forbidden("It is not your turn to sign yet.", code="not_your_turn")
-    credential = await pki.current_credential(session, actor.user_id)
-    if credential is None:
-        raise Conflict(
-            "You have no signing certificate; ask for one or upload your own.",
-            code="no_signing_certificate",
-        )
-    now = svc.clock.now()
-    material = pki.unlock(svc, credential)
-    pki.check_usable(material.certificate, now)
-    user = await session.get(User, actor.user_id)
     position = doc.signed_count + 1
     field = pdf_render.field_name(position)
-    stamp = pades.StampText(
-        signer=user.full_name if user else actor.full_name,
-        title=user.title if user else "",
-        when=now.astimezone(svc.settings.zone).strftime(STAMP_TIME_FORMAT),
+    signed, credential = await signed_by(
+        session, svc, actor, doc.pdf, field, font=font, timestamper=timestamper
     )
-    signed = await asyncio.to_thread(
-        pades.sign, doc.pdf, field, material, stamp, font, timestamper=timestamper
-    )
+    now = svc.clock.now()
     doc.pdf = signed
     doc.pdf_sha256 = sha256(signed)
     doc.signed_count = position
@@ -196,6 +182,41 @@ async def sign_in(
     session.add(record)
     await session.flush()
     return doc, record, credential
+
+
+async def signed_by(
+    session: AsyncSession,
+    svc: Services,
+    actor: Actor,
+    pdf: bytes,
+    field: str,
+    *,
+    font: Path,
+    timestamper: TimeStamper | None,
+    reason: str = "Phê duyệt / Approval",
+) -> tuple[bytes, SignerCredential]:
+    """``pdf`` with the actor's PAdES signature in its empty field ``field``, and the credential
+    that made it. The certificate is checked (validity, key usage, not replaced) before any byte
+    is written; 409 ``no_signing_certificate`` when the actor has none. Signs in a worker thread."""
+    credential = await pki.current_credential(session, actor.user_id)
+    if credential is None:
+        raise Conflict(
+            "You have no signing certificate; ask for one or upload your own.",
+            code="no_signing_certificate",
+        )
+    now = svc.clock.now()
+    material = pki.unlock(svc, credential)
+    pki.check_usable(material.certificate, now)
+    user = await session.get(User, actor.user_id)
+    stamp = pades.StampText(
+        signer=user.full_name if user else actor.full_name,
+        title=user.title if user else "",
+        when=now.astimezone(svc.settings.zone).strftime(STAMP_TIME_FORMAT),
+    )
+    signed = await asyncio.to_thread(
+        pades.sign, pdf, field, material, stamp, font, reason=reason, timestamper=timestamper
+    )
+    return signed, credential
 
 
 async def sign_next(

@@ -11,7 +11,7 @@ from ecabinet.models import OrganizationLevel, Role
 from ecabinet.schemas.directory import OrganizationIn
 from ecabinet.schemas.governance import ConclusionIn
 from ecabinet.schemas.tasks import NoticeConclusionIn, NoticeIn, PlannedTaskIn
-from ecabinet.services import conclusions, directory, session
+from ecabinet.services import conclusions, directory, pki, session
 
 from ..conftest import World
 from ..governance import Session, actor, make_session
@@ -52,9 +52,11 @@ async def grow(world: World) -> Orgs:
 
 
 async def ended_meeting(world: World, items: int = 2) -> Session:
-    """A meeting whose session ran: each item concluded by the chair, then ended."""
+    """A meeting whose session ran: each item concluded by the chair, then ended; its secretary
+    ``thuky`` holds a signing certificate (a conclusions notice is signed as it is published)."""
     s = await make_session(world, ["daibieu"], items=items)
     svc, chair = world.svc, actor(world, "botruong")
+    await pki.issue_certificate(svc, None, world["thuky"].id)
     await session.start(svc, chair, s.meeting_id)
     for n, item in enumerate(s.items, start=1):
         text = f"Kết luận nội dung {n}: thống nhất thông qua, giao hoàn thiện hồ sơ."

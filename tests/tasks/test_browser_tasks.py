@@ -22,10 +22,11 @@ from ecabinet.schemas.agenda import AgendaItemIn
 from ecabinet.schemas.directory import OrganizationIn, UserIn
 from ecabinet.schemas.governance import ConclusionIn
 from ecabinet.schemas.meetings import MeetingIn
-from ecabinet.services import agenda, directory, meetings, session, task_dashboard
+from ecabinet.services import agenda, directory, meetings, pki, session, task_dashboard
 from ecabinet.services.actor import Actor
 from ecabinet.services.context import Services
 from ecabinet.web.appkeys import services_key
+from tests.signing.conftest import CA_PASSPHRASE
 
 from ..browser import HEADLESS_ARGS, chromium_path
 
@@ -83,7 +84,13 @@ async def _directory(svc: Services) -> dict[str, Actor]:
 
 @pytest.fixture
 async def live(migrated: str, tmp_path: Path) -> AsyncIterator[Live]:
-    app = create_app(Settings(data_dir=tmp_path / "var", database_url=migrated, secret_key=SECRET))
+    settings = Settings(
+        data_dir=tmp_path / "var",
+        database_url=migrated,
+        secret_key=SECRET,
+        ca_passphrase=CA_PASSPHRASE,  # the notice is signed by the secretary who publishes it
+    )
+    app = create_app(settings)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -91,6 +98,7 @@ async def live(migrated: str, tmp_path: Path) -> AsyncIterator[Live]:
     try:
         svc = app[services_key]
         actors = await _directory(svc)
+        await pki.issue_certificate(svc, None, actors["thuky"].user_id)
         data = MeetingIn.model_validate(
             {
                 "title": "Phiên họp thường kỳ",

@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from pathlib import Path
 
 from aiohttp.test_utils import TestClient
 from pypdf import PdfReader
+from sqlalchemy import delete, func, select
 
 from ecabinet.clock import FrozenClock
-from ecabinet.services import conclusions
+from ecabinet.models import ConclusionNotice, SignerCredential, Task
+from ecabinet.services import conclusions, pki, verification
 
 from ..conftest import World, api_login, bearer
 from ..governance import actor, make_session
 from ..scheduling import outbox
+from ..signing.test_thirty_signers import PYHANKO_OK, pyhanko_validate
 from .helpers import ended_meeting, grow, plan
 
 
 async def test_secretary_drafts_edits_and_publishes_and_the_tasks_are_created(
-    client: TestClient, world: World, clock: FrozenClock
+    client: TestClient, world: World, clock: FrozenClock, tmp_path: Path
 ) -> None:
     orgs = await grow(world)
     s = await ended_meeting(world, items=2)
@@ -82,10 +86,19 @@ async def test_secretary_drafts_edits_and_publishes_and_the_tasks_are_created(
     assert resp.status == 409
     assert (await client.delete(f"/api/conclusions/{draft['id']}", headers=secretary)).status == 409
 
-    # the PDF, in Vietnamese
+    # the PDF, in Vietnamese, signed by the secretary who published it
     resp = await client.get(f"/api/conclusions/{draft['id']}/pdf", headers=secretary)
     assert resp.status == 200 and resp.content_type == "application/pdf"
-    pages = PdfReader(io.BytesIO(await resp.read())).pages
+    data = await resp.read()
+    report = await verification.verify(world.svc, data)
+    assert report.all_valid and [x.signer for x in report.signatures] == ["Thuky"]
+    ca_pem, path = tmp_path / "ca.pem", tmp_path / "thong-bao.pdf"
+    ca_pem.write_text(pki.cert_pem(await pki.ca_certificate(world.svc)))
+    path.write_bytes(data)
+    checked = pyhanko_validate(path, ca_pem)  # the pyHanko CLI, the platform CA as only root
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert [x for x in checked.stdout.splitlines() if PYHANKO_OK.match(x)], checked.stdout
+    pages = PdfReader(io.BytesIO(data)).pages
     text = " ".join(" ".join(p.extract_text() for p in pages).split())
     for expected in (
         "Thông báo kết luận phiên họp thường kỳ",
@@ -197,3 +210,44 @@ async def test_a_task_deadline_in_the_past_blocks_publishing(
     still = await conclusions.get_notice(svc, secretary, draft.id)
     assert still.status == "draft" and still.number is None
     assert still.conclusions[0].tasks == []
+
+
+async def test_without_a_signing_certificate_nothing_is_published(
+    client: TestClient, world: World, clock: FrozenClock
+) -> None:
+    """An official notice is issued signed: a publisher with no certificate gets 409
+    ``no_signing_certificate`` and the draft stays a draft — no number, no task, no PDF, no mail."""
+    orgs = await grow(world)
+    s = await ended_meeting(world, items=1)
+    async with world.svc.db.transaction() as session:
+        await session.execute(delete(SignerCredential))
+    secretary = bearer(await api_login(client, "thuky"))
+    deadline = (clock.now() + timedelta(days=30)).isoformat()
+    body = {
+        "conclusions": [
+            {
+                "text": "Giao Bộ Y tế.",
+                "tasks": [{"title": "Báo cáo", "assignee_id": orgs.ministry, "deadline": deadline}],
+            }
+        ]
+    }
+    resp = await client.post(
+        f"/api/meetings/{s.meeting_id}/conclusions", json=body, headers=secretary
+    )
+    assert resp.status == 201, await resp.text()
+    draft = (await resp.json())["id"]
+
+    resp = await client.post(f"/api/conclusions/{draft}/publish", headers=secretary)
+    assert resp.status == 409
+    assert (await resp.json())["error"]["code"] == "no_signing_certificate"
+    async with world.svc.db.reading() as session:
+        notice = await session.get(ConclusionNotice, draft)
+        assert notice is not None and notice.status.value == "draft" and notice.number is None
+        assert notice.pdf_sha256 in (None, "")
+        assert await session.scalar(select(func.count()).select_from(Task)) == 0
+    assert [m for m in await outbox(world) if m.purpose == "conclusions_published"] == []
+
+    await pki.issue_certificate(world.svc, None, world["thuky"].id)  # with one, it goes out
+    resp = await client.post(f"/api/conclusions/{draft}/publish", headers=secretary)
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["number"] == 1
