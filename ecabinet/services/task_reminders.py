@@ -1,4 +1,5 @@
-"""Mails about follow-up tasks: the assignment, and reminders before the deadline.
+"""Mails about follow-up tasks: the assignment (to the assignee organization's users, and to the
+users of each co-operating organization, naming the lead), and reminders before the deadline.
 
 Reminders go out ``settings.task_reminder_days`` days before a deadline (default 7 and 1), to the
 active users with an address in the assignee organization, queued by the mail loop on the
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import Meeting, OutboxMail, Task, TaskStatus, User
+from ..models import Meeting, Organization, OutboxMail, Task, TaskStatus, User
 from .context import Services, perform
 from .outbox import mail_for
 
@@ -25,19 +26,27 @@ def _when(svc: Services, deadline: datetime) -> str:
 
 
 def _mail(
-    svc: Services, user: User, task: Task, meeting_title: str, kind: str, key: str
+    svc: Services,
+    user: User,
+    task: Task,
+    meeting_title: str,
+    kind: str,
+    key: str,
+    lead: str = "",
 ) -> OutboxMail:
     url = f"{svc.settings.base_url}/tasks/{task.id}"
     subject = {
         "assigned": "Nhiệm vụ được giao / Task assigned",
+        "cooperating": "Nhiệm vụ phối hợp / Task to co-operate on",
         "reminder": "Nhắc hạn nhiệm vụ / Task deadline reminder",
     }[kind]
     due = _when(svc, task.deadline)
+    led_by = f"Cơ quan chủ trì / Lead: {lead}\n" if lead else ""
     return mail_for(
         user,
         subject=f"{subject}: {task.title}",
         text=(
-            f"{task.title}\n\nCuộc họp / Meeting: {meeting_title}\n"
+            f"{task.title}\n\n{led_by}Cuộc họp / Meeting: {meeting_title}\n"
             f"Hạn hoàn thành / Due: {due} ({svc.settings.time_zone})\n\n{url}\n"
         ),
         purpose=f"task_{kind}",
@@ -69,6 +78,25 @@ async def queue_assigned(session: AsyncSession, svc: Services, task: Task) -> in
         key = f"task:{task.id}:assigned:{task.assignee_id}:{user.id}"
         session.add(_mail(svc, user, task, title, "assigned", key))
     return len(users)
+
+
+async def queue_cooperating(
+    session: AsyncSession, svc: Services, task: Task, organization_ids: list[int]
+) -> int:
+    """Tell the users of each newly co-operating organization what they co-operate on and who
+    leads it; once per task, organization and user (the dedupe key)."""
+    if not organization_ids:
+        return 0
+    meeting = await session.get(Meeting, task.meeting_id)
+    lead = await session.get(Organization, task.assignee_id)
+    queued = 0
+    for org_id in organization_ids:
+        for user in await _members(session, org_id):
+            key = f"task:{task.id}:cooperating:{org_id}:{user.id}"
+            title, name = meeting.title if meeting else "", lead.name if lead else ""
+            session.add(_mail(svc, user, task, title, "cooperating", key, lead=name))
+            queued += 1
+    return queued
 
 
 def due_reminder(task: Task, now: datetime, days: tuple[int, ...]) -> int | None:

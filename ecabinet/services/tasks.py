@@ -232,9 +232,11 @@ async def create(
     )
     session.add(task)
     await session.flush()
-    for org_id in sorted(set(plan.cooperating_ids) - {plan.assignee_id}):
+    cooperating = sorted(set(plan.cooperating_ids) - {plan.assignee_id})
+    for org_id in cooperating:
         session.add(TaskCooperator(task_id=task.id, organization_id=org_id))
     await task_reminders.queue_assigned(session, svc, task)
+    await task_reminders.queue_cooperating(session, svc, task, cooperating)
     return task
 
 
@@ -349,6 +351,11 @@ async def update_task(svc: Services, actor: Actor, task_id: int, data: TaskPatch
             await task_reminders.queue_assigned(act.session, svc, task)
         if data.cooperating_ids is not None:
             await check_organizations(act.session, data.cooperating_ids)
+            before = set(
+                await act.session.scalars(
+                    select(TaskCooperator.organization_id).where(TaskCooperator.task_id == task.id)
+                )
+            )
             await act.session.execute(
                 delete(TaskCooperator).where(TaskCooperator.task_id == task.id)
             )
@@ -356,6 +363,8 @@ async def update_task(svc: Services, actor: Actor, task_id: int, data: TaskPatch
             for org_id in wanted:
                 act.session.add(TaskCooperator(task_id=task.id, organization_id=org_id))
             changed["cooperating_ids"] = wanted
+            added = [org_id for org_id in wanted if org_id not in before]
+            await task_reminders.queue_cooperating(act.session, svc, task, added)
         task.updated_at = svc.clock.now()
         act.record("task", task.id, meeting_id=task.meeting_id, **changed)
         await act.session.flush()

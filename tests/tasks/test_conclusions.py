@@ -125,6 +125,29 @@ async def test_secretary_drafts_edits_and_publishes_and_the_tasks_are_created(
         "taichinh@chinhphu.vn",
         "vanhanh@chinhphu.vn",
     ]
+    # the co-operating organizations' users are told what they co-operate on and who leads it
+    cooperating = sorted(
+        (m.to_address, m.subject, m.text_body.split("\n")[2])
+        for m in mails
+        if m.purpose == "task_cooperating"
+    )
+    assert cooperating == [
+        (
+            "chuyenvien@chinhphu.vn",  # the province, on the ministry's task
+            "Nhiệm vụ phối hợp / Task to co-operate on: Hoàn thiện dự thảo Nghị định",
+            "Cơ quan chủ trì / Lead: Bộ Y tế",
+        ),
+        (
+            "huyen@chinhphu.vn",  # the district, on the province's task
+            "Nhiệm vụ phối hợp / Task to co-operate on: Báo cáo kết quả triển khai",
+            "Cơ quan chủ trì / Lead: Tỉnh Nghệ An",
+        ),
+        (
+            "vanhanh@chinhphu.vn",
+            "Nhiệm vụ phối hợp / Task to co-operate on: Hoàn thiện dự thảo Nghị định",
+            "Cơ quan chủ trì / Lead: Bộ Y tế",
+        ),
+    ]
 
 
 async def test_a_correction_supersedes_and_the_old_notice_stays(

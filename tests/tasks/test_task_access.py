@@ -12,6 +12,7 @@ from ecabinet.clock import FrozenClock
 
 from ..conftest import World, api_login, bearer
 from ..documents.pdfs import make_pdf
+from ..scheduling import outbox
 from .helpers import ended_meeting, grow, plan, publish_with_tasks
 
 
@@ -117,6 +118,26 @@ async def test_only_the_meetings_secretary_changes_a_task(
     )
     assert resp.status == 200, await resp.text()
     assert (await resp.json())["deadline"].startswith(new[:16])
+
+    # adding a co-operating organization tells its users (once); those already on it hear nothing
+    def told() -> list[str]:
+        return sorted(m.to_address for m in mails if m.purpose == "task_cooperating")
+
+    mails = await outbox(world)
+    assert told() == ["huyen@chinhphu.vn"]  # the district, when the task was published
+    orgs = {
+        "district": world["huyen"].organization_id,
+        "ministry2": world["taichinh"].organization_id,
+    }
+    for _ in range(2):
+        resp = await client.patch(
+            f"/api/tasks/{ministry_task}",
+            json={"cooperating_ids": [orgs["district"], orgs["ministry2"]]},
+            headers=secretary,
+        )
+        assert resp.status == 200, await resp.text()
+    mails = await outbox(world)
+    assert told() == ["huyen@chinhphu.vn", "taichinh@chinhphu.vn"]
 
 
 async def test_notices_follow_the_meeting_and_drafts_are_for_secretaries(
