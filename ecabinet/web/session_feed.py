@@ -8,6 +8,11 @@ upgrade). For every change published on the meeting's bus channel (the same ``se
 the room gets) it sends ``{"type": "session", "event", "version"}`` — no state: the page fetches
 its own view (which differs by viewer) over HTTP. First message: ``{"type": "hello",
 "version"}``. A logged-out session closes it with 4401.
+
+It also carries who presents which document at which page and zoom — the room's ``presenting``
+message, first the current one (from ``live_state``) right after ``hello``, then every change —
+so a document reader opened without the room page (another device, a tablet) follows the
+presenter too. Presenting itself still goes through the room's socket.
 """
 
 from __future__ import annotations
@@ -21,11 +26,11 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from signaling.bus import Subscription
 from signaling.routing import meeting_channel
-from signaling.session_events import KIND
+from signaling.session_events import KIND, presenting_message
 from signaling.ws import hub_key
 
 from ..errors import Forbidden, NotFound
-from ..services import session
+from ..services import live_state, session
 from ..services.actor import Actor
 from ..services.context import Services
 from .appkeys import services_key
@@ -39,10 +44,15 @@ async def _forward(
     ws: web.WebSocketResponse, sub: Subscription, svc: Services, actor: Actor
 ) -> None:
     async for message in sub:
-        if message.get("kind") != KIND:
+        kind = message.get("kind")
+        if kind not in (KIND, "present"):
             continue
         if not await still_logged_in(ws, svc, actor):
             return
+        if kind == "present":
+            found = message.get("presentation")
+            await ws.send_json(presenting_message(found if isinstance(found, dict) else None))
+            continue
         state: dict[str, Any] = message.get("state") or {}
         await ws.send_json(
             {
@@ -72,6 +82,9 @@ async def session_socket(request: web.Request) -> web.StreamResponse:
         await ws.prepare(request)
         request.app[open_sockets_key].add(ws)
         await ws.send_json({"type": "hello", "version": snapshot["version"]})
+        presentation = (await live_state.load(svc, meeting_id)).presentation
+        if presentation is not None:
+            await ws.send_json(presenting_message(presentation))
         tasks.append(asyncio.create_task(_forward(ws, sub, svc, actor)))
         tasks.append(asyncio.create_task(watch_session(ws, svc, actor)))
         async for message in ws:  # nothing is expected from the client

@@ -7,6 +7,11 @@
 // reader — which already holds the file, with this reader's private annotations over it — shows
 // that page at that zoom; turning a page yourself pauses following ("Following paused — Follow
 // the presenter"). Presenting sends one small message per page turn or zoom, never pixels.
+//
+// Without the room page (a reader opened alone, on a tablet say) the reader still follows: when
+// no room answers its hello it listens on the meeting's session socket
+// (/ws/meetings/<id>/session: the current presentation first, then every change), reconnecting
+// with a backoff; presenting needs the room page, whose socket carries `present`.
 import { Follower } from "./follow.js";
 
 const root = document.getElementById("reader");
@@ -16,7 +21,11 @@ const documentId = Number(root.dataset.document);
 const $ = (id) => document.getElementById(id);
 const text = bar ? bar.dataset : {};
 
-const follow = { you: null, mayPresent: false, presenting: false, roomSeen: false, follower: null };
+const follow = {
+  you: null, mayPresent: false, presenting: false, roomSeen: false, feedSeen: false, follower: null,
+};
+const ROOM_ANSWERS_WITHIN = 1500; // ms: then follow through the session socket instead
+const FINAL_CLOSES = new Set([4401, 4403, 4404]);
 window.__follow = follow;
 
 function ready() {
@@ -50,7 +59,7 @@ async function main() {
   function render() {
     const p = follower.presentation;
     const others = p && p.presenter !== follow.you;
-    bar.hidden = !(follow.roomSeen && (p || follow.mayPresent));
+    bar.hidden = !((follow.roomSeen || follow.feedSeen) && (p || follow.mayPresent));
     let status = "";
     if (follow.presenting) status = text.presenting;
     else if (others && follower.following) status = `${text.following}: ${p.name}`;
@@ -61,22 +70,47 @@ async function main() {
     $("present-stop").hidden = !follow.presenting;
   }
 
+  function presenting(p) {
+    if (p.document !== null && p.presenter === follow.you) {
+      follower.presentation = p; // our own page turn coming back: nothing to follow
+    } else {
+      if (follow.presenting && p.document !== null) follow.presenting = false; // someone else took over
+      follower.receive(p);
+    }
+    if (p.document === null) follow.presenting = false;
+  }
+
+  let feed = null;
+  let feedRetry = 0;
+  function listenToFeed() {
+    if (follow.roomSeen) return;
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    feed = new WebSocket(`${scheme}://${location.host}/ws/meetings/${meetingId}/session`);
+    feed.addEventListener("message", (event) => {
+      let m;
+      try { m = JSON.parse(event.data); } catch { return; }
+      if (m.type === "hello") { follow.feedSeen = true; feedRetry = 0; }
+      if (m.type === "presenting" && !follow.roomSeen) presenting(m);
+      render();
+    });
+    feed.addEventListener("close", (event) => {
+      feed = null;
+      if (follow.roomSeen || FINAL_CLOSES.has(event.code)) return;
+      feedRetry = Math.min(feedRetry + 1, 6);
+      setTimeout(listenToFeed, (2 ** feedRetry) * 250 * (0.5 + Math.random()));
+    });
+  }
+
   channel.addEventListener("message", (event) => {
     const m = event.data || {};
     if (m.type === "room") {
       follow.roomSeen = true;
+      if (feed) feed.close(1000); // the room page carries everything now
       follow.you = m.you;
       follow.mayPresent = Boolean(m.may_present);
       if (!follow.mayPresent && follow.presenting) follow.presenting = false;
     } else if (m.type === "presenting") {
-      const p = m.message;
-      if (p.document !== null && p.presenter === follow.you) {
-        follower.presentation = p; // our own page turn coming back: nothing to follow
-      } else {
-        if (follow.presenting && p.document !== null) follow.presenting = false; // someone else took over
-        follower.receive(p);
-      }
-      if (p.document === null) follow.presenting = false;
+      presenting(m.message);
     } else if (m.type === "error") {
       follow.presenting = false;
       $("follow-status").textContent = m.message;
@@ -116,6 +150,7 @@ async function main() {
     if (follow.presenting) follower.stopPresenting();
   });
   channel.postMessage({ type: "hello" });
+  setTimeout(listenToFeed, ROOM_ANSWERS_WITHIN);
   render();
 }
 

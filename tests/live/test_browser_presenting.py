@@ -22,6 +22,9 @@ from .conftest import Meeting
 
 pytestmark = pytest.mark.browser
 PAGES = 5
+READY = (
+    "() => window.__reader && window.__reader.ready && window.__reader.state.pdfViewer.pagesCount"
+)
 
 
 async def upload(client: TestClient, meeting: Meeting) -> int:
@@ -44,10 +47,7 @@ async def room_and_reader(context: BrowserContext, room: Page, meeting: Meeting,
     await expect(room.locator("#session-panel")).to_be_visible()
     reader = await context.new_page()
     await reader.goto(f"/documents/{doc}/read")
-    await reader.wait_for_function(
-        "() => window.__reader && window.__reader.ready"
-        " && window.__reader.state.pdfViewer.pagesCount"
-    )
+    await reader.wait_for_function(READY)
     return reader
 
 
@@ -106,4 +106,45 @@ async def test_the_member_follows_the_chairs_pages_browses_away_and_follows_agai
         await chair.locator("#present-stop").click()
         await expect(member_room.locator("#presenting")).to_be_hidden()
         for page in (chair, member, chair_room, member_room):
+            assert await page.evaluate("window.__csp") == []
+
+
+async def test_a_reader_opened_without_the_room_follows_through_the_session_socket(
+    client: TestClient, meeting: Meeting
+) -> None:
+    """The member reads on another device: no room page, only the reader. It learns the current
+    presentation when it opens (the chair is already on page 2), follows the chair's page turns,
+    and sees the presentation end."""
+    doc = await upload(client, meeting)
+    base = f"http://{client.host}:{client.port}"
+    async with launch(media=True) as browser:
+        chair_context, chair_room = await logged_in(browser, base, "botruong", PASSWORD)
+        chair = await room_and_reader(chair_context, chair_room, meeting, doc)
+        await chair.locator("#present-start").click()
+        await chair.locator("#next").click()
+        await chair.wait_for_function(on_page(2))
+        await expect(chair_room.locator("#presenting-text")).to_contain_text("page 2")
+
+        _, member = await logged_in(browser, base, "daibieu", PASSWORD)
+        feeds: list[str] = []
+        member.on("websocket", lambda ws: feeds.append(ws.url))
+        await member.goto(f"/documents/{doc}/read")
+        await member.wait_for_function(READY)
+        await member.wait_for_function(on_page(2))  # where the chair is, without a room page
+        await expect(member.locator("#follow-status")).to_have_text(
+            "Following the presenter: Botruong"
+        )
+        await expect(member.locator("#present-start")).to_be_hidden()
+        # beside the reader's own document socket, the meeting's session socket (no room socket)
+        assert sorted(u.split("/ws/")[1] for u in feeds) == [
+            f"documents/{doc}",
+            f"meetings/{meeting.id}/session",
+        ]
+
+        await chair.locator("#page-number").fill("5")
+        await chair.locator("#page-number").press("Enter")
+        await member.wait_for_function(on_page(5))
+        await chair.locator("#present-stop").click()
+        await expect(member.locator("#follow-bar")).to_be_hidden()
+        for page in (chair, member, chair_room):
             assert await page.evaluate("window.__csp") == []
