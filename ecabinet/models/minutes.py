@@ -94,10 +94,14 @@ class MinutesReviewer(Base):
 
 
 class MinutesComment(Base):
-    """A reviewer's (or the secretary's) comment on a version, optionally on one section."""
+    """A reviewer's (or the secretary's) comment on a version, optionally on one section; a reply
+    names the first comment of its thread (``reply_to_id``; one level)."""
 
     __tablename__ = "minutes_comment"
-    __table_args__ = (Index("ix_minutes_comment_version_id", "version_id"),)
+    __table_args__ = (
+        Index("ix_minutes_comment_version_id", "version_id"),
+        Index("ix_minutes_comment_reply_to_id", "reply_to_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     minutes_id: Mapped[int] = mapped_column(ForeignKey("minutes.id", ondelete="RESTRICT"))
@@ -106,6 +110,9 @@ class MinutesComment(Base):
     section: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text)
     changes_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("minutes_comment.id", ondelete="RESTRICT"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

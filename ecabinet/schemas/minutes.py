@@ -25,9 +25,13 @@ class ReviewIn(Input):
 
 
 class CommentIn(Input):
+    """A comment on the version under review; ``reply_to`` answers a comment of the same minutes
+    (the reply joins that comment's thread and takes its section)."""
+
     body: str = Field(min_length=1, max_length=5000)
     section: str = Field(default="", max_length=300)
     changes_requested: bool = False
+    reply_to: int | None = Field(default=None, gt=0, lt=2**31)
 
 
 class ApproveIn(Input):

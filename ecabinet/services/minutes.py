@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..models import (
@@ -231,29 +232,55 @@ async def comment(svc: Services, actor: Actor, minutes_id: int, data: CommentIn)
             raise Forbidden("Only this version's reviewers comment on it.", code="not_a_reviewer")
         if data.changes_requested and reviews is None:
             raise Forbidden("Only reviewers request changes.", code="not_a_reviewer")
-        if data.section and data.section not in minutes_render.sections(latest.content):
+        thread = await _thread(act.session, minutes.id, data) if data.reply_to else None
+        section = thread.section if thread else data.section
+        if section and not thread and section not in minutes_render.sections(latest.content):
             raise ValidationFailed("This version has no such section.", code="unknown_section")
         row = MinutesComment(
             minutes_id=minutes.id,
             version_id=latest.id,
             author_id=actor.user_id,
-            section=data.section,
+            section=section,
             body=data.body,
             changes_requested=data.changes_requested,
+            reply_to_id=thread.id if thread else None,
             created_at=svc.clock.now(),
         )
         act.session.add(row)
         await act.session.flush()
+        mailed = 0
+        if thread is not None and thread.author_id != actor.user_id:
+            mailed = await minutes_notices.replied(
+                act.session, svc, access.seat.meeting, minutes.id, row.id, thread.author_id
+            )
         act.record(
             "minutes",
             minutes.id,
             version=latest.number,
             comment_id=row.id,
-            section=data.section,
+            section=section,
             changes_requested=data.changes_requested,
+            reply_to=row.reply_to_id,
+            mailed=mailed,
         )
         names = await names_of(act.session, {actor.user_id})
         return comment_view(row, latest.number, names)
+
+
+async def _thread(session: AsyncSession, minutes_id: int, data: CommentIn) -> MinutesComment:
+    """The first comment of the thread that ``data`` answers (a reply to a reply joins the same
+    thread). Replies carry no section of their own and request no changes."""
+    if data.section or data.changes_requested:
+        raise ValidationFailed(
+            "A reply takes its thread's section and requests no changes.", code="invalid_reply"
+        )
+    parent = await session.get(MinutesComment, data.reply_to)
+    if parent is None or parent.minutes_id != minutes_id:
+        raise NotFound("No such comment on these minutes.", code="comment_not_found")
+    if parent.reply_to_id is not None:
+        parent = await session.get(MinutesComment, parent.reply_to_id)
+        assert parent is not None  # a foreign key
+    return parent
 
 
 async def comments(

@@ -1,5 +1,6 @@
 """Mail about the minutes, written to the outbox in the caller's transaction: a version to review,
-your turn to sign, the minutes signed and final. Bilingual (Vietnamese first), with a link."""
+a reply to your comment, your turn to sign, the minutes signed and final. Bilingual (Vietnamese
+first), with a link."""
 
 from __future__ import annotations
 
@@ -44,6 +45,26 @@ async def review_requested(
         session.add(
             _mail(svc, meeting, user, "minutes_review", key, text, f"/minutes/{minutes_id}")
         )
+    return len(users)
+
+
+async def replied(
+    session: AsyncSession,
+    svc: Services,
+    meeting: Meeting,
+    minutes_id: int,
+    reply_id: int,
+    user_id: int,
+) -> int:
+    """Tell the author of a thread's first comment that someone answered it."""
+    text = (
+        "Góp ý của đồng chí về dự thảo biên bản đã có trả lời.\n"
+        "Your comment on the draft minutes has a reply."
+    )
+    users = await reachable_users(session, [user_id])
+    for user in users:
+        key = f"minutes-reply:{reply_id}:{user.id}"
+        session.add(_mail(svc, meeting, user, "minutes_reply", key, text, f"/minutes/{minutes_id}"))
     return len(users)
 
 

@@ -232,6 +232,27 @@ class CommentView:
     body: str
     changes_requested: bool
     created_at: datetime
+    reply_to: int | None = None  # the first comment of the thread this one answers
+
+
+@dataclass
+class CommentThread:
+    first: CommentView
+    replies: list[CommentView]
+
+
+def threads(comments: list[CommentView], version: int) -> list[CommentThread]:
+    """The threads to show with ``version``: those started on it, and those answered on it
+    (a reply is filed under the version under review when it was written), oldest first."""
+    by_id = {c.id: CommentThread(c, []) for c in comments if c.reply_to is None}
+    for c in comments:
+        if c.reply_to is not None and c.reply_to in by_id:
+            by_id[c.reply_to].replies.append(c)
+    return [
+        t
+        for t in by_id.values()
+        if t.first.version == version or any(r.version == version for r in t.replies)
+    ]
 
 
 def comment_view(row: MinutesComment, number: int, names: dict[int, str]) -> CommentView:
@@ -244,4 +265,5 @@ def comment_view(row: MinutesComment, number: int, names: dict[int, str]) -> Com
         row.body,
         row.changes_requested,
         row.created_at,
+        row.reply_to_id,
     )

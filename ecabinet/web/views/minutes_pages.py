@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from ...errors import DomainError, NotFound, ValidationFailed
 from ...schemas.minutes import ApproveIn, CommentIn, ReviewIn, VersionIn
 from ...services import meetings, minutes, minutes_render, minutes_signing
-from ...services.minutes_view import MinutesView
+from ...services.minutes_view import MinutesView, threads
 from ..appkeys import services_key
 from ..i18n import error_text, request_language
 from ..session import require_actor
@@ -72,7 +72,7 @@ async def _page(
         "version": version,
         "editor_text": latest.content,
         "blocks": minutes_render.blocks(version.content),
-        "comments": await minutes.comments(svc, actor, minutes_id, shown),
+        "threads": threads(await minutes.comments(svc, actor, minutes_id), shown),
         "default_signers": _default_signers(view, actor.user_id),
         "signer_slots": range(SIGNER_SLOTS),
         "notice": NOTICES.get(request.query.get("notice", "")),
@@ -176,6 +176,7 @@ async def add_comment(request: web.Request) -> web.StreamResponse:
                 "body": form.get("body", ""),
                 "section": form.get("section", "")[:300],
                 "changes_requested": form.get("changes_requested") == "1",
+                "reply_to": _int(form.get("reply_to", "")),
             },
         )
         await minutes.comment(svc, actor, minutes_id, data)
