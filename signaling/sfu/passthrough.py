@@ -55,6 +55,8 @@ from aiortc.rtcrtpparameters import RTCRtpSendParameters
 from aiortc.rtp import RtpPacket, pack_header_extensions
 
 from signaling.sfu.consent import check_consent_hooks
+from signaling.sfu.ingest import attach_receiver, check_ingest_hooks
+from signaling.sfu.srtp import FastSrtp, check_srtp_hooks
 
 PINNED_AIORTC = "1.16.0"
 _MANGLED_QUEUE = "_RTCRtpReceiver__decoder_queue"
@@ -192,10 +194,13 @@ def tap_rtp(receiver: RTCRtpReceiver, on_packet: RtpCallback) -> None:
     """Hand every RTP packet ``receiver`` accepts to ``on_packet`` instead of its jitter buffer.
 
     aiortc still decrypts, keeps receive statistics and RTCP reports, unwraps RTX and sends
-    NACKs/REMB for the publisher; ``packet.payload`` is the original RTP payload."""
+    NACKs for the publisher; ``packet.payload`` is the original RTP payload. With
+    :func:`~signaling.sfu.ingest.fast_ingest` on the peer connection, packets take ingest.py's
+    synchronous path instead (same bookkeeping, fixed REMB) and reach ``on_packet`` directly."""
     if not hasattr(receiver, _MANGLED_JITTER):
         raise PassthroughUnavailable("RTCRtpReceiver has no __jitter_buffer (aiortc upgraded?)")
     setattr(receiver, _MANGLED_JITTER, _RtpTap(on_packet))
+    attach_receiver(receiver, on_packet)  # the synchronous path, where fast_ingest is on
 
 
 _NTP_EPOCH = 2208988800  # seconds from 1900 (NTP) to 1970 (Unix)
@@ -309,7 +314,7 @@ class RtpOutlet:
         sock = getattr(transport, "_sock", None)
         self._sendto = sock.sendto if sock is not None else transport.sendto
         self._addr = pair.remote_addr
-        self._srtp = self._dtls._tx_srtp
+        self._srtp = FastSrtp(self._dtls._tx_srtp)
         self._ready = True
         return True
 
@@ -433,6 +438,8 @@ def check_passthrough() -> PassthroughReport:
     if "_tx_srtp" not in dtls_names or not hasattr(_DtlsState, "CONNECTED"):
         problems.append("RTCDtlsTransport no longer keeps _tx_srtp / State.CONNECTED")
     problems += check_consent_hooks()
+    problems += check_ingest_hooks()
+    problems += check_srtp_hooks()
     installed = getattr(RTCRtpReceiver, _INSTALLED_FLAG, False)
     if installed and _receiver_module.decoder_worker is not _selective_decoder_worker:
         problems.append("decoder_worker hook was overwritten")

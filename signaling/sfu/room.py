@@ -40,6 +40,7 @@ from signaling.sfu.codecs import (
     preferred_codecs,
 )
 from signaling.sfu.consent import tolerate_event_loop_lag
+from signaling.sfu.ingest import fast_ingest
 from signaling.sfu.events import (
     ActiveSpeakerChanged,
     ConnectionStateChanged,
@@ -187,6 +188,7 @@ class MediaRoom:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
             await pc.setLocalDescription(await pc.createAnswer())
             tolerate_event_loop_lag(pc)
+            fast_ingest(pc)
         except OfferRejected:
             await pc.close()
             raise
