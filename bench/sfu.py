@@ -228,8 +228,21 @@ def measure(target: str, shape: Shape, window: float, workdir: Path) -> dict[str
         spy = None
         if spy_to:  # sampling profile (py-spy, not a requirement) of the window, collapsed stacks
             spy = subprocess.Popen(
-                [str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(server.pid),
-                 "-d", str(int(window)), "-r", "250", "-f", "raw", "-o", spy_to, "-n"],
+                [
+                    str(Path(sys.executable).with_name("py-spy")),
+                    "record",
+                    "-p",
+                    str(server.pid),
+                    "-d",
+                    str(int(window)),
+                    "-r",
+                    "250",
+                    "-f",
+                    "raw",
+                    "-o",
+                    spy_to,
+                    "-n",
+                ],
                 stdout=subprocess.DEVNULL,
             )
         tell(loaders, "START")

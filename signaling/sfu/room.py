@@ -40,7 +40,6 @@ from signaling.sfu.codecs import (
     preferred_codecs,
 )
 from signaling.sfu.consent import tolerate_event_loop_lag
-from signaling.sfu.ingest import fast_ingest
 from signaling.sfu.events import (
     ActiveSpeakerChanged,
     ConnectionStateChanged,
@@ -54,6 +53,7 @@ from signaling.sfu.events import (
     SlotsChanged,
 )
 from signaling.sfu.forwarder import SlotTrack, Source
+from signaling.sfu.ingest import fast_ingest
 from signaling.sfu.keyframes import KeyframeRequester
 from signaling.sfu.layout import (
     SCREEN,
