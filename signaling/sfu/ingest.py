@@ -28,6 +28,7 @@ These are aiortc/aioice internals: :func:`check_ingest_hooks` lists what they re
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import Callable
@@ -227,7 +228,7 @@ def _ingest(
 def check_ingest_hooks() -> tuple[str, ...]:
     """Problems that would break :func:`fast_ingest`/:func:`attach_receiver` (empty if none)."""
     problems = []
-    init_names = RTCRtpReceiver.__init__.__code__.co_names
+    init_names = inspect.unwrap(RTCRtpReceiver.__init__).__code__.co_names
     handle_names = RTCRtpReceiver._handle_rtp_packet.__code__.co_names
     for name in _RECEIVER_FIELDS:
         if f"{_R}{name}" not in init_names:

@@ -56,6 +56,7 @@ from aiortc.rtp import RtpPacket, pack_header_extensions
 
 from signaling.sfu.consent import check_consent_hooks
 from signaling.sfu.ingest import attach_receiver, check_ingest_hooks
+from signaling.sfu.reports import SenderReports, check_report_hooks, quiet_rtcp
 from signaling.sfu.srtp import FastSrtp, check_srtp_hooks
 
 PINNED_AIORTC = "1.16.0"
@@ -111,6 +112,9 @@ _original_decoder_worker = _receiver_module.decoder_worker
 def _tapped_init(self: RTCRtpReceiver, kind: str, transport: Any) -> None:
     _original_init(self, kind, transport)
     setattr(self, _MANGLED_QUEUE, _FrameTap(self))
+
+
+_tapped_init.__wrapped__ = _original_init  # type: ignore[attr-defined]  # inspect.unwrap
 
 
 def _selective_decoder_worker(
@@ -227,10 +231,15 @@ class RtpOutlet:
     The sender keeps everything else: SDP/SSRC, its RTCP task (sender reports read the counters
     kept here), PLI/FIR handling (see :func:`hook_keyframe_requests`). Its media task waits on a
     track that never yields. ``send`` is synchronous: protect + ``sendto`` on the spot.
+
+    With ``reports`` (one :class:`~signaling.sfu.reports.SenderReports` per peer connection) the
+    sender's own RTCP task is replaced: the peer connection's slots report together.
     """
 
-    def __init__(self, sender: RTCRtpSender) -> None:
+    def __init__(self, sender: RTCRtpSender, reports: SenderReports | None = None) -> None:
         self._sender = sender
+        self.sender = sender
+        self.stopped = False  # the sender was stopped (set by reports.quiet_rtcp)
         self._dtls: RTCDtlsTransport = sender.transport
         self._sendto: Callable[[bytes, Any], Any] | None = None
         self._addr: Any = None
@@ -253,8 +262,12 @@ class RtpOutlet:
         async def send_and_configure(parameters: RTCRtpSendParameters) -> None:
             self.configure(parameters)
             await original_send(parameters)
+            if reports is not None:
+                reports.add(self)
 
         sender.send = send_and_configure  # type: ignore[method-assign]
+        if reports is not None:
+            sender._run_rtcp = lambda: quiet_rtcp(self)  # type: ignore[method-assign]
         sender._retransmit = self._retransmit  # type: ignore[method-assign]
 
     def configure(self, parameters: RTCRtpSendParameters) -> None:
@@ -353,6 +366,16 @@ class RtpOutlet:
         sender._RTCRtpSender__octet_count = self.octets  # type: ignore[attr-defined]
         return True
 
+    def send_rtcp(self, compound: bytes) -> bool:
+        """SRTCP-protect and send one compound RTCP packet on this outlet's transport."""
+        if not self.ready:
+            return False
+        try:
+            self._sendto(self._dtls._tx_srtp.protect_rtcp(compound), self._addr)
+        except OSError:
+            return False
+        return True
+
     async def _retransmit(self, seq: int) -> None:
         """Answer a subscriber's NACK from the history (replaces ``RTCRtpSender._retransmit``)."""
         entry = self._history[seq % _HISTORY]
@@ -440,6 +463,7 @@ def check_passthrough() -> PassthroughReport:
     problems += check_consent_hooks()
     problems += check_ingest_hooks()
     problems += check_srtp_hooks()
+    problems += check_report_hooks()
     installed = getattr(RTCRtpReceiver, _INSTALLED_FLAG, False)
     if installed and _receiver_module.decoder_worker is not _selective_decoder_worker:
         problems.append("decoder_worker hook was overwritten")

@@ -75,6 +75,7 @@ from signaling.sfu.passthrough import (
     request_keyframe_upstream,
     tap_rtp,
 )
+from signaling.sfu.reports import SenderReports
 
 logger = logging.getLogger(__name__)
 
@@ -169,6 +170,7 @@ class MediaRoom:
         participant.audio_slots = tuple(b.slot for b in bindings if b.kind == "audio")
         pc.on("track", lambda track: self._on_track(participant, track))
         pc.on("connectionstatechange", lambda: self._on_connection_state(participant))
+        reports = SenderReports()  # one RTCP compound of sender reports for all its slots
         try:
             # Transceivers are created first, in the offer's order, so that setRemoteDescription
             # binds each m-line to ours and the codec preference applies to the answer.
@@ -181,7 +183,7 @@ class MediaRoom:
                 )
                 transceiver.setCodecPreferences(preferred_codecs(section.kind, self.codec))
                 if slot is not None:
-                    slot.outlet = RtpOutlet(transceiver.sender)
+                    slot.outlet = RtpOutlet(transceiver.sender, reports)
                     participant.slots[slot.name] = slot
                     hook_keyframe_requests(transceiver.sender, slot.request_keyframe)
             enable_passthrough(pc)
