@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import struct
 import time
 from collections.abc import Callable
 from typing import Any
@@ -43,6 +44,7 @@ from aiortc.rtcdtlstransport import State as _DtlsState
 from aiortc.rtcrtpreceiver import StreamStatistics
 from aiortc.rtp import (
     RTCP_PSFB_APP,
+    HeaderExtensions,
     RtcpPsfbPacket,
     RtpPacket,
     pack_remb_fci,
@@ -67,6 +69,7 @@ _R = "_RTCRtpReceiver__"  # aiortc's name-mangled receiver attributes
 _RECEIVER_FIELDS = ("active_ssrc", "codecs", "remote_streams", "rtx_ssrc", "nack_generator", "kind")
 _RX_BYTES = "_RTCDtlsTransport__rx_bytes"
 _RX_PACKETS = "_RTCDtlsTransport__rx_packets"
+_CONNECTED = _DtlsState.CONNECTED
 
 RtpCallback = Callable[[RtpPacket], None]
 
@@ -85,6 +88,8 @@ class ReceiveHandler:
         "_rtx",
         "_streams",
         "_video",
+        "audio",
+        "packets",
     )
 
     def __init__(self, receiver: RTCRtpReceiver, on_packet: RtpCallback) -> None:
@@ -96,13 +101,16 @@ class ReceiveHandler:
         self._rtx: dict[int, int] = getattr(receiver, _R + "rtx_ssrc")
         self._nack = getattr(receiver, _R + "nack_generator")
         self._video = getattr(receiver, _R + "kind") == "video"
+        self.audio = not self._video  # its packets need their header extensions (audio level)
         self._last_active: dict[int, float] = {}
         self._last_remb = 0.0
+        self.packets = 0  # RTP packets handled here (tests: the synchronous path is in use)
 
     def __call__(self, packet: RtpPacket) -> None:
         receiver = self._receiver
         if not receiver._enabled:
             return
+        self.packets += 1
         ssrc = packet.ssrc
         now = time.monotonic()
         if now - self._last_active.get(ssrc, -10.0) >= _ACTIVE_REFRESH:
@@ -165,7 +173,8 @@ def attach_receiver(receiver: RTCRtpReceiver, on_packet: RtpCallback) -> None:
 
 def fast_ingest(pc: RTCPeerConnection) -> None:
     """Receive ``pc``'s SRTP RTP synchronously (see module doc). Call after
-    ``setLocalDescription`` (the transports exist), before ICE connects. Idempotent."""
+    ``setLocalDescription`` (the transports exist, candidates gathered), before ICE connects.
+    Idempotent."""
     seen: set[int] = set()
     for transceiver in pc.getTransceivers():
         dtls = transceiver.receiver.transport
@@ -175,54 +184,122 @@ def fast_ingest(pc: RTCPeerConnection) -> None:
         connection = dtls.transport._connection
         if getattr(connection, _FAST, False):
             continue
-        connection.data_received = _ingest(dtls, connection.data_received)
+        ingest = _Ingest(dtls)
+        connection.data_received = _before(ingest.take, connection.data_received)
+        for protocol in connection._protocols:  # skips aioice's STUN parse for RTP
+            protocol.datagram_received = _before(ingest.take, protocol.datagram_received)
         setattr(connection, _FAST, True)
 
 
-def _ingest(
-    dtls: RTCDtlsTransport, queue_it: Callable[[bytes, int], None]
-) -> Callable[[bytes, int], None]:
-    srtp_for: list[Any] = [None, None]  # the transport's rx Session, and our fast view of it
-    connected = _DtlsState.CONNECTED
+def _before(take: Callable[[bytes], bool], otherwise: Callable[..., None]) -> Callable[..., None]:
+    def datagram(data: bytes, where: Any) -> None:
+        if not take(data):
+            otherwise(data, where)
 
-    def data_received(data: bytes, component: int) -> None:
+    return datagram
+
+
+_HEADER = struct.Struct("!BBHLL")
+_EXTENSION = struct.Struct("!HH")
+_NO_EXTENSIONS = HeaderExtensions()  # shared, never modified
+
+
+class _Ingest:
+    """The synchronous receive path of one DTLS transport (see module doc)."""
+
+    __slots__ = ("_dtls", "_fast", "_session")
+
+    def __init__(self, dtls: RTCDtlsTransport) -> None:
+        self._dtls = dtls
+        self._session: Any = None  # the transport's rx pylibsrtp Session ...
+        self._fast: FastSrtp | None = None  # ... and our view of it
+
+    def take(self, data: bytes) -> bool:
+        """Handle ``data`` if it is SRTP RTP on the connected transport; False: not ours."""
+        dtls = self._dtls
         # RTP (not RTCP: second byte 192-208) on a connected DTLS-SRTP transport; else aiortc's path
         if (
             len(data) < 12
             or not 127 < data[0] < 192
             or 191 < data[1] < 209
-            or dtls._state is not connected
+            or dtls._state is not _CONNECTED
             or dtls._rx_srtp is None
         ):
-            queue_it(data, component)
-            return
+            return False
         setattr(dtls, _RX_BYTES, getattr(dtls, _RX_BYTES) + len(data))
         setattr(dtls, _RX_PACKETS, getattr(dtls, _RX_PACKETS) + 1)
         session = dtls._rx_srtp
-        if srtp_for[0] is not session:
-            srtp_for[0], srtp_for[1] = session, FastSrtp(session)
+        if self._session is not session:
+            self._session, self._fast = session, FastSrtp(session)
         try:
-            data = srtp_for[1].unprotect(data)
+            data = self._fast.unprotect(data)  # type: ignore[union-attr]
         except pylibsrtp.Error:
-            return  # not authentic (or a replay): dropped, as aiortc does
+            return True  # not authentic (or a replay): dropped, as aiortc does
         note_authenticated(dtls)
         try:
-            packet = RtpPacket.parse(data, dtls._rtp_header_extensions_map)
+            packet, extension = parse_rtp(data)
         except ValueError:
-            return
+            return True
         receiver = dtls._rtp_router.route_rtp(packet)
         if receiver is None:
-            return
+            return True
         handler = getattr(receiver, _HANDLER, None)
         try:
-            if handler is not None:
-                handler(packet)
-            else:
+            if handler is None:  # not a tapped receiver: aiortc's own handling, full parse
+                packet = RtpPacket.parse(data, dtls._rtp_header_extensions_map)
                 _spawn(receiver._handle_rtp_packet(packet, arrival_time_ms=clock.current_ms()))
+                return True
+            if extension is not None and handler.audio:  # the audio level (active speaker)
+                packet.extensions = dtls._rtp_header_extensions_map.get(*extension)
+            handler(packet)
         except Exception:  # one bad packet must not end the publisher's connection
             logger.exception("receiving RTP on %s failed", receiver)
+        return True
 
-    return data_received
+
+def parse_rtp(data: bytes) -> tuple[RtpPacket, tuple[int, bytes] | None]:
+    """An ``RtpPacket`` as ``RtpPacket.parse`` builds it, but with its header extensions left
+    unparsed: returned as (profile, value) for the caller to parse when it needs them; the
+    packet's ``extensions`` are empty until then. Same checks (ValueError)."""
+    if len(data) < 12:
+        raise ValueError("RTP packet length is less than 12 bytes")
+    v_p_x_cc, m_pt, sequence_number, timestamp, ssrc = _HEADER.unpack_from(data)
+    if v_p_x_cc >> 6 != 2:
+        raise ValueError("RTP packet has invalid version")
+    cc = v_p_x_cc & 0x0F
+    pos = 12 + 4 * cc
+    if len(data) < pos:
+        raise ValueError("RTP packet has truncated CSRC")
+    packet = RtpPacket.__new__(RtpPacket)
+    packet.version = 2
+    packet.marker = m_pt >> 7
+    packet.payload_type = m_pt & 0x7F
+    packet.sequence_number = sequence_number
+    packet.timestamp = timestamp
+    packet.ssrc = ssrc
+    packet.csrc = list(struct.unpack_from(f"!{cc}L", data, 12)) if cc else []
+    packet.extensions = _NO_EXTENSIONS
+    packet.padding_size = 0
+    extension = None
+    if v_p_x_cc & 0x10:
+        if len(data) < pos + 4:
+            raise ValueError("RTP packet has truncated extension profile / length")
+        profile, length = _EXTENSION.unpack_from(data, pos)
+        pos += 4
+        end = pos + 4 * length
+        if len(data) < end:
+            raise ValueError("RTP packet has truncated extension value")
+        extension = (profile, data[pos:end])
+        pos = end
+    if v_p_x_cc & 0x20:
+        padding = data[-1]
+        if not padding or padding > len(data) - pos:
+            raise ValueError("RTP packet padding length is invalid")
+        packet.padding_size = padding
+        packet.payload = data[pos:-padding]
+    else:
+        packet.payload = data[pos:]
+    return packet, extension
 
 
 def check_ingest_hooks() -> tuple[str, ...]:
@@ -252,4 +329,14 @@ def check_ingest_hooks() -> tuple[str, ...]:
         problems.append("aioice StunProtocol no longer calls receiver.data_received")
     if "_queue" not in aioice.ice.Connection.data_received.__code__.co_names:
         problems.append("aioice Connection.data_received no longer queues datagrams")
+    if "_protocols" not in aioice.ice.Connection.close.__code__.co_names:
+        problems.append("aioice Connection no longer keeps its StunProtocols in _protocols")
+    parse_names = RtpPacket.parse.__code__.co_names
+    init_names = RtpPacket.__init__.__code__.co_names
+    fields = ("marker", "payload_type", "sequence_number", "timestamp", "ssrc", "csrc")
+    for name in (*fields, "extensions", "payload", "padding_size", "version"):
+        if name not in init_names:
+            problems.append(f"RtpPacket no longer has {name} (parse_rtp builds it)")
+    if "get" not in parse_names:
+        problems.append("RtpPacket.parse no longer parses extensions with HeaderExtensionsMap.get")
     return tuple(problems)

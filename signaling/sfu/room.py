@@ -111,6 +111,7 @@ class _Participant:
     shown_sources: dict[str, str | None] = field(default_factory=dict)
     thumbnail_page: int = 0
     screen_mid: str | None = None  # the m-line its screen share would arrive on
+    reports: SenderReports | None = None  # the RTCP sender reports of its slots
 
 
 class MediaRoom:
@@ -170,7 +171,7 @@ class MediaRoom:
         participant.audio_slots = tuple(b.slot for b in bindings if b.kind == "audio")
         pc.on("track", lambda track: self._on_track(participant, track))
         pc.on("connectionstatechange", lambda: self._on_connection_state(participant))
-        reports = SenderReports()  # one RTCP compound of sender reports for all its slots
+        reports = participant.reports = SenderReports()  # one RTCP compound for all its slots
         try:
             # Transceivers are created first, in the offer's order, so that setRemoteDescription
             # binds each m-line to ours and the codec preference applies to the answer.
