@@ -232,8 +232,9 @@ class RtpOutlet:
     kept here), PLI/FIR handling (see :func:`hook_keyframe_requests`). Its media task waits on a
     track that never yields. ``send`` is synchronous: protect + ``sendto`` on the spot.
 
-    With ``reports`` (one :class:`~signaling.sfu.reports.SenderReports` per peer connection) the
-    sender's own RTCP task is replaced: the peer connection's slots report together.
+    The sender's own RTCP task is replaced by ``reports`` (one
+    :class:`~signaling.sfu.reports.SenderReports` per peer connection: its slots report in one
+    compound packet; without it, the outlet reports alone).
     """
 
     def __init__(self, sender: RTCRtpSender, reports: SenderReports | None = None) -> None:
@@ -244,6 +245,7 @@ class RtpOutlet:
         self._sendto: Callable[[bytes, Any], Any] | None = None
         self._addr: Any = None
         self._srtp: Any = None
+        self._protect: Callable[[bytes], bytes] = bytes
         self._ready = False
         self._configured = False
         self._marker_pt = (0, 0x80)
@@ -256,18 +258,27 @@ class RtpOutlet:
         self._history: list[tuple[int, bytes] | None] = [None] * _HISTORY
         self.packets = 0
         self.octets = 0
+        self.ntp_timestamp = 0
+        self.rtp_timestamp = 0
         self.dropped = 0
         original_send = sender.send
 
         async def send_and_configure(parameters: RTCRtpSendParameters) -> None:
             self.configure(parameters)
             await original_send(parameters)
-            if reports is not None:
-                reports.add(self)
+            reports.add(self)
 
         sender.send = send_and_configure  # type: ignore[method-assign]
-        if reports is not None:
-            sender._run_rtcp = lambda: quiet_rtcp(self)  # type: ignore[method-assign]
+        if reports is None:
+            reports = SenderReports()  # this outlet alone
+        sender._run_rtcp = lambda: quiet_rtcp(self)  # type: ignore[method-assign]
+        original_stats = sender.getStats
+
+        async def synced_stats() -> Any:
+            self.sync_sender()
+            return await original_stats()
+
+        sender.getStats = synced_stats  # type: ignore[method-assign]
         sender._retransmit = self._retransmit  # type: ignore[method-assign]
 
     def configure(self, parameters: RTCRtpSendParameters) -> None:
@@ -328,6 +339,7 @@ class RtpOutlet:
         self._sendto = sock.sendto if sock is not None else transport.sendto
         self._addr = pair.remote_addr
         self._srtp = FastSrtp(self._dtls._tx_srtp)
+        self._protect = self._srtp.protect
         self._ready = True
         return True
 
@@ -353,18 +365,24 @@ class RtpOutlet:
         )
         self._history[seq % _HISTORY] = (seq, data)
         try:
-            self._sendto(self._srtp.protect(data), self._addr)
+            self._sendto(self._protect(data), self._addr)
         except OSError:  # BlockingIOError: the peer's socket buffer is full
             self.dropped += 1
             return False
-        sender = self._sender
-        sender._RTCRtpSender__ntp_timestamp = ntp  # type: ignore[attr-defined]
-        sender._RTCRtpSender__rtp_timestamp = timestamp  # type: ignore[attr-defined]
+        self.ntp_timestamp = ntp
+        self.rtp_timestamp = timestamp
         self.packets += 1
         self.octets += len(payload)
+        return True
+
+    def sync_sender(self) -> None:
+        """Copy the counters into the sender's own fields (read by its ``getStats`` and RTCP
+        code); done when those are read, not per packet."""
+        sender = self._sender
+        sender._RTCRtpSender__ntp_timestamp = self.ntp_timestamp  # type: ignore[attr-defined]
+        sender._RTCRtpSender__rtp_timestamp = self.rtp_timestamp  # type: ignore[attr-defined]
         sender._RTCRtpSender__packet_count = self.packets  # type: ignore[attr-defined]
         sender._RTCRtpSender__octet_count = self.octets  # type: ignore[attr-defined]
-        return True
 
     def send_rtcp(self, compound: bytes) -> bool:
         """SRTCP-protect and send one compound RTCP packet on this outlet's transport."""

@@ -68,14 +68,15 @@ def _reports(outlets: list[RtpOutlet]) -> list[RtcpSrPacket | RtcpSdesPacket]:
     packets: list[RtcpSrPacket | RtcpSdesPacket] = []
     chunks = []
     for outlet in outlets:
+        outlet.sync_sender()
         sender = outlet.sender
-        ntp = getattr(sender, _S + "ntp_timestamp")
+        ntp = outlet.ntp_timestamp
         packets.append(
             RtcpSrPacket(
                 ssrc=sender._ssrc,
                 sender_info=RtcpSenderInfo(
                     ntp_timestamp=ntp,
-                    rtp_timestamp=getattr(sender, _S + "rtp_timestamp"),
+                    rtp_timestamp=outlet.rtp_timestamp,
                     packet_count=outlet.packets & 0xFFFFFFFF,
                     octet_count=outlet.octets & 0xFFFFFFFF,
                 ),
