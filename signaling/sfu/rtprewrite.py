@@ -99,10 +99,10 @@ class StreamRewriter:
         "_pid_last",
         "_pid_offset",
         "_vp8",
-        "rewrites_payload",
         "last_seq",
         "last_time",
         "last_ts",
+        "rewrites_payload",
         "seq_offset",
         "ts_offset",
     )
