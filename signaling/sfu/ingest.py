@@ -80,6 +80,7 @@ class ReceiveHandler:
     __slots__ = (
         "_active",
         "_codecs",
+        "_is_rtx",
         "_last_active",
         "_last_remb",
         "_nack",
@@ -103,6 +104,7 @@ class ReceiveHandler:
         self._video = getattr(receiver, _R + "kind") == "video"
         self.audio = not self._video  # its packets need their header extensions (audio level)
         self._last_active: dict[int, float] = {}
+        self._is_rtx: dict[int, bool] = {}  # payload type: an RTX codec (aiortc's is_rtx, cached)
         self._last_remb = 0.0
         self.packets = 0  # RTP packets handled here (tests: the synchronous path is in use)
 
@@ -123,7 +125,10 @@ class ReceiveHandler:
         if stream is None:
             stream = self._streams[ssrc] = StreamStatistics(codec.clockRate)
         stream.add(packet)
-        if is_rtx(codec):
+        rtx = self._is_rtx.get(codec.payloadType)
+        if rtx is None:
+            rtx = self._is_rtx[codec.payloadType] = is_rtx(codec)
+        if rtx:
             original_ssrc = self._rtx.get(ssrc)
             apt = codec.parameters.get("apt")
             if (

@@ -17,6 +17,8 @@ from pylibsrtp import Session
 from pylibsrtp._binding import ffi, lib
 
 _OK = lib.srtp_err_status_ok
+_srtp_protect = lib.srtp_protect  # looked up once, not per call
+_srtp_unprotect = lib.srtp_unprotect
 _PROTECT_LIMIT = 1500 - pylibsrtp.SRTP_MAX_TRAILER_LEN  # the session's buffer is 1500 bytes
 
 
@@ -39,7 +41,7 @@ class FastSrtp:
         self._buffer[0:size] = packet
         length = self._length
         length[0] = size
-        status = lib.srtp_protect(self._context, self._cdata, length)
+        status = _srtp_protect(self._context, self._cdata, length)
         if status != _OK:
             raise pylibsrtp.Error(pylibsrtp.ERRORS[status])
         return self._buffer[0 : length[0]]
@@ -51,7 +53,7 @@ class FastSrtp:
         self._buffer[0:size] = packet
         length = self._length
         length[0] = size
-        status = lib.srtp_unprotect(self._context, self._cdata, length)
+        status = _srtp_unprotect(self._context, self._cdata, length)
         if status != _OK:
             raise pylibsrtp.Error(pylibsrtp.ERRORS[status])
         return self._buffer[0 : length[0]]
