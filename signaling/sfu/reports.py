@@ -43,8 +43,9 @@ class SenderReports:
         self._task: asyncio.Task[None] | None = None
 
     def add(self, outlet: RtpOutlet) -> None:
-        """Report for ``outlet`` from now on (called when its sender starts)."""
-        self.outlets.append(outlet)
+        """Report for ``outlet`` from now on (called when its sender starts). Idempotent."""
+        if outlet not in self.outlets:
+            self.outlets.append(outlet)
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._run())
 
