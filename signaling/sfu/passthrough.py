@@ -26,6 +26,10 @@ The SFU itself forwards below the frame level (RTP in, RTP out, see rtprewrite.p
    coroutine layers. It keeps the sender's RTCP sender-report counters and answers NACKs from
    its own history (RTX when negotiated).
 
+Sibling modules hold the SFU's other hooks, one job each: ingest.py (the synchronous receive
+path and the fixed REMB cap), srtp.py (libsrtp without pylibsrtp's per-call wrapper),
+reports.py (one compound RTCP sender report per subscriber connection), consent.py.
+
 All of it depends on private names, so aiortc is pinned (requirements.txt) and
 :func:`check_passthrough` plus ``tests/signaling/test_passthrough.py`` fail loudly if an
 upgrade moves them.
