@@ -224,10 +224,33 @@ def measure(target: str, shape: Shape, window: float, workdir: Path) -> dict[str
         profile_to = os.environ.get("ECABINET_BENCH_PROFILE") if target == "ours" else None
         if profile_to:
             _post(url + "/profile", {"start": True})
+        spy_to = os.environ.get("ECABINET_BENCH_PYSPY") if target == "ours" else None
+        spy = None
+        if spy_to:  # sampling profile (py-spy, not a requirement) of the window, collapsed stacks
+            spy = subprocess.Popen(
+                [
+                    str(Path(sys.executable).with_name("py-spy")),
+                    "record",
+                    "-p",
+                    str(server.pid),
+                    "-d",
+                    str(int(window)),
+                    "-r",
+                    "250",
+                    "-f",
+                    "raw",
+                    "-o",
+                    spy_to,
+                    "-n",
+                ],
+                stdout=subprocess.DEVNULL,
+            )
         tell(loaders, "START")
         time.sleep(window)
         if profile_to:
             _post(url + "/profile", {"stop": profile_to})
+        if spy is not None:
+            spy.wait(30)
         if target == "ours":
             import urllib.request
 

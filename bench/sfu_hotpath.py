@@ -45,6 +45,7 @@ from signaling.clientmedia import EncodedClip  # noqa: E402
 from signaling.sfu import MeetingCodec  # noqa: E402
 from signaling.sfu.forwarder import SlotTrack, Source  # noqa: E402
 from signaling.sfu.passthrough import RtpOutlet  # noqa: E402
+from signaling.sfu.srtp import FastSrtp  # noqa: E402
 
 FRAMES = 300
 
@@ -67,7 +68,7 @@ def clip_packets() -> list[RtpPacket]:
 def outlet_on(sock: socket.socket, addr: tuple[str, int]) -> RtpOutlet:
     """An RtpOutlet as a connected video sender would have it, sending on ``sock``."""
     sender = types.SimpleNamespace(_ssrc=int.from_bytes(os.urandom(4), "big"), kind="video")
-    sender.send = sender._retransmit = None
+    sender.send = sender._retransmit = sender.getStats = None
     sender.transport = types.SimpleNamespace(_state=State.CONNECTED)
     outlet = RtpOutlet(sender)  # type: ignore[arg-type]
     outlet.configure(
@@ -84,7 +85,8 @@ def outlet_on(sock: socket.socket, addr: tuple[str, int]) -> RtpOutlet:
     )
     policy = Policy(key=os.urandom(30), ssrc_type=Policy.SSRC_ANY_OUTBOUND)
     policy.allow_repeat_tx, policy.window_size = True, 1024
-    outlet._dtls, outlet._srtp = sender.transport, Session(policy)
+    outlet._dtls, outlet._srtp = sender.transport, FastSrtp(Session(policy))
+    outlet._protect = outlet._srtp.protect
     outlet._sendto, outlet._addr, outlet._ready = sock.sendto, addr, True
     return outlet
 

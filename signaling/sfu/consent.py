@@ -65,6 +65,12 @@ def _heard(dtls: RTCDtlsTransport) -> int:
     return getattr(dtls, _HEARD, 0)
 
 
+def note_authenticated(dtls: RTCDtlsTransport) -> None:
+    """Count one packet that passed SRTP authentication outside aiortc's receive path
+    (ingest.py's synchronous RTP path)."""
+    setattr(dtls, _HEARD, getattr(dtls, _HEARD, 0) + 1)
+
+
 def _count_authenticated_packets(dtls: RTCDtlsTransport) -> None:
     """Count packets that reached ``_handle_rtp_data``/``_handle_rtcp_data``: aiortc calls them
     only after SRTP/SRTCP unprotect succeeded. The shims return the original coroutine, so no

@@ -187,6 +187,7 @@ class SlotTrack(MediaStreamTrack):
         self._video = kind == "video"
         self._waiting_keyframe = True
         self._rewriter = StreamRewriter(kind, codec, random.getrandbits(15), random.getrandbits(32))
+        self._rewrites = self._rewriter.rewrites_payload
         self._stopped: asyncio.Future[None] | None = None
         self._held: list[tuple] = []
 
@@ -260,7 +261,7 @@ class SlotTrack(MediaStreamTrack):
             rewriter.restart(seq, packet.timestamp, now, packet.payload)
         out_seq = rewriter.sequence(seq)
         timestamp = rewriter.timestamp(packet.timestamp, now)
-        payload = rewriter.payload(packet.payload)
+        payload = rewriter.payload(packet.payload) if self._rewrites else packet.payload
         outlet = self.outlet
         if outlet is None:
             return

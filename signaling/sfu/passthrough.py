@@ -26,6 +26,10 @@ The SFU itself forwards below the frame level (RTP in, RTP out, see rtprewrite.p
    coroutine layers. It keeps the sender's RTCP sender-report counters and answers NACKs from
    its own history (RTX when negotiated).
 
+Sibling modules hold the SFU's other hooks, one job each: ingest.py (the synchronous receive
+path and the fixed REMB cap), srtp.py (libsrtp without pylibsrtp's per-call wrapper),
+reports.py (one compound RTCP sender report per subscriber connection), consent.py.
+
 All of it depends on private names, so aiortc is pinned (requirements.txt) and
 :func:`check_passthrough` plus ``tests/signaling/test_passthrough.py`` fail loudly if an
 upgrade moves them.
@@ -55,6 +59,9 @@ from aiortc.rtcrtpparameters import RTCRtpSendParameters
 from aiortc.rtp import RtpPacket, pack_header_extensions
 
 from signaling.sfu.consent import check_consent_hooks
+from signaling.sfu.ingest import attach_receiver, check_ingest_hooks
+from signaling.sfu.reports import SenderReports, check_report_hooks, quiet_rtcp
+from signaling.sfu.srtp import FastSrtp, check_srtp_hooks
 
 PINNED_AIORTC = "1.16.0"
 _MANGLED_QUEUE = "_RTCRtpReceiver__decoder_queue"
@@ -109,6 +116,9 @@ _original_decoder_worker = _receiver_module.decoder_worker
 def _tapped_init(self: RTCRtpReceiver, kind: str, transport: Any) -> None:
     _original_init(self, kind, transport)
     setattr(self, _MANGLED_QUEUE, _FrameTap(self))
+
+
+_tapped_init.__wrapped__ = _original_init  # type: ignore[attr-defined]  # inspect.unwrap
 
 
 def _selective_decoder_worker(
@@ -192,10 +202,13 @@ def tap_rtp(receiver: RTCRtpReceiver, on_packet: RtpCallback) -> None:
     """Hand every RTP packet ``receiver`` accepts to ``on_packet`` instead of its jitter buffer.
 
     aiortc still decrypts, keeps receive statistics and RTCP reports, unwraps RTX and sends
-    NACKs/REMB for the publisher; ``packet.payload`` is the original RTP payload."""
+    NACKs for the publisher; ``packet.payload`` is the original RTP payload. With
+    :func:`~signaling.sfu.ingest.fast_ingest` on the peer connection, packets take ingest.py's
+    synchronous path instead (same bookkeeping, fixed REMB) and reach ``on_packet`` directly."""
     if not hasattr(receiver, _MANGLED_JITTER):
         raise PassthroughUnavailable("RTCRtpReceiver has no __jitter_buffer (aiortc upgraded?)")
     setattr(receiver, _MANGLED_JITTER, _RtpTap(on_packet))
+    attach_receiver(receiver, on_packet)  # the synchronous path, where fast_ingest is on
 
 
 _NTP_EPOCH = 2208988800  # seconds from 1900 (NTP) to 1970 (Unix)
@@ -222,14 +235,21 @@ class RtpOutlet:
     The sender keeps everything else: SDP/SSRC, its RTCP task (sender reports read the counters
     kept here), PLI/FIR handling (see :func:`hook_keyframe_requests`). Its media task waits on a
     track that never yields. ``send`` is synchronous: protect + ``sendto`` on the spot.
+
+    The sender's own RTCP task is replaced by ``reports`` (one
+    :class:`~signaling.sfu.reports.SenderReports` per peer connection: its slots report in one
+    compound packet; without it, the outlet reports alone).
     """
 
-    def __init__(self, sender: RTCRtpSender) -> None:
+    def __init__(self, sender: RTCRtpSender, reports: SenderReports | None = None) -> None:
         self._sender = sender
+        self.sender = sender
+        self.stopped = False  # the sender was stopped (set by reports.quiet_rtcp)
         self._dtls: RTCDtlsTransport = sender.transport
         self._sendto: Callable[[bytes, Any], Any] | None = None
         self._addr: Any = None
         self._srtp: Any = None
+        self._protect: Callable[[bytes], bytes] = bytes
         self._ready = False
         self._configured = False
         self._marker_pt = (0, 0x80)
@@ -242,14 +262,27 @@ class RtpOutlet:
         self._history: list[tuple[int, bytes] | None] = [None] * _HISTORY
         self.packets = 0
         self.octets = 0
+        self.ntp_timestamp = 0
+        self.rtp_timestamp = 0
         self.dropped = 0
         original_send = sender.send
 
         async def send_and_configure(parameters: RTCRtpSendParameters) -> None:
             self.configure(parameters)
             await original_send(parameters)
+            reports.add(self)
 
         sender.send = send_and_configure  # type: ignore[method-assign]
+        if reports is None:
+            reports = SenderReports()  # this outlet alone
+        sender._run_rtcp = lambda: quiet_rtcp(self)  # type: ignore[method-assign]
+        original_stats = sender.getStats
+
+        async def synced_stats() -> Any:
+            self.sync_sender()
+            return await original_stats()
+
+        sender.getStats = synced_stats  # type: ignore[method-assign]
         sender._retransmit = self._retransmit  # type: ignore[method-assign]
 
     def configure(self, parameters: RTCRtpSendParameters) -> None:
@@ -309,7 +342,8 @@ class RtpOutlet:
         sock = getattr(transport, "_sock", None)
         self._sendto = sock.sendto if sock is not None else transport.sendto
         self._addr = pair.remote_addr
-        self._srtp = self._dtls._tx_srtp
+        self._srtp = FastSrtp(self._dtls._tx_srtp)
+        self._protect = self._srtp.protect
         self._ready = True
         return True
 
@@ -335,17 +369,33 @@ class RtpOutlet:
         )
         self._history[seq % _HISTORY] = (seq, data)
         try:
-            self._sendto(self._srtp.protect(data), self._addr)
+            self._sendto(self._protect(data), self._addr)
         except OSError:  # BlockingIOError: the peer's socket buffer is full
             self.dropped += 1
             return False
-        sender = self._sender
-        sender._RTCRtpSender__ntp_timestamp = ntp  # type: ignore[attr-defined]
-        sender._RTCRtpSender__rtp_timestamp = timestamp  # type: ignore[attr-defined]
+        self.ntp_timestamp = ntp
+        self.rtp_timestamp = timestamp
         self.packets += 1
         self.octets += len(payload)
+        return True
+
+    def sync_sender(self) -> None:
+        """Copy the counters into the sender's own fields (read by its ``getStats`` and RTCP
+        code); done when those are read, not per packet."""
+        sender = self._sender
+        sender._RTCRtpSender__ntp_timestamp = self.ntp_timestamp  # type: ignore[attr-defined]
+        sender._RTCRtpSender__rtp_timestamp = self.rtp_timestamp  # type: ignore[attr-defined]
         sender._RTCRtpSender__packet_count = self.packets  # type: ignore[attr-defined]
         sender._RTCRtpSender__octet_count = self.octets  # type: ignore[attr-defined]
+
+    def send_rtcp(self, compound: bytes) -> bool:
+        """SRTCP-protect and send one compound RTCP packet on this outlet's transport."""
+        if not self.ready:
+            return False
+        try:
+            self._sendto(self._dtls._tx_srtp.protect_rtcp(compound), self._addr)
+        except OSError:
+            return False
         return True
 
     async def _retransmit(self, seq: int) -> None:
@@ -433,6 +483,9 @@ def check_passthrough() -> PassthroughReport:
     if "_tx_srtp" not in dtls_names or not hasattr(_DtlsState, "CONNECTED"):
         problems.append("RTCDtlsTransport no longer keeps _tx_srtp / State.CONNECTED")
     problems += check_consent_hooks()
+    problems += check_ingest_hooks()
+    problems += check_srtp_hooks()
+    problems += check_report_hooks()
     installed = getattr(RTCRtpReceiver, _INSTALLED_FLAG, False)
     if installed and _receiver_module.decoder_worker is not _selective_decoder_worker:
         problems.append("decoder_worker hook was overwritten")

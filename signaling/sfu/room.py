@@ -53,6 +53,7 @@ from signaling.sfu.events import (
     SlotsChanged,
 )
 from signaling.sfu.forwarder import SlotTrack, Source
+from signaling.sfu.ingest import fast_ingest
 from signaling.sfu.keyframes import KeyframeRequester
 from signaling.sfu.layout import (
     SCREEN,
@@ -74,6 +75,7 @@ from signaling.sfu.passthrough import (
     request_keyframe_upstream,
     tap_rtp,
 )
+from signaling.sfu.reports import SenderReports
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +111,7 @@ class _Participant:
     shown_sources: dict[str, str | None] = field(default_factory=dict)
     thumbnail_page: int = 0
     screen_mid: str | None = None  # the m-line its screen share would arrive on
+    reports: SenderReports | None = None  # the RTCP sender reports of its slots
 
 
 class MediaRoom:
@@ -168,6 +171,7 @@ class MediaRoom:
         participant.audio_slots = tuple(b.slot for b in bindings if b.kind == "audio")
         pc.on("track", lambda track: self._on_track(participant, track))
         pc.on("connectionstatechange", lambda: self._on_connection_state(participant))
+        reports = participant.reports = SenderReports()  # one RTCP compound for all its slots
         try:
             # Transceivers are created first, in the offer's order, so that setRemoteDescription
             # binds each m-line to ours and the codec preference applies to the answer.
@@ -180,13 +184,14 @@ class MediaRoom:
                 )
                 transceiver.setCodecPreferences(preferred_codecs(section.kind, self.codec))
                 if slot is not None:
-                    slot.outlet = RtpOutlet(transceiver.sender)
+                    slot.outlet = RtpOutlet(transceiver.sender, reports)
                     participant.slots[slot.name] = slot
                     hook_keyframe_requests(transceiver.sender, slot.request_keyframe)
             enable_passthrough(pc)
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
             await pc.setLocalDescription(await pc.createAnswer())
             tolerate_event_loop_lag(pc)
+            fast_ingest(pc)
         except OfferRejected:
             await pc.close()
             raise

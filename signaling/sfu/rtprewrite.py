@@ -102,6 +102,7 @@ class StreamRewriter:
         "last_seq",
         "last_time",
         "last_ts",
+        "rewrites_payload",
         "seq_offset",
         "ts_offset",
     )
@@ -111,6 +112,7 @@ class StreamRewriter:
         self._clock = VIDEO_CLOCK if video else AUDIO_CLOCK
         self._min_step = MIN_VIDEO_STEP if video else MIN_AUDIO_STEP
         self._vp8 = video and codec is MeetingCodec.VP8
+        self.rewrites_payload = self._vp8  # False: ``payload`` returns its argument
         self.seq_offset = 0
         self.ts_offset = 0
         self.last_seq = (initial_seq - 1) & 0xFFFF  # the first packet gets initial_seq

@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient
 
 from signaling.client import decode_packets
 from signaling.sfu import MeetingCodec
+from signaling.sfu.ingest import REMB_CAP_BPS
 from tests.signaling.helpers import until
 
 from ..browser import launch
@@ -65,6 +66,18 @@ async def test_browser_and_room_client_see_each_other(
             timeout=30_000,
         )
         assert await page.text_content("#name-main") == "Daibieu"
+        # The SFU's fixed REMB cap (signaling/sfu/ingest.py) is the browser's send budget: it
+        # may send what the room asks (maxBitrate 1.5 Mbit/s), not an estimate still ramping up.
+        await page.wait_for_function(
+            """async (cap) => { const stats = await window.ecabinetRoom.pc.getStats();
+              for (const s of stats.values()) {
+                if (s.type === 'candidate-pair' && s.nominated)
+                  return s.availableOutgoingBitrate >= 1500000
+                    && s.availableOutgoingBitrate <= cap; }
+              return false; }""",
+            arg=REMB_CAP_BPS,
+            timeout=15_000,
+        )
         # The page shows the roster and knows it is the chair's console.
         await page.wait_for_selector(f"#roster li[data-participant='{ticket.participant}']")
         assert await page.is_visible("#btn-end")

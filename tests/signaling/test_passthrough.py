@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import aiortc.rtcrtpreceiver
 import av
+import pytest
+from aiortc import RTCRtpSender
+from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    HeaderExtensionsMap,
+    RtcpPsfbPacket,
+    RtpPacket,
+    unpack_remb_fci,
+)
 
 from signaling.sfu import check_passthrough
+from signaling.sfu.ingest import REMB_CAP_BPS, parse_rtp
 from signaling.sfu.passthrough import PINNED_AIORTC
 from tests.signaling.helpers import until
 
@@ -66,3 +77,90 @@ async def test_the_sfu_forwards_rtp_itself_and_keeps_the_senders_reports_true(me
     # the RTCP sender reports (and getStats) count what the outlet sent
     assert stats[0].packetsSent == slot.outlet.packets == slot.stats.packets > 0
     assert stats[0].ssrc == sender._ssrc
+
+
+async def test_the_sfu_receives_rtp_synchronously_caps_remb_and_reports_per_connection(
+    meeting, monkeypatch
+) -> None:
+    """ingest.py and reports.py: the publisher's RTP takes the synchronous path (aiortc's
+    per-packet coroutines and bandwidth estimator are not used), the publisher gets the fixed
+    REMB cap, and a subscriber's slots send their sender reports in one compound packet."""
+    rembs: list[tuple[int, list[int]]] = []
+    real_handle_rtcp = RTCRtpSender._handle_rtcp_packet
+
+    async def recording_handle_rtcp(self, packet):
+        if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            rembs.append(unpack_remb_fci(packet.fci))
+        await real_handle_rtcp(self, packet)
+
+    monkeypatch.setattr(RTCRtpSender, "_handle_rtcp_packet", recording_handle_rtcp)
+    a = await meeting.join("a", "red")
+    b = await meeting.join("b", "green")
+    await until(lambda: b.receptions["main"].frames >= 45, "b receives a")
+    await until(lambda: bool(rembs), "a's sender gets a REMB")
+
+    room_a = meeting.room._participants["a"]
+    receiver = next(t.receiver for t in room_a.pc.getTransceivers() if t.kind == "video")
+    handler = receiver._ecabinet_rtp_handler
+    source = meeting.room.source("a", "video")
+    # (nearly) every packet came the synchronous way; aiortc's queue path may carry the few
+    # that arrive between the SRTP keys and the DTLS state change
+    assert handler.packets >= source.packets - 5 > 40
+    # aiortc's bookkeeping is kept: receive statistics (RTCP receiver reports), active SSRC
+    (stats,) = receiver._RTCRtpReceiver__remote_streams.values()
+    assert stats.packets_received >= handler.packets
+    assert receiver.getSynchronizationSources()
+    # the fixed cap, for a's video SSRC
+    a_video = next(t.sender for t in a.pc.getTransceivers() if t.kind == "video")
+    assert (REMB_CAP_BPS, [a_video._ssrc]) in rembs
+
+    room_b = meeting.room._participants["b"]
+    await until(lambda: room_b.reports.sent >= 1, "b's slots reported")
+    slot = meeting.room.slot_track("b", "main")
+    b_main = next(
+        t.receiver for t in b.pc.getTransceivers() if t.mid == slot_mid(meeting, "b", "main")
+    )
+    # b's receiver got the SR of its main slot (it keeps the last SR's NTP time per SSRC)
+    await until(lambda: slot.outlet.sender._ssrc in b_main._RTCRtpReceiver__lsr, "SR reaches b")
+
+
+def slot_mid(meeting, participant_id: str, slot_name: str) -> str:
+    room_pc = meeting.room._participants[participant_id].pc
+    slot = meeting.room.slot_track(participant_id, slot_name)
+    return next(t.mid for t in room_pc.getTransceivers() if t.sender.track is slot)
+
+
+def test_parse_rtp_builds_the_packet_rtp_packet_parse_would() -> None:
+    extensions_map = HeaderExtensionsMap()
+    extensions_map.configure(
+        RTCRtpParameters(
+            headerExtensions=[
+                RTCRtpHeaderExtensionParameters(id=1, uri="urn:ietf:params:rtp-hdrext:sdes:mid"),
+                RTCRtpHeaderExtensionParameters(
+                    id=3, uri="urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+                ),
+            ]
+        )
+    )
+    samples = []
+    for csrc, padding, with_extensions in ((0, 0, False), (2, 0, True), (1, 7, True)):
+        packet = RtpPacket(payload_type=111, marker=1, sequence_number=65535, timestamp=2**32 - 5)
+        packet.ssrc, packet.payload = 0x12345678, bytes(range(40))
+        packet.csrc = list(range(10, 10 + csrc))
+        packet.padding_size = padding
+        if with_extensions:
+            packet.extensions.mid = "0"
+            packet.extensions.audio_level = (True, 42)
+        samples.append(packet.serialize(extensions_map))
+    for data in samples:
+        expected = RtpPacket.parse(data, extensions_map)
+        packet, extension = parse_rtp(data)
+        if extension is not None:
+            packet.extensions = extensions_map.get(*extension)
+        assert vars(packet) == vars(expected)
+    broken = (samples[0][:11], b"\x40" + samples[0][1:], samples[1][:16], samples[2][:-1] + b"\0")
+    for data in broken:  # short, version 1, truncated CSRC, zero padding length
+        with pytest.raises(ValueError):
+            RtpPacket.parse(data, extensions_map)
+        with pytest.raises(ValueError):
+            parse_rtp(data)
