@@ -1,12 +1,15 @@
 """Profile the read paths of bench/load.py in one process (pyinstrument): the server's own cost
 per request kind, without the network or the load generator.
 
-    .venv/bin/python bench/profile_reads.py [--requests 200] [--db-url URL] [--html DIR]
+    .venv/bin/python bench/profile_reads.py [--requests 200] [--db-url URL] [--profile] [--html DIR]
 
 Builds a throwaway data dir (cheap Argon2: the logins are not what is measured), 20 meetings with
 5 agenda items and 3 documents each, 50 members in every meeting, then for each kind (meeting
 list, meeting, agenda, document list, PDF download) times ``--requests`` requests through an
-in-process aiohttp client and prints the mean wall time per request and the profile's top frames.
+in-process aiohttp client and prints the CPU time (of the whole process: server, database
+threads and the in-process client) and the SQL statements per request. ``--profile`` adds the
+pyinstrument profile's top frames (it costs CPU itself, so compare CPU numbers without it).
+The last line is the summary: CPU per request weighted by bench/load.py's mix.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from argon2 import PasswordHasher  # noqa: E402
 from pyinstrument import Profiler  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
-from bench.load import MEETINGS, PASSWORD, SECRET, build_meetings, create_accounts  # noqa: E402
+from bench.load import MEETINGS, MIX, PASSWORD, SECRET, build_meetings, create_accounts  # noqa: E402
 from ecabinet.app import create_app  # noqa: E402
 from ecabinet.config import Settings  # noqa: E402
 from ecabinet.migrate import upgrade  # noqa: E402
@@ -51,6 +54,7 @@ async def main() -> None:
     p.add_argument("--requests", type=int, default=200)
     p.add_argument("--accounts", type=int, default=50)
     p.add_argument("--db-url", default="")
+    p.add_argument("--profile", action="store_true", help="print pyinstrument's top frames")
     p.add_argument("--html", type=Path, help="write one pyinstrument HTML report per kind here")
     args = p.parse_args()
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -84,31 +88,42 @@ async def main() -> None:
             "content": f"/api/documents/{d}/content",
         }
         print(f"{MEETINGS} meetings, {len(documents)} documents, {len(names)} members each")
+        cpu_of: dict[str, float] = {}
         for kind, path in kinds.items():
             for _ in range(10):  # warm up
                 await (await client.get(path, headers=headers)).read()
             statements.clear()
-            profiler = Profiler(async_mode="disabled")
+            profiler = Profiler(async_mode="disabled") if args.profile or args.html else None
             cpu0, t0 = time.process_time(), time.perf_counter()
-            profiler.start()
+            if profiler:
+                profiler.start()
             for _ in range(args.requests):
                 resp = await client.get(path, headers=headers)
                 await resp.read()
                 assert resp.status == 200, (path, resp.status)
-            profiler.stop()
-            cpu = (time.process_time() - cpu0) / args.requests * 1000
+            if profiler:
+                profiler.stop()
+            cpu = cpu_of[kind] = (time.process_time() - cpu0) / args.requests * 1000
             wall = (time.perf_counter() - t0) / args.requests * 1000
             per = len(statements) / args.requests
             print(
-                f"\n== {kind} {path}: {wall:.2f} ms wall, {cpu:.2f} ms CPU, "
+                f"== {kind} {path}: {wall:.2f} ms wall, {cpu:.2f} ms CPU, "
                 f"{per:.1f} SQL statements per request"
             )
-            for sql, n in Counter(statements).most_common(4):
+            for sql, n in Counter(statements).most_common(12 if args.profile else 0):
                 print(f"   {n / args.requests:4.1f}x {sql[:150]}")
-            print(profiler.output_text(unicode=False, color=False, show_all=False)[:6000])
-            if args.html:
+            if profiler and args.profile:
+                print(profiler.output_text(unicode=False, color=False, show_all=False)[:6000])
+            if profiler and args.html:
                 args.html.mkdir(parents=True, exist_ok=True)
                 (args.html / f"{kind}.html").write_text(profiler.output_html())
+        weighted = sum(w * cpu_of[k] for w, k in MIX) / sum(w for w, _ in MIX)
+        backend = "postgresql" if args.db_url else "sqlite"
+        print(
+            f"profile_reads {backend}: {weighted:.2f} ms CPU per request in the load mix "
+            f"({', '.join(f'{k} {v:.2f}' for k, v in cpu_of.items())}), "
+            f"{args.requests} requests per kind, client in-process"
+        )
     finally:
         await client.close()
 

@@ -44,8 +44,10 @@ def parse_time(value: str, name: str) -> datetime:
 
 def out(detail: MeetingDetail) -> MeetingOut:
     result = MeetingOut.model_validate(detail.meeting)
+    # The rows come typed from the database: constructing without validation saves ~10 µs each
+    # (a national meeting lists 100+ participants); the response adapter still serializes them.
     result.participants = [
-        ParticipantOut(
+        ParticipantOut.model_construct(
             id=v.row.id,
             user_id=v.row.user_id,
             username=v.username,
