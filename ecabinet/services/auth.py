@@ -17,6 +17,7 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -216,7 +217,7 @@ async def refresh(svc: Services, refresh_token: str, *, address: str) -> TokenPa
     )
 
 
-def _check_session_alive(auth_session: AuthSession, user: User, now: datetime) -> None:
+def _check_session_alive(auth_session: SessionState, user: UserState, now: datetime) -> None:
     if auth_session.revoked_at is not None:
         raise SessionEnded("The session has ended. Please log in again.")
     if auth_session.expires_at <= now:
@@ -248,20 +249,54 @@ async def login_browser(
     return BrowserLogin(cookie, auth_session.id, expires, _actor(user, auth_session.id, address))
 
 
+class SessionState(Protocol):
+    revoked_at: datetime | None
+    expires_at: datetime
+
+
+class UserState(Protocol):
+    is_active: bool
+
+
+_SESSION_COLUMNS = (
+    AuthSession.id,
+    AuthSession.revoked_at,
+    AuthSession.expires_at,
+    User.id.label("user_id"),
+    User.username,
+    User.full_name,
+    User.role,
+    User.organization_id,
+    User.language,
+    User.must_change_password,
+    User.is_active,
+)
+
+
 async def _load(svc: Services, condition: object, address: str) -> Actor:
+    # Every request runs this: the columns it needs, not an AuthSession and a User object.
     async with svc.db.reading() as session:
         row = (
             await session.execute(
-                select(AuthSession, User)
+                select(*_SESSION_COLUMNS)
                 .join(User, AuthSession.user_id == User.id)
                 .where(condition)  # type: ignore[arg-type]
             )
         ).first()
     if row is None:
         raise SessionEnded("You are not logged in.", code="not_authenticated")
-    auth_session, user = row
-    _check_session_alive(auth_session, user, svc.clock.now())
-    return _actor(user, auth_session.id, address)
+    _check_session_alive(row, row, svc.clock.now())
+    return Actor(
+        user_id=row.user_id,
+        username=row.username,
+        full_name=row.full_name,
+        role=row.role,
+        organization_id=row.organization_id,
+        language=row.language,
+        session_id=row.id,
+        address=address,
+        must_change_password=row.must_change_password,
+    )
 
 
 async def actor_from_access_token(svc: Services, token: str, *, address: str) -> Actor:

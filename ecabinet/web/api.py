@@ -148,10 +148,13 @@ def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse
     adapter = TypeAdapter(op.response) if op.response is not None else None
 
     async def handler(request: web.Request) -> web.StreamResponse:
-        actor = await require_actor(request) if op.auth else None
-        body = await read_json(request, op.body) if op.body is not None else None
-        ctx = ApiRequest(request, actor, body, request.app[services_key])  # type: ignore[arg-type]
-        result = await op.handler(ctx)
+        services = request.app[services_key]
+        # One read transaction for the session check and the use case's reads (db.py).
+        async with services.db.request_scope():
+            actor = await require_actor(request) if op.auth else None
+            body = await read_json(request, op.body) if op.body is not None else None
+            ctx = ApiRequest(request, actor, body, services)  # type: ignore[arg-type]
+            result = await op.handler(ctx)
         if isinstance(result, web.StreamResponse):
             return result
         if op.status == 204 or result is None:
