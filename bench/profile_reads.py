@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import gc
+import pstats
 import sys
 import tempfile
 import time
@@ -39,6 +42,29 @@ from ecabinet.services import passwords  # noqa: E402
 from ecabinet.web.appkeys import services_key  # noqa: E402
 
 
+class GcPauses:
+    """Collections per generation and their longest pause, from ``gc.callbacks``."""
+
+    def __init__(self) -> None:
+        self.count = [0, 0, 0]
+        self.longest = [0.0, 0.0, 0.0]
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        gen = info["generation"]
+        self.count[gen] += 1
+        self.longest[gen] = max(self.longest[gen], (time.perf_counter() - self._started) * 1000)
+
+    def summary(self) -> str:
+        return ", ".join(
+            f"gen{g} {self.count[g]}x (longest {self.longest[g]:.1f} ms)" for g in range(3)
+        )
+
+
 def count_statements(engine: Any) -> list[str]:
     seen: list[str] = []
 
@@ -55,6 +81,9 @@ async def main() -> None:
     p.add_argument("--accounts", type=int, default=50)
     p.add_argument("--db-url", default="")
     p.add_argument("--profile", action="store_true", help="print pyinstrument's top frames")
+    p.add_argument(
+        "--freeze", action="store_true", help="gc.freeze() after start-up, as run.py serve does"
+    )
     p.add_argument("--html", type=Path, help="write one pyinstrument HTML report per kind here")
     args = p.parse_args()
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -88,7 +117,12 @@ async def main() -> None:
             "content": f"/api/documents/{d}/content",
         }
         print(f"{MEETINGS} meetings, {len(documents)} documents, {len(names)} members each")
+        if args.freeze:
+            gc.collect()
+            gc.freeze()
+        pauses = GcPauses()
         cpu_of: dict[str, float] = {}
+        calls_of: dict[str, float] = {}
         for kind, path in kinds.items():
             for _ in range(10):  # warm up
                 await (await client.get(path, headers=headers)).read()
@@ -106,9 +140,17 @@ async def main() -> None:
             cpu = cpu_of[kind] = (time.process_time() - cpu0) / args.requests * 1000
             wall = (time.perf_counter() - t0) / args.requests * 1000
             per = len(statements) / args.requests
+            # Function calls on the event loop's thread: deterministic, unlike CPU time on a
+            # shared machine (the database driver's own thread is not counted).
+            counting = cProfile.Profile()
+            counting.enable()
+            for _ in range(20):
+                await (await client.get(path, headers=headers)).read()
+            counting.disable()
+            calls = calls_of[kind] = pstats.Stats(counting).total_calls / 20  # type: ignore[attr-defined]
             print(
                 f"== {kind} {path}: {wall:.2f} ms wall, {cpu:.2f} ms CPU, "
-                f"{per:.1f} SQL statements per request"
+                f"{per:.1f} SQL statements, {calls:.0f} Python calls per request"
             )
             for sql, n in Counter(statements).most_common(12 if args.profile else 0):
                 print(f"   {n / args.requests:4.1f}x {sql[:150]}")
@@ -118,10 +160,13 @@ async def main() -> None:
                 args.html.mkdir(parents=True, exist_ok=True)
                 (args.html / f"{kind}.html").write_text(profiler.output_html())
         weighted = sum(w * cpu_of[k] for w, k in MIX) / sum(w for w, _ in MIX)
+        print(f"garbage collections: {pauses.summary()}; {gc.get_freeze_count()} frozen objects")
         backend = "postgresql" if args.db_url else "sqlite"
+        calls = sum(w * calls_of[k] for w, k in MIX) / sum(w for w, _ in MIX)
         print(
-            f"profile_reads {backend}: {weighted:.2f} ms CPU per request in the load mix "
-            f"({', '.join(f'{k} {v:.2f}' for k, v in cpu_of.items())}), "
+            f"profile_reads {backend}: {weighted:.2f} ms CPU, {calls:.0f} Python calls per "
+            f"request in the load mix (CPU {', '.join(f'{k} {v:.2f}' for k, v in cpu_of.items())}"
+            f"; calls {', '.join(f'{k} {v:.0f}' for k, v in calls_of.items())}), "
             f"{args.requests} requests per kind, client in-process"
         )
     finally:
