@@ -48,6 +48,7 @@ class GcPauses:
     def __init__(self) -> None:
         self.count = [0, 0, 0]
         self.longest = [0.0, 0.0, 0.0]
+        self.total = 0.0
         self._started = 0.0
         gc.callbacks.append(self._callback)
 
@@ -56,12 +57,17 @@ class GcPauses:
             self._started = time.perf_counter()
             return
         gen = info["generation"]
+        took = (time.perf_counter() - self._started) * 1000
         self.count[gen] += 1
-        self.longest[gen] = max(self.longest[gen], (time.perf_counter() - self._started) * 1000)
+        self.total += took
+        self.longest[gen] = max(self.longest[gen], took)
 
     def summary(self) -> str:
-        return ", ".join(
-            f"gen{g} {self.count[g]}x (longest {self.longest[g]:.1f} ms)" for g in range(3)
+        return (
+            ", ".join(
+                f"gen{g} {self.count[g]}x (longest {self.longest[g]:.1f} ms)" for g in range(3)
+            )
+            + f"; {self.total:.0f} ms in all"
         )
 
 
@@ -81,6 +87,7 @@ async def main() -> None:
     p.add_argument("--accounts", type=int, default=50)
     p.add_argument("--db-url", default="")
     p.add_argument("--profile", action="store_true", help="print pyinstrument's top frames")
+    p.add_argument("--cprofile", default="", help="print cProfile's top functions of this kind")
     p.add_argument(
         "--freeze", action="store_true", help="gc.freeze() after start-up, as run.py serve does"
     )
@@ -147,7 +154,10 @@ async def main() -> None:
             for _ in range(20):
                 await (await client.get(path, headers=headers)).read()
             counting.disable()
-            calls = calls_of[kind] = pstats.Stats(counting).total_calls / 20  # type: ignore[attr-defined]
+            stats = pstats.Stats(counting)
+            calls = calls_of[kind] = stats.total_calls / 20  # type: ignore[attr-defined]
+            if kind == args.cprofile:
+                stats.sort_stats("cumulative").print_stats(60)
             print(
                 f"== {kind} {path}: {wall:.2f} ms wall, {cpu:.2f} ms CPU, "
                 f"{per:.1f} SQL statements, {calls:.0f} Python calls per request"
