@@ -34,8 +34,12 @@ class _SharedRead:
     owner: asyncio.Task[Any] | None
     session: AsyncSession | None = None
     depth: int = 0  # reading() blocks open on it now
+    blocks: int = 0  # outermost reading() blocks it has served
 
 
+# The session check and the use case's first read; later reads have their own transaction, so
+# the connection is never held across other work (rendering a PDF, stamping a watermark).
+SHARED_READ_BLOCKS = 2
 _SHARED_READ: ContextVar[_SharedRead | None] = ContextVar("ecabinet_shared_read", default=None)
 
 
@@ -92,14 +96,14 @@ class Database:
 
     @asynccontextmanager
     async def request_scope(self) -> AsyncIterator[None]:
-        """Let the reads of one request share one connection and one read transaction.
+        """Let the first reads of one request share one connection and one read transaction.
 
-        Inside the block, every :meth:`reading` of this task (the login-session check, then the
-        use case's reads) runs in the same session, opened at the first read; a request pays
-        for one connection checkout and one BEGIN instead of one per read. The session is
-        closed when the block ends, when a read fails, and before a write transaction starts
-        outside a read (so a request does not hold two connections, and reads after a write see
-        it). Tasks started inside the block do not share it.
+        Inside the block, the first two :meth:`reading` blocks of this task (the login-session
+        check, then the use case's read) run in one session, opened at the first: a request pays
+        for one connection checkout and one BEGIN instead of two. The session is closed after
+        the second, when a read fails, before a write transaction starts outside a read (so a
+        request does not hold two connections, and reads after a write see it), and when the
+        block ends. Later reads, and tasks started inside the block, have their own.
         """
         shared = _SharedRead(asyncio.current_task())
         token = _SHARED_READ.set(shared)
@@ -157,9 +161,13 @@ class Database:
         finally:
             shared.depth -= 1
         if shared.depth == 0 and shared.session is session:
-            # As after a read of its own: what this read loaded is detached, and the next read
-            # loads afresh (nothing read here is written back: a read never commits).
-            session.expunge_all()
+            shared.blocks += 1
+            if shared.blocks >= SHARED_READ_BLOCKS:
+                await _end_shared(shared)
+            else:
+                # As after a read of its own: what this read loaded is detached, and the next
+                # read loads afresh (nothing read here is written back: a read never commits).
+                session.expunge_all()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

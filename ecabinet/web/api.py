@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,8 +150,10 @@ def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse
 
     async def handler(request: web.Request) -> web.StreamResponse:
         services = request.app[services_key]
-        # One read transaction for the session check and the use case's reads (db.py).
-        async with services.db.request_scope():
+        # A GET's session check and the use case's read share one transaction (db.py); other
+        # methods may wait for a body (an upload) and keep their own.
+        scope = services.db.request_scope() if op.method == "GET" else nullcontext()
+        async with scope:
             actor = await require_actor(request) if op.auth else None
             body = await read_json(request, op.body) if op.body is not None else None
             ctx = ApiRequest(request, actor, body, services)  # type: ignore[arg-type]
