@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Insert, case, func
+from sqlalchemy import Insert, case, func, literal
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -125,6 +125,7 @@ def _opened(
     support ``INSERT … ON CONFLICT DO UPDATE``; the conflict target is the unique index)."""
     insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     receipt = DocumentReceipt.__table__.c
+    opened_at = literal(now, receipt.first_opened_at.type)  # stored as the column stores times
     return (
         insert(DocumentReceipt)
         .values(
@@ -139,7 +140,7 @@ def _opened(
         .on_conflict_do_update(
             index_elements=[receipt.document_id, receipt.user_id],
             set_={
-                "first_opened_at": func.coalesce(receipt.first_opened_at, now),
+                "first_opened_at": func.coalesce(receipt.first_opened_at, opened_at),
                 "last_opened_at": now,
                 "opened_version": case(
                     (receipt.opened_version >= version, receipt.opened_version), else_=version
