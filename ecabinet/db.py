@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,22 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY_OPTION = "ecabinet_read_only"
 # Set while this task (and tasks it starts) holds the process's SQLite writer turn.
 _WRITING: ContextVar[bool] = ContextVar("ecabinet_sqlite_writing", default=False)
+
+
+@dataclass
+class _SharedRead:
+    """The read transaction that the reads of one request share (see Database.request_scope)."""
+
+    owner: asyncio.Task[Any] | None
+    session: AsyncSession | None = None
+    depth: int = 0  # reading() blocks open on it now
+    blocks: int = 0  # outermost reading() blocks it has served
+
+
+# The session check and the use case's first read; later reads have their own transaction, so
+# the connection is never held across other work (rendering a PDF, stamping a watermark).
+SHARED_READ_BLOCKS = 2
+_SHARED_READ: ContextVar[_SharedRead | None] = ContextVar("ecabinet_shared_read", default=None)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -78,6 +95,25 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @asynccontextmanager
+    async def request_scope(self) -> AsyncIterator[None]:
+        """Let the first reads of one request share one connection and one read transaction.
+
+        Inside the block, the first two :meth:`reading` blocks of this task (the login-session
+        check, then the use case's read) run in one session, opened at the first: a request pays
+        for one connection checkout and one BEGIN instead of two. The session is closed after
+        the second, when a read fails, before a write transaction starts outside a read (so a
+        request does not hold two connections, and reads after a write see it), and when the
+        block ends. Later reads, and tasks started inside the block, have their own.
+        """
+        shared = _SharedRead(asyncio.current_task())
+        token = _SHARED_READ.set(shared)
+        try:
+            yield
+        finally:
+            _SHARED_READ.reset(token)
+            await _end_shared(shared)
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed whole on success, rolled back on error.
 
@@ -85,6 +121,9 @@ class Database:
         lock (first come, first served) instead of all polling the busy timeout, which starves
         some of them when hundreds write at once (e.g. 200 votes in a second); other processes
         still queue on the busy timeout."""
+        shared = _own_shared_read()
+        if shared is not None and shared.depth == 0:
+            await _end_shared(shared)
         if not self.is_sqlite or _WRITING.get():
             async with self.sessions() as session, session.begin():
                 yield session
@@ -99,9 +138,36 @@ class Database:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads only: on SQLite it does not take the write lock."""
-        async with self._read_sessions() as session, session.begin():
+        """A session for reads only: on SQLite it does not take the write lock.
+
+        Inside :meth:`request_scope` it is the request's shared read session."""
+        shared = _own_shared_read()
+        if shared is None:
+            async with self._read_sessions() as session, session.begin():
+                yield session
+            return
+        if shared.session is None:
+            session = self._read_sessions()
+            shared.session = session
+            await session.begin()
+        session = shared.session
+        shared.depth += 1
+        try:
             yield session
+        except BaseException:
+            if shared.depth == 1:
+                await _end_shared(shared)
+            raise
+        finally:
+            shared.depth -= 1
+        if shared.depth == 0 and shared.session is session:
+            shared.blocks += 1
+            if shared.blocks >= SHARED_READ_BLOCKS:
+                await _end_shared(shared)
+            else:
+                # As after a read of its own: what this read loaded is detached, and the next
+                # read loads afresh (nothing read here is written back: a read never commits).
+                session.expunge_all()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
@@ -109,3 +175,16 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def _own_shared_read() -> _SharedRead | None:
+    shared = _SHARED_READ.get()
+    if shared is None or shared.owner is not asyncio.current_task():
+        return None
+    return shared
+
+
+async def _end_shared(shared: _SharedRead) -> None:
+    session, shared.session = shared.session, None
+    if session is not None:
+        await session.close()  # ends the read transaction (rollback: nothing was written)

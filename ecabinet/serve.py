@@ -15,10 +15,16 @@ and on SIGTERM passes the signal to every child and waits for them. Mail deliver
 several workers: a mail is claimed in a transaction (``SKIP LOCKED`` on PostgreSQL, the write lock
 on SQLite) before it is sent. The live meeting's media of one meeting must stay in one process:
 see docs/deploy.md, "Several processes".
+
+Once a serving process has started (every module imported, the app and its services built), its
+objects are moved out of the garbage collector's sight (``gc.freeze``): a full collection then
+walks only what was made since, instead of ~270 000 start-up objects (a 60–160 ms pause on the
+event loop that every request in flight waits out).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -50,8 +56,10 @@ def serve(settings: Settings, *, reuse_port: bool = False, worker: int = 0) -> N
     from .app import create_app
 
     settings = replace(settings, node_name=node_name(settings, worker))
+    app = create_app(settings)
+    app.on_startup.append(_freeze_start_up_objects)  # last: after the cleanup_ctx start-ups
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         print=None,
@@ -60,6 +68,12 @@ def serve(settings: Settings, *, reuse_port: bool = False, worker: int = 0) -> N
         shutdown_timeout=SHUTDOWN_TIMEOUT,
     )
     log.info("stopped")
+
+
+async def _freeze_start_up_objects(_app: object) -> None:
+    gc.collect()
+    gc.freeze()
+    log.info("%d start-up objects frozen out of the garbage collector", gc.get_freeze_count())
 
 
 def _worker(settings: Settings, number: int) -> None:

@@ -69,16 +69,22 @@ async def _items(session: AsyncSession, meeting_id: int) -> list[AgendaItem]:
 async def _presenters(session: AsyncSession, items: Sequence[AgendaItem]) -> dict[int, str]:
     user_ids = {i.presenter_user_id for i in items if i.presenter_user_id}
     org_ids = {i.presenter_organization_id for i in items if i.presenter_organization_id}
-    users = dict(
-        (await session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids)))).all()
-    )
-    orgs = dict(
-        (
-            await session.execute(
-                select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))
-            )
-        ).all()
-    )
+    users: dict[int, str] = {}
+    orgs: dict[int, str] = {}
+    if user_ids:  # most items name no presenter: no query for nothing
+        users = dict(
+            (
+                await session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids)))
+            ).all()  # type: ignore[arg-type]
+        )
+    if org_ids:
+        orgs = dict(
+            (
+                await session.execute(
+                    select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))
+                )
+            ).all()  # type: ignore[arg-type]
+        )
     return {
         i.id: " — ".join(
             p

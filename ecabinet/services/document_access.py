@@ -99,18 +99,22 @@ def may_read(reader: Reader, document: Document, restricted_to: frozenset[int]) 
 
 async def reader_of(session: AsyncSession, actor: Actor, meeting_id: int) -> Reader:
     """The actor's standing in a meeting; NotFound if they have none."""
-    meeting = await session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound(MEETING_NOT_FOUND, code="meeting_not_found")
+    # One query: the meeting, with the actor's participant rows (none: one row of NULLs).
     rows = (
         await session.execute(
-            select(Participant.id, Participant.delegated_from_id).where(
-                Participant.meeting_id == meeting_id, Participant.user_id == actor.user_id
+            select(Meeting, Participant.id, Participant.delegated_from_id)
+            .outerjoin(
+                Participant,
+                (Participant.meeting_id == Meeting.id) & (Participant.user_id == actor.user_id),
             )
+            .where(Meeting.id == meeting_id)
         )
     ).all()
+    if not rows:
+        raise NotFound(MEETING_NOT_FOUND, code="meeting_not_found")
+    meeting = rows[0][0]
     ids = frozenset(
-        pid for row in rows for pid in (row.id, row.delegated_from_id) if pid is not None
+        pid for _, own, principal in rows for pid in (own, principal) if pid is not None
     )
     reader = Reader(actor.user_id, meeting, is_secretary_of(actor, meeting), ids)
     if not (reader.is_secretary or reader.is_participant):

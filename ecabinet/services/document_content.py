@@ -9,9 +9,13 @@ copy is made once per recipient and version (the first time they open it) and ke
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Insert, case, func, literal
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..files import watermark
 from ..models import Classification, DocumentReceipt, Organization
@@ -70,7 +74,12 @@ async def open_content(
         version = await version_of(session, document, version_number)
     if counts:
         await record_open(
-            svc, actor, document.id, version.number, recipient=bool(reader.participant_ids)
+            svc,
+            actor,
+            document.id,
+            version.number,
+            recipient=bool(reader.participant_ids),
+            meeting_id=document.meeting_id,
         )
     path = svc.files.blobs.path_of(version.sha256)
     if document.classification.watermarked:
@@ -86,27 +95,57 @@ async def open_content(
 
 
 async def record_open(
-    svc: Services, actor: Actor, document_id: int, version: int, *, recipient: bool
+    svc: Services,
+    actor: Actor,
+    document_id: int,
+    version: int,
+    *,
+    recipient: bool,
+    meeting_id: int | None = None,
 ) -> None:
     """Someone opened the document: audited always; for a recipient (a participant, not a
-    secretary looking at their own distribution) the receipt records first/last opened."""
+    secretary looking at their own distribution) the receipt records first/last opened.
+
+    Every download writes here, so the transaction is kept short (it holds SQLite's write lock
+    and, on PostgreSQL, the audit chain's lock at its end): one upsert for the receipt, the
+    meeting passed in rather than looked up again, then the audit entry."""
     async with perform(svc, actor, "document.open") as act:
         act.record("document", document_id, version=version)
-        if not recipient:
-            return
-        receipt = await act.session.scalar(
-            select(DocumentReceipt).where(
-                DocumentReceipt.document_id == document_id,
-                DocumentReceipt.user_id == actor.user_id,
+        act.meeting_id = meeting_id
+        if recipient:
+            await act.session.execute(
+                _opened(act.session, document_id, actor.user_id, version, svc.clock.now())
             )
+
+
+def _opened(
+    session: AsyncSession, document_id: int, user_id: int, version: int, now: datetime
+) -> Insert:
+    """Create the receipt, or count one more open on it, in one statement (both databases
+    support ``INSERT … ON CONFLICT DO UPDATE``; the conflict target is the unique index)."""
+    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    receipt = DocumentReceipt.__table__.c
+    opened_at = literal(now, receipt.first_opened_at.type)  # stored as the column stores times
+    return (
+        insert(DocumentReceipt)
+        .values(
+            document_id=document_id,
+            user_id=user_id,
+            delivered_at=now,
+            first_opened_at=now,
+            last_opened_at=now,
+            opened_version=version,
+            open_count=1,
         )
-        now = svc.clock.now()
-        if receipt is None:
-            receipt = DocumentReceipt(
-                document_id=document_id, user_id=actor.user_id, delivered_at=now, open_count=0
-            )
-            act.session.add(receipt)
-        receipt.first_opened_at = receipt.first_opened_at or now
-        receipt.last_opened_at = now
-        receipt.opened_version = max(receipt.opened_version or 0, version)
-        receipt.open_count = (receipt.open_count or 0) + 1
+        .on_conflict_do_update(
+            index_elements=[receipt.document_id, receipt.user_id],
+            set_={
+                "first_opened_at": func.coalesce(receipt.first_opened_at, opened_at),
+                "last_opened_at": now,
+                "opened_version": case(
+                    (receipt.opened_version >= version, receipt.opened_version), else_=version
+                ),
+                "open_count": func.coalesce(receipt.open_count, 0) + 1,
+            },
+        )
+    )

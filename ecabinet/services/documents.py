@@ -271,7 +271,11 @@ async def views_of(
     query = select(DocumentVersion).where(DocumentVersion.document_id.in_(ids))
     for version in await session.scalars(query.order_by(DocumentVersion.number)):
         versions[version.document_id].append(version)
-    restricted = await access.restrictions_of(session, ids)
+    # Only restricted documents have restriction rows: most lists need no query for them.
+    restricted = dict.fromkeys(ids, frozenset[int]())
+    restricted.update(
+        await access.restrictions_of(session, [d.id for d in documents if d.restricted])
+    )
     receipts = {
         r.document_id: r
         for r in await session.scalars(

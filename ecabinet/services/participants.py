@@ -110,8 +110,17 @@ async def views(session: AsyncSession, meeting_ids: Sequence[int]) -> list[Parti
     """Every participant of these meetings, with names, addresses and endpoint operators."""
     if not meeting_ids:
         return []
+    # Participant rows as objects (mails and pages read them), names as plain columns: building a
+    # User and an Endpoint object per row would cost more than the query itself.
     rows = await session.execute(
-        select(Participant, User, Endpoint)
+        select(
+            Participant,
+            User.username,
+            User.full_name,
+            User.email,
+            Endpoint.name,
+            Endpoint.operator_id,
+        )
         .outerjoin(User, User.id == Participant.user_id)
         .outerjoin(Endpoint, Endpoint.id == Participant.endpoint_id)
         .where(Participant.meeting_id.in_(list(meeting_ids)))
@@ -119,14 +128,14 @@ async def views(session: AsyncSession, meeting_ids: Sequence[int]) -> list[Parti
     )
     result: list[ParticipantView] = []
     operator_ids: set[int] = set()
-    for participant, user, endpoint in rows:
+    for participant, username, full_name, email, endpoint_name, operator_id in rows:
         view = ParticipantView(participant)
-        if user is not None:
-            view.username, view.full_name, view.email = user.username, user.full_name, user.email
-        if endpoint is not None:
-            view.endpoint_name, view.operator_id = endpoint.name, endpoint.operator_id
-            if endpoint.operator_id:
-                operator_ids.add(endpoint.operator_id)
+        if participant.user_id is not None and username is not None:
+            view.username, view.full_name, view.email = username, full_name, email
+        if participant.endpoint_id is not None and endpoint_name is not None:
+            view.endpoint_name, view.operator_id = endpoint_name, operator_id
+            if operator_id:
+                operator_ids.add(operator_id)
         result.append(view)
     if operator_ids:
         rows = await session.execute(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,10 +149,15 @@ def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse
     adapter = TypeAdapter(op.response) if op.response is not None else None
 
     async def handler(request: web.Request) -> web.StreamResponse:
-        actor = await require_actor(request) if op.auth else None
-        body = await read_json(request, op.body) if op.body is not None else None
-        ctx = ApiRequest(request, actor, body, request.app[services_key])  # type: ignore[arg-type]
-        result = await op.handler(ctx)
+        services = request.app[services_key]
+        # A GET's session check and the use case's read share one transaction (db.py); other
+        # methods may wait for a body (an upload) and keep their own.
+        scope = services.db.request_scope() if op.method == "GET" else nullcontext()
+        async with scope:
+            actor = await require_actor(request) if op.auth else None
+            body = await read_json(request, op.body) if op.body is not None else None
+            ctx = ApiRequest(request, actor, body, services)  # type: ignore[arg-type]
+            result = await op.handler(ctx)
         if isinstance(result, web.StreamResponse):
             return result
         if op.status == 204 or result is None:
