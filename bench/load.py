@@ -241,6 +241,20 @@ async def read_load(
     return result
 
 
+def server_env(settings: Settings, port: int) -> dict[str, str]:
+    """The environment of a ``run.py serve`` child on ``port`` for this data dir and database
+    (none of the caller's ECABINET_ settings leak in)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ECABINET_")}
+    env.update(
+        ECABINET_DATA_DIR=str(settings.data_dir),
+        ECABINET_DATABASE_URL=settings.database_url,
+        ECABINET_SECRET_KEY=SECRET,
+        ECABINET_PORT=str(port),
+        ECABINET_LOG_FORMAT="json",
+    )
+    return env
+
+
 def start_server(env: dict[str, str], workers: int, log_path: Path) -> subprocess.Popen[bytes]:
     with log_path.open("w") as log_file:
         return subprocess.Popen(  # noqa: S603
@@ -298,14 +312,7 @@ async def main() -> int:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECABINET_")}
-    env.update(
-        ECABINET_DATA_DIR=str(settings.data_dir),
-        ECABINET_DATABASE_URL=settings.database_url,
-        ECABINET_SECRET_KEY=SECRET,
-        ECABINET_PORT=str(port),
-        ECABINET_LOG_FORMAT="json",
-    )
+    env = server_env(settings, port)
     if args.redis_url:
         env.update(ECABINET_REDIS_URL=args.redis_url, ECABINET_BUS_NAMESPACE=f"bench{port}:")
     log_path = work / "server.log"

@@ -40,6 +40,7 @@ from bench.load import (  # noqa: E402
     free_port,
     login,
     reset_postgres,
+    server_env,
     start_server,
 )
 from ecabinet.config import Settings  # noqa: E402
@@ -99,15 +100,7 @@ async def main() -> int:
     names = await create_accounts(settings, args.accounts)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ECABINET_")}
-    env.update(
-        ECABINET_DATA_DIR=str(settings.data_dir),
-        ECABINET_DATABASE_URL=settings.database_url,
-        ECABINET_SECRET_KEY=SECRET,
-        ECABINET_PORT=str(port),
-        ECABINET_LOG_FORMAT="json",
-    )
-    server = start_server(env, args.workers, work / "server.log")
+    server = start_server(server_env(settings, port), args.workers, work / "server.log")
     try:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
             for _ in range(600):
