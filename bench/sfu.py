@@ -1,12 +1,13 @@
 # ruff: noqa: S603, S607, S310  (a benchmark driver: runs ip/janus, blocking /proc reads)
 """SFU benchmark: our aiortc MediaRoom against Janus VideoRoom on the same load (not a test).
 
-    python bench/sfu.py run [--targets ours,janus] [--shapes 4x8,national] [--window 15]
+    python bench/sfu.py run [--targets ours,janus] [--shapes 4x8,national] [--window 15] [--rounds 1]
 
-Prints ONE summary line per (target, shape): SFU process CPU (% of one core, from
+Prints ONE summary line per (target, shape) and round: SFU process CPU (% of one core, from
 /proc/<pid>/stat utime+stime over the measured window), CPU µs per delivered packet, delivered
 packets/s, min/mean fps and loss at the subscribers, join time, RSS. Appends raw rows to
-bench/results.jsonl and draws bench/sfu-cpu.png (CPU against delivered packets/s).
+bench/results.jsonl and draws bench/sfu-cpu.png (CPU against delivered packets/s). With both
+targets, one more line per shape: our CPU per packet over Janus's, pooled over the rounds.
 
 Everything runs inside a private network namespace (``janusbench``, only ``lo`` and a veth
 with 127.0.0.2, see docs/media.md and janus-anchor.md): Janus never gathers candidates on
@@ -383,16 +384,44 @@ def run(args: argparse.Namespace) -> None:
     ensure_clips()
     rows = []
     with tempfile.TemporaryDirectory(prefix="sfu-bench-") as tmp:
-        for shape_name in args.shapes.split(","):
-            for target in args.targets.split(","):
-                shape = SHAPES[shape_name]()
-                row = measure(target, shape, args.window, Path(tmp))
-                rows.append(row)
-                print(summary_line(row), flush=True)
-                with (ROOT / "bench" / "results.jsonl").open("a") as out:
-                    out.write(json.dumps(row) + "\n")
-                time.sleep(2)
+        for _ in range(args.rounds):  # interleaved: ours, Janus, ours, Janus … per shape
+            for shape_name in args.shapes.split(","):
+                for target in args.targets.split(","):
+                    shape = SHAPES[shape_name]()
+                    row = measure(target, shape, args.window, Path(tmp))
+                    rows.append(row)
+                    print(summary_line(row), flush=True)
+                    with (ROOT / "bench" / "results.jsonl").open("a") as out:
+                        out.write(json.dumps(row) + "\n")
+                    time.sleep(2)
+    for line in ratio_lines(rows):
+        print(line, flush=True)
     plot(rows, ROOT / "bench" / "sfu-cpu.png")
+
+
+def ratio_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """Per shape measured for both targets: our CPU per packet over Janus's, pooled over the
+    rounds (total CPU over total packets, so a round's noise weighs by its packets), and each
+    round's ratio."""
+
+    def pooled(target: str, shape: str) -> tuple[float, list[float]]:
+        mine = [r for r in rows if r["target"] == target and r["shape"] == shape]
+        packets = sum(r["pkts_per_s"] for r in mine)
+        return sum(r["us_per_pkt"] * r["pkts_per_s"] for r in mine) / packets, [
+            r["us_per_pkt"] for r in mine
+        ]
+
+    lines = []
+    for shape in dict.fromkeys(r["shape"] for r in rows):
+        if not {"ours", "janus"} <= {r["target"] for r in rows if r["shape"] == shape}:
+            continue
+        (ours, each_ours), (janus, each_janus) = pooled("ours", shape), pooled("janus", shape)
+        rounds = ", ".join(f"{o / j:.2f}" for o, j in zip(each_ours, each_janus, strict=False))
+        lines.append(
+            f"ratio {shape}: ours {ours:.1f} / janus {janus:.1f} us/pkt = {ours / janus:.2f}x "
+            f"pooled over {len(each_ours)} round(s) (each: {rounds})"
+        )
+    return lines
 
 
 def main() -> None:
@@ -402,6 +431,7 @@ def main() -> None:
     p_run.add_argument("--targets", default="ours,janus")
     p_run.add_argument("--shapes", default="4x8,national")
     p_run.add_argument("--window", type=float, default=15.0)
+    p_run.add_argument("--rounds", type=int, default=1, help="repeat, interleaving the targets")
     p_run.add_argument("--consent-failures", type=int, help="aioice tolerance (default 6)")
     sub.add_parser("plot", help="redraw bench/sfu-cpu.png from every row of results.jsonl")
     p_srv = sub.add_parser("sfu-server")
