@@ -1,7 +1,8 @@
 # ruff: noqa: S603, S607, S310  (a benchmark driver: runs ip/janus, blocking /proc reads)
 """SFU benchmark: our aiortc MediaRoom against Janus VideoRoom on the same load (not a test).
 
-    python bench/sfu.py run [--targets ours,janus] [--shapes 4x8,national] [--window 15] [--rounds 1]
+    python bench/sfu.py run [--targets ours,janus] [--shapes 4x8,national] [--window 15]
+                             [--rounds 1]
 
 Prints ONE summary line per (target, shape) and round: SFU process CPU (% of one core, from
 /proc/<pid>/stat utime+stime over the measured window), CPU µs per delivered packet, delivered
