@@ -362,6 +362,7 @@ async def publish(svc: Services, actor: Actor, notice_id: int) -> NoticeView:
                 actor,
                 pdf,
                 notice_render.SIGNATURE_FIELD,
+                now=now,
                 font=font,
                 timestamper=timestamper,
                 reason="Ban hành / Issued",

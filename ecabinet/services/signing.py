@@ -162,10 +162,10 @@ async def sign_in(
         raise Forbidden("It is not your turn to sign yet.", code="not_your_turn")
     position = doc.signed_count + 1
     field = pdf_render.field_name(position)
-    signed, credential = await signed_by(
-        session, svc, actor, doc.pdf, field, font=font, timestamper=timestamper
-    )
     now = svc.clock.now()
+    signed, credential = await signed_by(
+        session, svc, actor, doc.pdf, field, now=now, font=font, timestamper=timestamper
+    )
     doc.pdf = signed
     doc.pdf_sha256 = sha256(signed)
     doc.signed_count = position
@@ -191,20 +191,21 @@ async def signed_by(
     pdf: bytes,
     field: str,
     *,
+    now: datetime,
     font: Path,
     timestamper: TimeStamper | None,
     reason: str = "Phê duyệt / Approval",
 ) -> tuple[bytes, SignerCredential]:
     """``pdf`` with the actor's PAdES signature in its empty field ``field``, and the credential
-    that made it. The certificate is checked (validity, key usage, not replaced) before any byte
-    is written; 409 ``no_signing_certificate`` when the actor has none. Signs in a worker thread."""
+    that made it. The certificate is checked at ``now`` (validity, key usage, not replaced) before
+    any byte is written, and the stamp shows ``now`` — the caller's time of the act it records;
+    409 ``no_signing_certificate`` when the actor has none. Signs in a worker thread."""
     credential = await pki.current_credential(session, actor.user_id)
     if credential is None:
         raise Conflict(
             "You have no signing certificate; ask for one or upload your own.",
             code="no_signing_certificate",
         )
-    now = svc.clock.now()
     material = pki.unlock(svc, credential)
     pki.check_usable(material.certificate, now)
     user = await session.get(User, actor.user_id)

@@ -89,11 +89,11 @@ async def queue_cooperating(
         return 0
     meeting = await session.get(Meeting, task.meeting_id)
     lead = await session.get(Organization, task.assignee_id)
+    title, name = meeting.title if meeting else "", lead.name if lead else ""
     queued = 0
     for org_id in organization_ids:
         for user in await _members(session, org_id):
             key = f"task:{task.id}:cooperating:{org_id}:{user.id}"
-            title, name = meeting.title if meeting else "", lead.name if lead else ""
             session.add(_mail(svc, user, task, title, "cooperating", key, lead=name))
             queued += 1
     return queued
