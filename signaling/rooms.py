@@ -68,6 +68,7 @@ class Room:
         self._heard: dict[str, float] = {}  # process (bus origin) -> when last heard from
         self.presentation: dict[str, Any] | None = None  # who presents which document, where
         self._background: set[asyncio.Task[None]] = set()  # attendance records in flight
+        self._last_record: dict[str, asyncio.Task[None]] = {}  # participant -> latest record
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -93,11 +94,34 @@ class Room:
         speaker = await floor.speaker(self._svc, self.meeting_id)
         self._media.set_floor(self.meeting_id, f"p{speaker}" if speaker is not None else None)
 
-    def _later(self, work: Coroutine[Any, Any, None]) -> None:
+    def _later(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Database work that must not hold up the room (attendance): run it beside it."""
         task = asyncio.get_running_loop().create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
+
+    def _record_attendance(self, participant: str, *, joined: bool) -> None:
+        """Record a join or a leave beside the room, in the order they happened: each record of
+        a participant waits for the one before, so a quick leave is never written before its
+        join (which would leave a stay open for someone who has gone)."""
+        before = self._last_record.get(participant)
+
+        async def record() -> None:
+            if before is not None:
+                await asyncio.wait([before])
+            await session_events.record(
+                self._svc, self._bus, self.meeting_id, participant, joined=joined
+            )
+
+        task = self._later(record())
+        self._last_record[participant] = task
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._last_record.get(participant) is done:
+                del self._last_record[participant]
+
+        task.add_done_callback(forget)
 
     async def stop(self) -> None:
         if self._background:
@@ -179,11 +203,7 @@ class Room:
         if not lobby:
             # The session's state is read from the database beside the room, not in its way.
             self._later(self._send_session_state(conn))
-            self._later(
-                session_events.record(
-                    self._svc, self._bus, self.meeting_id, attendee.participant, joined=True
-                )
-            )
+            self._record_attendance(attendee.participant, joined=True)
         if attendee.role == live.HOST_CHAIR:
             self._media.set_chair(self.meeting_id, attendee.participant)
         return member
@@ -206,11 +226,7 @@ class Room:
         await self._publish("left", participant=member.participant, conn=member.conn.id)
         await self._release_media(member)
         if not member.presence.lobby:
-            self._later(
-                session_events.record(
-                    self._svc, self._bus, self.meeting_id, member.participant, joined=False
-                )
-            )
+            self._record_attendance(member.participant, joined=False)
 
     async def _release_media(self, member: Member) -> None:
         if not member.has_media:

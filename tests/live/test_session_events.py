@@ -4,12 +4,16 @@ and a participant who reconnects gets the current state."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 
+from ecabinet.models import Presence
 from ecabinet.schemas.agenda import AgendaItemIn
-from ecabinet.services import agenda
+from ecabinet.services import agenda, attendance
 
 from ..conftest import World, api_login, bearer
 from ..governance import actor
@@ -122,6 +126,34 @@ async def test_a_reconnecting_participant_gets_the_current_state(
     view = await (await client.get(f"{base}/attendance", headers=chair_api)).json()
     row = next(r for r in view["rows"] if r["participant_id"] == meeting.participants["daibieu"])
     assert row["status"] == "present_online" and row["source"] == "online"
+
+
+async def test_a_leave_is_never_recorded_before_its_join(
+    client: TestClient, world: World, meeting: Meeting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member who closes the socket while the join is still being written: the leave waits
+    for it, so the stay is closed and the quorum does not count someone who has gone."""
+    record_join = attendance.joined
+
+    async def slow_join(*args: Any, **kwargs: Any) -> int:
+        await asyncio.sleep(0.3)  # a busy database: the leave arrives while this is in flight
+        return await record_join(*args, **kwargs)
+
+    monkeypatch.setattr(attendance, "joined", slow_join)
+    chair = await enter(client, "botruong", meeting.id)
+    member = await enter(client, "daibieu", meeting.id)
+    await member.ws.close()
+    events = await _sessions(chair, "attendance.left")
+    attendance_events = [m["event"] for m in events if m["event"].startswith("attendance.")]
+    assert attendance_events[-2:] == ["attendance.joined", "attendance.left"]
+    assert events[-1]["state"]["quorum"]["counted"] == 1  # the chair alone
+    async with world.svc.db.reading() as session:
+        stays = list(
+            await session.scalars(
+                select(Presence).where(Presence.participant_id == meeting.participants["daibieu"])
+            )
+        )
+    assert len(stays) == 1 and stays[0].left_at is not None
 
 
 async def test_the_presenter_drives_the_page_and_late_joiners_follow(
