@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +25,7 @@ from ecabinet.services.live import Attendee
 
 from . import protocol as p
 from . import session_events
+from .beside import Beside
 from .bus import Bus, Subscription
 from .connection import Connection
 from .media import MediaPlane, MediaRefused
@@ -67,8 +67,7 @@ class Room:
         self._ticker: asyncio.Task[None] | None = None
         self._heard: dict[str, float] = {}  # process (bus origin) -> when last heard from
         self.presentation: dict[str, Any] | None = None  # who presents which document, where
-        self._background: set[asyncio.Task[None]] = set()  # attendance records in flight
-        self._last_record: dict[str, asyncio.Task[None]] = {}  # participant -> latest record
+        self._beside = Beside()  # session state reads and attendance records
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -94,38 +93,8 @@ class Room:
         speaker = await floor.speaker(self._svc, self.meeting_id)
         self._media.set_floor(self.meeting_id, f"p{speaker}" if speaker is not None else None)
 
-    def _later(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        """Database work that must not hold up the room (attendance): run it beside it."""
-        task = asyncio.get_running_loop().create_task(work)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-        return task
-
-    def _record_attendance(self, participant: str, *, joined: bool) -> None:
-        """Record a join or a leave beside the room, in the order they happened: each record of
-        a participant waits for the one before, so a quick leave is never written before its
-        join (which would leave a stay open for someone who has gone)."""
-        before = self._last_record.get(participant)
-
-        async def record() -> None:
-            if before is not None:
-                await asyncio.wait([before])
-            await session_events.record(
-                self._svc, self._bus, self.meeting_id, participant, joined=joined
-            )
-
-        task = self._later(record())
-        self._last_record[participant] = task
-
-        def forget(done: asyncio.Task[None]) -> None:
-            if self._last_record.get(participant) is done:
-                del self._last_record[participant]
-
-        task.add_done_callback(forget)
-
     async def stop(self) -> None:
-        if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
+        await self._beside.drain()
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -202,11 +171,20 @@ class Room:
         await self._publish("presence", entry=presence.to_bus())
         if not lobby:
             # The session's state is read from the database beside the room, not in its way.
-            self._later(self._send_session_state(conn))
+            self._beside.run(self._send_session_state(conn))
             self._record_attendance(attendee.participant, joined=True)
         if attendee.role == live.HOST_CHAIR:
             self._media.set_chair(self.meeting_id, attendee.participant)
         return member
+
+    def _record_attendance(self, participant: str, *, joined: bool) -> None:
+        """Joins and leaves are written beside the room, each participant's in order."""
+        self._beside.run(
+            session_events.record(
+                self._svc, self._bus, self.meeting_id, participant, joined=joined
+            ),
+            key=participant,
+        )
 
     async def _send_session_state(self, conn: Connection) -> None:
         """The session's current state (and the presentation, if any) to one connection."""
@@ -467,7 +445,7 @@ class Room:
             await self._update(member, lobby=False)
             conn.send(p.server_message("admitted", by=by))
             conn.send(self._snapshot(member))
-            self._later(self._send_session_state(conn))
+            self._beside.run(self._send_session_state(conn))
         elif action == "deny" and member.presence.lobby:
             conn.send(p.server_message("denied", by=by))
             conn.close(p.CloseCode.FORBIDDEN, "denied")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import av
 import pytest
+from aiortc.codecs import is_rtx
 from aiortc.codecs.h264 import H264Encoder
 from aiortc.codecs.vpx import Vp8Encoder
 
@@ -87,17 +88,28 @@ def test_stream_rewriter_continues_sequence_and_time_across_a_source_change() ->
     assert rewriter.timestamp(7, 11.0) == 10000 + int((11.0 - (10.0 + 3 / 30)) * 90_000)
 
 
+def one_stream(numbers: list[int], mask: int) -> None:
+    """Each number follows the one before (modulo ``mask + 1``): never a repeat, a step back or
+    a jump. A packet lost on a loaded machine leaves a small gap (one in twenty at most)."""
+    steps = [(b - a) & mask for a, b in itertools.pairwise(numbers)]
+    assert all(1 <= step <= 8 for step in steps), steps
+    assert sum(step - 1 for step in steps) <= len(numbers) // 20, steps
+
+
 class RtpLog:
     """Every RTP packet one of a client's receivers accepted (seq, timestamp, payload)."""
 
     def __init__(self, client: RoomClient, slot: str) -> None:
         mid = next(b.mid for b in client.answer.slots if b.slot == slot)
-        receiver = next(t.receiver for t in client.pc.getTransceivers() if t.mid == mid)
+        transceiver = next(t for t in client.pc.getTransceivers() if t.mid == mid)
+        receiver = transceiver.receiver
         self.packets: list[tuple[int, int, bytes]] = []
         handle = receiver._handle_rtp_packet
+        rtx = {c.payloadType for c in transceiver._codecs if is_rtx(c)}
 
         async def logged(packet, arrival_time_ms: int) -> None:
-            self.packets.append((packet.sequence_number, packet.timestamp, packet.payload))
+            if packet.payload_type not in rtx:  # repairs of losses are not the stream itself
+                self.packets.append((packet.sequence_number, packet.timestamp, packet.payload))
             await handle(packet, arrival_time_ms=arrival_time_ms)
 
         receiver._handle_rtp_packet = logged
@@ -160,9 +172,8 @@ async def test_after_a_switch_the_subscriber_sees_one_stream_that_restarts_on_a_
     # The decoder starts on a keyframe, both at join and at the switch.
     assert keyframe_start(codec, log.packets[0][2])
     assert keyframe_start(codec, log.packets[cut][2])
-    # One stream: sequence numbers without a gap or a repeat, timestamps moving forward.
-    seqs = [seq for seq, _, _ in log.packets]
-    assert all((b - a) & 0xFFFF == 1 for a, b in itertools.pairwise(seqs))
+    # One stream: sequence numbers without a repeat or a jump, timestamps moving forward.
+    one_stream([seq for seq, _, _ in log.packets], 0xFFFF)
     stamps = [ts for _, ts, _ in log.packets]
     steps = [(b - a) & 0xFFFFFFFF for a, b in itertools.pairwise(stamps)]
     assert all(step < 0x80000000 for step in steps)
@@ -173,7 +184,7 @@ async def test_after_a_switch_the_subscriber_sees_one_stream_that_restarts_on_a_
             _, at, width = vp8_descriptor(payload)
             if payload[0] & 0x10 and at >= 0 and width == 2:  # first packet of a frame
                 ids.append(((payload[at] & 0x7F) << 8) | payload[at + 1])
-        assert all((b - a) & 0x7FFF == 1 for a, b in itertools.pairwise(ids))
+        one_stream(ids, 0x7FFF)
     # What aiortc reassembles from that stream decodes: the new source's picture.
     assert is_keyframe(codec, bytes(frames[0]))
     colours = [colour_of(f) for f in decode_packets(codec, frames)]
