@@ -2,13 +2,15 @@
 """SFU benchmark: our aiortc MediaRoom against Janus VideoRoom on the same load (not a test).
 
     python bench/sfu.py run [--targets ours,janus] [--shapes 4x8,national] [--window 15]
-                             [--rounds 1]
+                             [--rounds 1] [--pin]
 
 Prints ONE summary line per (target, shape) and round: SFU process CPU (% of one core, from
 /proc/<pid>/stat utime+stime over the measured window), CPU µs per delivered packet, delivered
 packets/s, min/mean fps and loss at the subscribers, join time, RSS. Appends raw rows to
 bench/results.jsonl and draws bench/sfu-cpu.png (CPU against delivered packets/s). With both
 targets, one more line per shape: our CPU per packet over Janus's, pooled over the rounds.
+``--pin`` puts the SFU (every thread) on the last CPU and the load clients on the others, as in
+production (one SFU process per core); without it the scheduler mixes them on both cores.
 
 Everything runs inside a private network namespace (``janusbench``, only ``lo`` and a veth
 with 127.0.0.2, see docs/media.md and janus-anchor.md): Janus never gathers candidates on
@@ -73,6 +75,23 @@ def machine_busy() -> tuple[float, float]:
     return (sum(values) - idle) / CLK_TCK, sum(values) / CLK_TCK
 
 
+def pin(pid: int, cpus: set[int]) -> None:
+    """Every thread of a process (and, inherited, the threads it starts later) on these CPUs."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(ProcessLookupError):
+            os.sched_setaffinity(int(task.name), cpus)
+
+
+def placement(pinned: bool) -> tuple[set[int], set[int]] | None:
+    """(SFU CPUs, load client CPUs) for ``--pin``, or None to leave it to the scheduler."""
+    if not pinned:
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise SystemExit("--pin needs two CPUs or more")
+    return {cpus[-1]}, set(cpus[:-1])
+
+
 # -- orchestration -----------------------------------------------------------------------------
 
 
@@ -82,7 +101,9 @@ class Running:
     ready: dict[str, Any] = field(default_factory=dict)
 
 
-def spawn_loaders(target: str, url: str, spec: Path, ids: list[str], phase: str) -> list[Running]:
+def spawn_loaders(
+    target: str, url: str, spec: Path, ids: list[str], phase: str, cpus: set[int] | None = None
+) -> list[Running]:
     running = []
     for start in range(0, len(ids), PEERS_PER_LOADER):
         chunk = ids[start : start + PEERS_PER_LOADER]
@@ -106,6 +127,8 @@ def spawn_loaders(target: str, url: str, spec: Path, ids: list[str], phase: str)
             stdout=subprocess.PIPE,
             text=True,
         )
+        if cpus is not None:
+            pin(proc.pid, cpus)
         running.append(Running(proc))
     return running
 
@@ -182,10 +205,19 @@ def start_ours(workdir: Path) -> tuple[subprocess.Popen[str], str]:
     raise RuntimeError("SFU server did not start")
 
 
-def measure(target: str, shape: Shape, window: float, workdir: Path) -> dict[str, Any]:
+def measure(
+    target: str,
+    shape: Shape,
+    window: float,
+    workdir: Path,
+    cpus: tuple[set[int], set[int]] | None = None,
+) -> dict[str, Any]:
     spec = workdir / f"{shape.name}.json"
     spec.write_text(json.dumps({"peers": [asdict(p) for p in shape.peers]}))
     server, url = (start_ours if target == "ours" else start_janus)(workdir)
+    sfu_cpus, client_cpus = cpus if cpus is not None else (None, None)
+    if sfu_cpus is not None:
+        pin(server.pid, sfu_cpus)
     loaders: list[Running] = []
     try:
         idle_rss = rss_mb(server.pid)
@@ -206,15 +238,15 @@ def measure(target: str, shape: Shape, window: float, workdir: Path) -> dict[str
             order = [p.id for p in shape.peers]
             for start in range(0, len(order), PEERS_PER_LOADER):
                 chunk = spawn_loaders(
-                    target, url, spec, order[start : start + PEERS_PER_LOADER], "all"
+                    target, url, spec, order[start : start + PEERS_PER_LOADER], "all", client_cpus
                 )
                 wait_ready(chunk)
                 loaders += chunk
         else:
-            loaders = spawn_loaders(target, url, spec, publishers, "publish")
+            loaders = spawn_loaders(target, url, spec, publishers, "publish", client_cpus)
             wait_ready(loaders)
             subscribers = [p.id for p in shape.peers if p.feeds]
-            more = spawn_loaders(target, url, spec, subscribers, "subscribe")
+            more = spawn_loaders(target, url, spec, subscribers, "subscribe", client_cpus)
             wait_ready(more)
             loaders += more
         join_wall = time.monotonic() - t0
@@ -304,6 +336,7 @@ def measure(target: str, shape: Shape, window: float, workdir: Path) -> dict[str
         "window_s": wall_b - wall_a,
         "at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "consent_failures": int(os.environ.get("ECABINET_BENCH_CONSENT_FAILURES", "6")),
+        "pinned": cpus is not None,
     }
 
 
@@ -389,7 +422,7 @@ def run(args: argparse.Namespace) -> None:
             for shape_name in args.shapes.split(","):
                 for target in args.targets.split(","):
                     shape = SHAPES[shape_name]()
-                    row = measure(target, shape, args.window, Path(tmp))
+                    row = measure(target, shape, args.window, Path(tmp), placement(args.pin))
                     rows.append(row)
                     print(summary_line(row), flush=True)
                     with (ROOT / "bench" / "results.jsonl").open("a") as out:
@@ -433,8 +466,12 @@ def main() -> None:
     p_run.add_argument("--shapes", default="4x8,national")
     p_run.add_argument("--window", type=float, default=15.0)
     p_run.add_argument("--rounds", type=int, default=1, help="repeat, interleaving the targets")
+    p_run.add_argument(
+        "--pin", action="store_true", help="the SFU on the last CPU, the load clients on the rest"
+    )
     p_run.add_argument("--consent-failures", type=int, help="aioice tolerance (default 6)")
-    sub.add_parser("plot", help="redraw bench/sfu-cpu.png from every row of results.jsonl")
+    p_plot = sub.add_parser("plot", help="redraw bench/sfu-cpu.png from rows of results.jsonl")
+    p_plot.add_argument("--since", default="", help="only rows measured from this UTC date on")
     p_srv = sub.add_parser("sfu-server")
     p_srv.add_argument("--port-file", type=Path, required=True)
     p_load = sub.add_parser("load")
@@ -450,7 +487,7 @@ def main() -> None:
         run(args)
     elif args.command == "plot":
         rows = [json.loads(x) for x in (ROOT / "bench" / "results.jsonl").read_text().splitlines()]
-        plot(rows, ROOT / "bench" / "sfu-cpu.png")
+        plot([r for r in rows if r.get("at", "") >= args.since], ROOT / "bench" / "sfu-cpu.png")
     elif args.command == "sfu-server":
         asyncio.run(serve_sfu(args.port_file))
     else:
