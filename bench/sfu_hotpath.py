@@ -44,7 +44,7 @@ from sfuload import ensure_clips  # noqa: E402
 from signaling.clientmedia import EncodedClip  # noqa: E402
 from signaling.sfu import MeetingCodec  # noqa: E402
 from signaling.sfu.forwarder import SlotTrack, Source  # noqa: E402
-from signaling.sfu.passthrough import RtpOutlet  # noqa: E402
+from signaling.sfu.outlet import RtpOutlet  # noqa: E402
 from signaling.sfu.srtp import FastSrtp  # noqa: E402
 
 FRAMES = 300

@@ -3,7 +3,7 @@
 A ``Source`` receives the publisher's RTP packets one by one (``Source.forward``, called by the
 receiver tap of passthrough.py on the event-loop thread) and offers each to the slots subscribed
 to it. A ``SlotTrack`` rewrites it into its own outgoing stream (rtprewrite.py) and sends it at
-once through its sender's :class:`~signaling.sfu.passthrough.RtpOutlet`: no frame reassembly, no
+once through its sender's :class:`~signaling.sfu.outlet.RtpOutlet`: no frame reassembly, no
 queue, no re-packetizing, no coroutine per packet.
 
 Per slot:
@@ -34,7 +34,7 @@ from aiortc.rtp import RtpPacket
 
 from signaling.sfu.codecs import MeetingCodec
 from signaling.sfu.keyframes import KeyframeRequester
-from signaling.sfu.passthrough import RtpOutlet, abs_send_time, ntp_time
+from signaling.sfu.outlet import RtpOutlet, abs_send_time, ntp_time
 from signaling.sfu.rtprewrite import StreamRewriter, keyframe_start
 
 logger = logging.getLogger(__name__)

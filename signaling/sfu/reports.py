@@ -3,7 +3,7 @@
 Stock aiortc runs an RTCP task per ``RTCRtpSender`` that sends an SR + SDES every 0.5–1.5 s,
 each SRTCP-protected and sent on its own (for a console with 4 video and 3 audio slots: 7
 packets/s, even for slots that never sent anything). :class:`SenderReports` replaces those
-tasks for the :class:`~signaling.sfu.passthrough.RtpOutlet`\\ s of one peer connection: every
+tasks for the :class:`~signaling.sfu.outlet.RtpOutlet`\\ s of one peer connection: every
 0.5–1.5 s (RFC 3550's randomisation of aiortc's 1 s interval) it sends **one** compound RTCP
 packet (RFC 3550 §6.1, several reporting SSRCs in one compound as RFC 8108 §5.3 allows) with an
 SR for every slot that has sent media and an SDES CNAME chunk for each. Slots that have sent
@@ -28,7 +28,7 @@ from aiortc.rtp import (
 )
 
 if TYPE_CHECKING:
-    from signaling.sfu.passthrough import RtpOutlet
+    from signaling.sfu.outlet import RtpOutlet
 
 MAX_PER_PACKET = 16  # SRs per compound packet: 16 × (28 + ~24 SDES) bytes stays well under the MTU
 _S = "_RTCRtpSender__"  # aiortc's name-mangled sender attributes

@@ -67,8 +67,8 @@ from signaling.sfu.layout import (
     slot_sources,
 )
 from signaling.sfu.negotiation import answer_direction, bind_slots, screen_mid
+from signaling.sfu.outlet import RtpOutlet
 from signaling.sfu.passthrough import (
-    RtpOutlet,
     enable_passthrough,
     hook_keyframe_requests,
     install_passthrough,
