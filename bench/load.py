@@ -267,6 +267,19 @@ def start_server(env: dict[str, str], workers: int, log_path: Path) -> subproces
         )
 
 
+async def wait_ready(http: aiohttp.ClientSession, base: str, seconds: float = 60.0) -> None:
+    """Until the server answers ``/readyz`` with 200 (database and bus reachable)."""
+    for _ in range(int(seconds * 10)):
+        try:
+            async with http.get(f"{base}/readyz") as resp:
+                if resp.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"{base} was not ready within {seconds:.0f} s")
+
+
 def machine() -> str:
     cpu = ""
     with open("/proc/cpuinfo", encoding="utf-8") as fh:
@@ -321,14 +334,7 @@ async def main() -> int:
     sockets_http = aiohttp.ClientSession()
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(600):
-                try:
-                    async with http.get(f"{base}/readyz") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
+            await wait_ready(http, base)
             meetings, documents = await build_meetings(http, base, names)
             print(f"{len(meetings)} meetings, {len(documents)} documents", flush=True)
             if endpoint_ids:

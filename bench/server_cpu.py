@@ -42,6 +42,7 @@ from bench.load import (  # noqa: E402
     reset_postgres,
     server_env,
     start_server,
+    wait_ready,
 )
 from ecabinet.config import Settings  # noqa: E402
 from ecabinet.migrate import upgrade  # noqa: E402
@@ -103,14 +104,7 @@ async def main() -> int:
     server = start_server(server_env(settings, port), args.workers, work / "server.log")
     try:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
-            for _ in range(600):
-                try:
-                    async with http.get(f"{base}/readyz") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
+            await wait_ready(http, base)
             meetings, documents = await build_meetings(http, base, names)
             tokens = [await login(http, base, name) for name in names[1:9]]
             await asyncio.sleep(1)
