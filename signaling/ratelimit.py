@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
@@ -27,6 +28,34 @@ class TokenBucket:
             self._tokens -= 1.0
             return True
         return False
+
+
+class Verdict(enum.Enum):
+    GO = "go"  # handle the message
+    SLOW_DOWN = "slow_down"  # drop it and say ``rate_limited`` (once per burst)
+    DROP = "drop"  # drop it silently
+    FLOOD = "flood"  # say ``flood`` and close the socket (4429)
+
+
+class MessageThrottle:
+    """One socket's client messages (the room's and the session socket's alike): a token
+    bucket, and a strike for each message over it. The first strike is told to slow down; past
+    ``flood_strikes`` the socket is closed. Each message let through forgives one strike, so a
+    burst fades away and a sustained flood keeps growing."""
+
+    def __init__(self, rate: float, burst: int, flood_strikes: int, now: Callable[[], float]):
+        self._bucket = TokenBucket(rate, burst, now)
+        self._flood = flood_strikes
+        self._strikes = 0
+
+    def check(self) -> Verdict:
+        if not self._bucket.take():
+            self._strikes += 1
+            if self._strikes > self._flood:
+                return Verdict.FLOOD
+            return Verdict.SLOW_DOWN if self._strikes == 1 else Verdict.DROP
+        self._strikes = max(0, self._strikes - 1)
+        return Verdict.GO
 
 
 class FailureCounter:

@@ -23,8 +23,8 @@ from ecabinet.services import floor, live, live_state
 from ecabinet.services.context import Services
 from ecabinet.services.live import Attendee
 
+from . import presenting, session_events
 from . import protocol as p
-from . import session_events
 from .beside import Beside
 from .bus import Bus, Subscription
 from .connection import Connection
@@ -301,24 +301,7 @@ class Room:
             await self._target_command(member, msg)
 
     async def _present(self, member: Member, msg: p.Present | p.StopPresenting) -> None:
-        allowed = await session_events.may_present(
-            self._svc, self.meeting_id, member.participant, moderator=member.attendee.moderator
-        )
-        if not allowed:
-            raise p.ProtocolError("not_presenter", "Only the chair or the speaker can present.")
-        if isinstance(msg, p.StopPresenting):
-            await live_state.set_presentation(self._svc, self.meeting_id, None)
-            await self._publish("present", presentation=None)
-            return
-        presentation = {
-            "presenter": member.participant,
-            "name": member.presence.name,
-            "document": msg.document,
-            "page": msg.page,
-            "zoom": msg.zoom,
-        }
-        await live_state.set_presentation(self._svc, self.meeting_id, presentation)
-        await self._publish("present", presentation=presentation)
+        await presenting.present(self._svc, self._bus, member.attendee, msg)
 
     async def _target_command(
         self,

@@ -30,7 +30,7 @@ from ecabinet.web.session import client_address
 from . import protocol as p
 from .connection import Connection
 from .hub import Hub, ShuttingDown
-from .ratelimit import TokenBucket
+from .ratelimit import MessageThrottle, Verdict
 from .rooms import Member, Room
 
 log = logging.getLogger("signaling.ws")
@@ -173,9 +173,10 @@ async def _drain(ws: web.WebSocketResponse, conn: Connection) -> None:
 
 async def _serve(ws: web.WebSocketResponse, room: Room, member: Member, settings: Settings) -> None:
     loop = asyncio.get_running_loop()
-    bucket = TokenBucket(settings.ws_rate, settings.ws_burst, loop.time)
+    throttle = MessageThrottle(
+        settings.ws_rate, settings.ws_burst, settings.ws_flood_strikes, loop.time
+    )
     conn = member.conn
-    strikes = 0
     while not conn.closing:
         frame = await ws.receive()
         if frame.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
@@ -183,16 +184,15 @@ async def _serve(ws: web.WebSocketResponse, room: Room, member: Member, settings
         if frame.type == WSMsgType.ERROR:
             log.info("socket %s: %s", conn.id, ws.exception())
             return
-        if not bucket.take():
-            strikes += 1
-            if strikes > settings.ws_flood_strikes:
-                conn.send(p.error_message("flood", "Too many messages; disconnected."))
-                conn.close(p.CloseCode.FLOOD, "flood")
-                return
-            if strikes == 1:
-                conn.send(p.error_message("rate_limited", "Too many messages; slow down."))
+        verdict = throttle.check()
+        if verdict is Verdict.FLOOD:
+            conn.send(p.error_message("flood", "Too many messages; disconnected."))
+            conn.close(p.CloseCode.FLOOD, "flood")
+            return
+        if verdict is Verdict.SLOW_DOWN:
+            conn.send(p.error_message("rate_limited", "Too many messages; slow down."))
+        if verdict is not Verdict.GO:
             continue
-        strikes = max(0, strikes - 1)  # a sustained flood keeps growing; a burst fades away
         if frame.type != WSMsgType.TEXT:
             conn.send(p.error_message("text_only", "Send JSON text frames."))
             continue

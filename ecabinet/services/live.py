@@ -224,6 +224,22 @@ async def mint_join(
     return JoinTicket(token, attendee, expires_at, ice)
 
 
+async def attendee_of(svc: Services, actor: Actor, meeting_id: int) -> Attendee | None:
+    """As whom a signed-in user would be in the room (without a join token: the session socket
+    of a page outside the room), or ``None`` while the room is not open. 404 if the user cannot
+    see the meeting."""
+    async with svc.db.reading() as session:
+        meeting = await meetings.visible_meeting(session, actor, meeting_id)
+        user = await session.get(User, actor.user_id)
+        if user is None or not user.is_active:
+            raise NotFound(meetings.NOT_FOUND, code="meeting_not_found")
+        try:
+            _check_open(svc, meeting)
+        except MeetingNotOpen:
+            return None
+        return await _entitle(session, meeting, user, None)
+
+
 async def attendee_from_token(svc: Services, token: str, meeting_id: int) -> Attendee:
     """Check a join token presented on ``meeting_id``'s socket; re-check it against the database.
 

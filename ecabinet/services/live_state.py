@@ -4,7 +4,8 @@ The roster is rebuilt as clients reconnect (each socket re-announces its partici
 votes and attendance live in their own tables. What is left is kept here (table ``live_state``):
 
 - the **guests admitted** from the lobby (else a restart would send them back to the lobby);
-- **who presents** which document at which page.
+- **who presents** which document at which page (only a document of the meeting, not withdrawn:
+  :func:`set_presentation` checks it for every path that presents).
 
 And the media pins (table ``live_room``) of a process that died: :func:`recover_pins` runs when a
 process starts and takes over the pins left by the process that had its name before it (the same
@@ -20,8 +21,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..errors import Conflict, Forbidden
-from ..models import LiveRoom, LiveState, Meeting, MeetingStatus
+from ..errors import Conflict, Forbidden, NotFound
+from ..models import Document, LiveRoom, LiveState, Meeting, MeetingStatus
 from .context import Services
 from .live import OPEN_STATUSES, Attendee, record_admission
 
@@ -77,10 +78,21 @@ async def admit(svc: Services, by: Attendee, target: str) -> None:
     await _change(svc, by.meeting_id, work)
 
 
+class NotMeetingDocument(NotFound):
+    code = "document_not_in_meeting"
+
+
 async def set_presentation(
     svc: Services, meeting_id: int, presentation: dict[str, Any] | None
 ) -> None:
+    """Remember who presents what (``None``: nobody). The document must be one of the meeting's,
+    not withdrawn — a presenter must not send everyone to another meeting's document."""
+
     async def work(session: AsyncSession, row: LiveState) -> None:
+        if presentation is not None:
+            document = await session.get(Document, presentation["document"])
+            if document is None or document.meeting_id != meeting_id or document.withdrawn_at:
+                raise NotMeetingDocument("That document is not one of this meeting's documents.")
         row.presentation = presentation
 
     await _change(svc, meeting_id, work)

@@ -35,6 +35,7 @@ ROOM_SESSION_VI: dict[str, str] = {
     "Following the presenter": "Đang theo người trình bày",
     "Following paused": "Đã tạm dừng theo dõi",
     "Follow the presenter": "Theo người trình bày",
+    "Presenting refused: only the chair, the speaker or the presenter of the current item may present, and only a document of this meeting.": "Không thể trình bày: chỉ chủ tọa, người đang phát biểu hoặc người trình bày nội dung đang họp được trình bày, và chỉ tài liệu của phiên họp này.",
     "Open the meeting room to follow the presenter.": "Mở phòng họp để theo dõi người trình bày.",
     # the ballot form
     "Send a ballot": "Gửi phiếu lấy ý kiến",

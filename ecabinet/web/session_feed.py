@@ -12,7 +12,13 @@ its own view (which differs by viewer) over HTTP. First message: ``{"type": "hel
 It also carries who presents which document at which page and zoom — the room's ``presenting``
 message, first the current one (from ``live_state``) right after ``hello``, then every change —
 so a document reader opened without the room page (another device, a tablet) follows the
-presenter too. Presenting itself still goes through the room's socket.
+presenter too. Such a reader (or the chair's console) may also *present*: right after ``hello``
+the socket says ``{"type": "you", "participant", "name", "may_present"}`` (again whenever that
+changes: the floor, the current item), and it accepts the room's ``present`` /
+``stop_presenting`` messages, parsed by ``signaling.protocol`` and handed to
+``signaling.presenting`` (the same rules, storage and bus message as the room's socket).
+Client frames are rate-limited as the room's are; a refused or malformed one gets an ``error``
+and the socket stays open. Messages: docs/signaling.md, "The session socket".
 """
 
 from __future__ import annotations
@@ -24,12 +30,15 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from signaling import protocol as p
 from signaling.bus import Subscription
+from signaling.presenting import Seat
+from signaling.ratelimit import MessageThrottle, Verdict
 from signaling.routing import meeting_channel
 from signaling.session_events import KIND, presenting_message
 from signaling.ws import hub_key
 
-from ..errors import Forbidden, NotFound
+from ..errors import DomainError, Forbidden, NotFound
 from ..services import live_state, session
 from ..services.actor import Actor
 from ..services.context import Services
@@ -41,7 +50,7 @@ open_sockets_key = web.AppKey("session_sockets", weakref.WeakSet[web.WebSocketRe
 
 
 async def _forward(
-    ws: web.WebSocketResponse, sub: Subscription, svc: Services, actor: Actor
+    ws: web.WebSocketResponse, sub: Subscription, svc: Services, actor: Actor, seat: Seat
 ) -> None:
     async for message in sub:
         kind = message.get("kind")
@@ -61,7 +70,57 @@ async def _forward(
                 "version": int(state.get("version", 0)),
             }
         )
+        you = await seat.you()  # the floor or the current item may have changed who presents
+        if you is not None:
+            await ws.send_json(you)
     await ws.close(code=WSCloseCode.GOING_AWAY, message=b"bus closed")
+
+
+async def _serve(ws: web.WebSocketResponse, svc: Services, actor: Actor, seat: Seat) -> None:
+    """Client frames: rate-limited like the room's, parsed by the room's protocol; only
+    ``present`` and ``stop_presenting`` are taken, and handed to the seat."""
+    settings = svc.settings
+    loop = asyncio.get_running_loop()
+    throttle = MessageThrottle(
+        settings.ws_rate, settings.ws_burst, settings.ws_flood_strikes, loop.time
+    )
+    async for frame in ws:
+        if frame.type == WSMsgType.ERROR:
+            return
+        verdict = throttle.check()
+        if verdict is Verdict.FLOOD:
+            await ws.send_json(p.error_message("flood", "Too many messages; disconnected."))
+            await ws.close(code=p.CloseCode.FLOOD, message=b"flood")
+            return
+        if verdict is Verdict.SLOW_DOWN:
+            await ws.send_json(p.error_message("rate_limited", "Too many messages; slow down."))
+        if verdict is not Verdict.GO:
+            continue
+        if frame.type != WSMsgType.TEXT:
+            await ws.send_json(p.error_message("text_only", "Send JSON text frames."))
+            continue
+        try:
+            msg = p.parse(frame.data)
+        except p.ProtocolError as exc:
+            await ws.send_json(p.error_message(exc.code, exc.message))
+            continue
+        if not isinstance(msg, p.Present | p.StopPresenting):
+            await ws.send_json(_not_here(msg.type))
+            continue
+        if not await still_logged_in(ws, svc, actor):
+            return
+        try:
+            await seat.present(msg)
+        except (p.ProtocolError, DomainError) as exc:
+            await ws.send_json(p.error_message(exc.code, exc.message, ref=msg.type))
+
+
+def _not_here(type_: str) -> dict[str, Any]:
+    return p.error_message(
+        "not_on_this_socket",
+        "This socket takes only 'present' and 'stop_presenting'; the rest needs the room.",
+        ref=type_,
+    )
 
 
 async def session_socket(request: web.Request) -> web.StreamResponse:
@@ -75,6 +134,8 @@ async def session_socket(request: web.Request) -> web.StreamResponse:
     hub = request.app.get(hub_key)
     if hub is None:
         raise NotFound("The live room is not served here.", code="meeting_not_found")
+    seat = Seat(svc, hub.bus, actor, meeting_id)
+    you = await seat.you()
     sub = await hub.bus.subscribe(meeting_channel(svc, meeting_id))
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=1024)
     tasks: list[asyncio.Task[None]] = []
@@ -82,14 +143,14 @@ async def session_socket(request: web.Request) -> web.StreamResponse:
         await ws.prepare(request)
         request.app[open_sockets_key].add(ws)
         await ws.send_json({"type": "hello", "version": snapshot["version"]})
+        if you is not None:
+            await ws.send_json(you)
         presentation = (await live_state.load(svc, meeting_id)).presentation
         if presentation is not None:
             await ws.send_json(presenting_message(presentation))
-        tasks.append(asyncio.create_task(_forward(ws, sub, svc, actor)))
+        tasks.append(asyncio.create_task(_forward(ws, sub, svc, actor, seat)))
         tasks.append(asyncio.create_task(watch_session(ws, svc, actor)))
-        async for message in ws:  # nothing is expected from the client
-            if message.type == WSMsgType.ERROR:
-                break
+        await _serve(ws, svc, actor, seat)
     finally:
         for task in tasks:
             task.cancel()

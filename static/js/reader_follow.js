@@ -8,10 +8,13 @@
 // that page at that zoom; turning a page yourself pauses following ("Following paused — Follow
 // the presenter"). Presenting sends one small message per page turn or zoom, never pixels.
 //
-// Without the room page (a reader opened alone, on a tablet say) the reader still follows: when
-// no room answers its hello it listens on the meeting's session socket
-// (/ws/meetings/<id>/session: the current presentation first, then every change), reconnecting
-// with a backoff; presenting needs the room page, whose socket carries `present`.
+// Without the room page (a reader opened alone, on a tablet say; the chair running the session
+// from the console and the reader, no video) the reader works through the meeting's session
+// socket (/ws/meetings/<id>/session) when no room answers its hello, reconnecting with a backoff:
+// `you` {participant, may_present} says as whom it presents and whether it may (sent again when
+// the floor or the current item changes that), `presenting` gives the current presentation and
+// then every change, and it takes `present` / `stop_presenting` as the room's socket does (a
+// refusal comes back as `error`). See docs/signaling.md, "The session socket".
 import { Follower } from "./follow.js";
 
 const root = document.getElementById("reader");
@@ -53,7 +56,13 @@ async function main() {
     viewer.currentPageNumber = Math.min(Math.max(1, page), viewer.pagesCount);
   }
 
-  const follower = new Follower({ send: (m) => channel.postMessage(m), show, changed: render });
+  let feed = null;
+  function send(m) { // through the room page when it is open, else on the session socket
+    if (follow.roomSeen) channel.postMessage(m);
+    else if (feed && feed.readyState === WebSocket.OPEN) feed.send(JSON.stringify(m));
+  }
+
+  const follower = new Follower({ send, show, changed: render });
   follow.follower = follower;
 
   function render() {
@@ -80,7 +89,6 @@ async function main() {
     if (p.document === null) follow.presenting = false;
   }
 
-  let feed = null;
   let feedRetry = 0;
   function listenToFeed() {
     if (follow.roomSeen) return;
@@ -89,8 +97,14 @@ async function main() {
     feed.addEventListener("message", (event) => {
       let m;
       try { m = JSON.parse(event.data); } catch { return; }
+      if (follow.roomSeen) return;
       if (m.type === "hello") { follow.feedSeen = true; feedRetry = 0; }
-      if (m.type === "presenting" && !follow.roomSeen) presenting(m);
+      if (m.type === "you") mayPresent(m.participant, m.may_present);
+      if (m.type === "presenting") presenting(m);
+      if (m.type === "error" && (m.ref === "present" || m.ref === "stop_presenting")) {
+        refused();
+        return;
+      }
       render();
     });
     feed.addEventListener("close", (event) => {
@@ -101,19 +115,29 @@ async function main() {
     });
   }
 
+  function mayPresent(you, may) {
+    follow.you = you;
+    follow.mayPresent = Boolean(may);
+    if (!follow.mayPresent && follow.presenting) follow.presenting = false;
+  }
+
+  function refused() {
+    follow.presenting = false;
+    render();
+    $("follow-status").textContent = text.refused;
+  }
+
   channel.addEventListener("message", (event) => {
     const m = event.data || {};
     if (m.type === "room") {
       follow.roomSeen = true;
       if (feed) feed.close(1000); // the room page carries everything now
-      follow.you = m.you;
-      follow.mayPresent = Boolean(m.may_present);
-      if (!follow.mayPresent && follow.presenting) follow.presenting = false;
+      mayPresent(m.you, m.may_present);
     } else if (m.type === "presenting") {
       presenting(m.message);
     } else if (m.type === "error") {
-      follow.presenting = false;
-      $("follow-status").textContent = m.message;
+      refused();
+      return;
     }
     render();
   });

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientWebSocketResponse, WSMsgType
+from aiohttp import ClientWebSocketResponse, FormData, WSMsgType
 from aiohttp.test_utils import TestClient
 from aiortc.mediastreams import MediaStreamTrack
 
@@ -24,6 +24,7 @@ from signaling.wsclient import SignalingSession, Ticket
 from tests.rtc import clips, loopback_only  # noqa: F401 (fixtures: every live test stays on loopback)
 
 from ..conftest import PASSWORD, World, api_login, bearer
+from ..documents.pdfs import make_pdf
 
 WAIT = 5.0
 
@@ -91,6 +92,21 @@ async def create_meeting(
 @pytest.fixture
 async def meeting(client: TestClient, endpoint_id: int) -> Meeting:
     return await create_meeting(client, endpoint_id)
+
+
+async def upload_document(
+    client: TestClient, meeting_id: int, title: str = "Tờ trình trình chiếu", pages: int = 5
+) -> int:
+    """A PDF of the meeting, uploaded by its secretary (thuky): something to present."""
+    form = FormData(quote_fields=False)
+    form.add_field("title", title)
+    form.add_field(
+        "file", make_pdf(title, pages=pages), filename="t.pdf", content_type="application/pdf"
+    )
+    headers = bearer(await api_login(client, "thuky"))
+    resp = await client.post(f"/api/meetings/{meeting_id}/documents", data=form, headers=headers)
+    assert resp.status == 201, await resp.text()
+    return int((await resp.json())["id"])
 
 
 async def join_token(

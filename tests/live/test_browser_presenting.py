@@ -148,3 +148,44 @@ async def test_a_reader_opened_without_the_room_follows_through_the_session_sock
         await expect(member.locator("#follow-bar")).to_be_hidden()
         for page in (chair, member, chair_room):
             assert await page.evaluate("window.__csp") == []
+
+
+async def test_the_chair_presents_from_a_reader_without_the_room_and_a_reader_follows(
+    client: TestClient, meeting: Meeting
+) -> None:
+    """The chair runs the session from the console and the reader — no room page, no video: the
+    reader's session socket says the chair may present, carries her `present` per page turn, and
+    the member's reader (no room page either) follows; stopping hides the member's bar."""
+    doc = await upload(client, meeting)
+    base = f"http://{client.host}:{client.port}"
+    async with launch(media=True) as browser:
+        _, chair = await logged_in(browser, base, "botruong", PASSWORD)
+        sent: list[str] = []  # what the chair's reader sends on its sockets
+        chair.on("websocket", lambda ws: ws.on("framesent", lambda f: sent.append(str(f))))
+        await chair.goto(f"/documents/{doc}/read")
+        await chair.wait_for_function(READY)
+        _, member = await logged_in(browser, base, "daibieu", PASSWORD)
+        await member.goto(f"/documents/{doc}/read")
+        await member.wait_for_function(READY)
+        await member.wait_for_function("() => window.__follow.feedSeen")
+        await expect(member.locator("#follow-bar")).to_be_hidden()  # nobody presents, may not
+
+        await chair.locator("#present-start").click()  # shown once the session socket said so
+        await expect(chair.locator("#follow-status")).to_contain_text("You are presenting")
+        await expect(member.locator("#follow-status")).to_have_text(
+            "Following the presenter: Botruong"
+        )
+        await chair.locator("#page-number").fill("3")
+        await chair.locator("#page-number").press("Enter")
+        await member.wait_for_function(on_page(3))
+        await chair.locator("#next").click()
+        await member.wait_for_function(on_page(4))
+        await expect(member.locator("#present-start")).to_be_hidden()
+        turns = [f for f in sent if '"type":"present"' in f.replace(" ", "")]
+        assert len(turns) >= 3 and all(len(f.encode()) < 200 for f in turns), turns
+
+        await chair.locator("#present-stop").click()
+        await expect(member.locator("#follow-bar")).to_be_hidden()
+        await expect(chair.locator("#present-start")).to_be_visible()
+        for page in (chair, member):
+            assert await page.evaluate("window.__csp") == []

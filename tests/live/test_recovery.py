@@ -15,7 +15,7 @@ from ecabinet.services import live, live_state
 from ecabinet.services.context import Services
 from signaling.ws import hub_key
 
-from .conftest import Meeting, create_meeting, enter
+from .conftest import Meeting, create_meeting, enter, upload_document
 
 
 async def until_room_closed(client: TestClient, meeting_id: int) -> None:
@@ -30,14 +30,15 @@ async def until_room_closed(client: TestClient, meeting_id: int) -> None:
 async def test_admitted_guest_and_presentation_survive_the_room(
     client: TestClient, meeting: Meeting
 ) -> None:
+    doc = await upload_document(client, meeting.id)
     chair = await enter(client, "botruong", meeting.id)
     guest = await enter(client, "thuky2", meeting.id)
     await guest.expect("lobby")
     welcome = next(m for m in guest.seen if m["type"] == "welcome")
     await chair.send("admit", participant=welcome["you"]["participant"])
     await guest.expect("admitted")
-    await chair.send("present", document=5, page=3, zoom=150)
-    await guest.expect("presenting", document=5)
+    await chair.send("present", document=doc, page=3, zoom=150)
+    await guest.expect("presenting", document=doc)
     await guest.ws.close()
     await chair.ws.close()
     await until_room_closed(client, meeting.id)
@@ -45,7 +46,7 @@ async def test_admitted_guest_and_presentation_survive_the_room(
     # A new room for the meeting: it must remember the admission and the presentation.
     chair = await enter(client, "botruong", meeting.id)
     shown = await chair.expect("presenting")
-    assert (shown["document"], shown["page"], shown["zoom"]) == (5, 3, 150)
+    assert (shown["document"], shown["page"], shown["zoom"]) == (doc, 3, 150)
     guest = await enter(client, "thuky2", meeting.id)
     assert next(m for m in guest.seen if m["type"] == "welcome")["you"]["lobby"] is False
     await guest.expect("snapshot")

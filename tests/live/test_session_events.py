@@ -17,7 +17,7 @@ from ecabinet.services import agenda, attendance
 
 from ..conftest import World, api_login, bearer
 from ..governance import actor
-from .conftest import Meeting, Peer, enter
+from .conftest import Meeting, Peer, enter, upload_document
 
 
 async def _sessions(peer: Peer, until_event: str) -> list[dict[str, Any]]:
@@ -159,19 +159,21 @@ async def test_a_leave_is_never_recorded_before_its_join(
 async def test_the_presenter_drives_the_page_and_late_joiners_follow(
     client: TestClient, world: World, meeting: Meeting
 ) -> None:
+    five = await upload_document(client, meeting.id, "Tờ trình thứ nhất")
+    seven = await upload_document(client, meeting.id, "Tờ trình thứ hai")
     chair = await enter(client, "botruong", meeting.id)
     member = await enter(client, "daibieu", meeting.id)
-    await member.send("present", document=5, page=2, zoom=100)
+    await member.send("present", document=five, page=2, zoom=100)
     error = await member.expect("error")
     assert error["code"] == "not_presenter" and error["ref"] == "present"
-    await chair.send("present", document=5, page=3, zoom=150)
+    await chair.send("present", document=five, page=3, zoom=150)
     shown = await member.expect("presenting")
-    assert (shown["document"], shown["page"], shown["zoom"]) == (5, 3, 150)
+    assert (shown["document"], shown["page"], shown["zoom"]) == (five, 3, 150)
     assert shown["presenter"] == f"p{meeting.participants['botruong']}"
     late = await enter(client, "vanhanh", meeting.id)
     await late.expect("snapshot")
     caught_up = await late.expect("presenting")
-    assert (caught_up["document"], caught_up["page"]) == (5, 3)
+    assert (caught_up["document"], caught_up["page"]) == (five, 3)
     # the chair gives the floor to the member, who may now drive the pages
     chair_api = bearer(await api_login(client, "botruong"))
     member_api = bearer(await api_login(client, "daibieu"))
@@ -180,13 +182,13 @@ async def test_the_presenter_drives_the_page_and_late_joiners_follow(
     resp = await client.post(f"{base}/floor/requests", json={}, headers=member_api)
     request_id = (await resp.json())["queue"][0]["id"]
     await client.post(f"{base}/floor/requests/{request_id}/grant", json={}, headers=chair_api)
-    await member.send("present", document=7, page=1, zoom=100)
-    turned = await chair.expect("presenting", document=7)
+    await member.send("present", document=seven, page=1, zoom=100)
+    turned = await chair.expect("presenting", document=seven)
     assert turned["presenter"] == f"p{meeting.participants['daibieu']}"
     await member.send("stop_presenting")
     stopped = await late.expect("presenting", document=None)
     assert stopped["presenter"] is None
-    await member.send("present", document=7, page=0)
+    await member.send("present", document=seven, page=0)
     assert (await member.expect("error"))["code"] == "invalid_message"
 
 
@@ -202,6 +204,7 @@ async def test_the_presenter_of_the_item_under_discussion_may_present(
     other = await agenda.add_item(
         world.svc, actor(world, "thuky"), meeting.id, AgendaItemIn(title="Nội dung khác")
     )
+    nine = await upload_document(client, meeting.id)
     member = await enter(client, "daibieu", meeting.id)
     chair_api = bearer(await api_login(client, "botruong"))
     base = f"/api/meetings/{meeting.id}"
@@ -212,9 +215,9 @@ async def test_the_presenter_of_the_item_under_discussion_may_present(
         )
         state = await resp.json()
         await member.expect("session", version=state["version"])
-        await member.send("present", document=9, page=2, zoom=100)
+        await member.send("present", document=nine, page=2, zoom=100)
         if allowed:
-            shown = await member.expect("presenting", document=9)
+            shown = await member.expect("presenting", document=nine)
             assert shown["presenter"] == f"p{meeting.participants['daibieu']}"
             presenter = next(i for i in state["items"] if i["id"] == item.id)
             assert presenter["presenter_participant_id"] == meeting.participants["daibieu"]

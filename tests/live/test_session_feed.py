@@ -21,6 +21,14 @@ async def test_a_participant_hears_each_change_as_a_version(
     try:
         hello = await ws.receive_json(timeout=5)
         assert hello == {"type": "hello", "version": 0}
+        you = await ws.receive_json(timeout=5)  # as whom: a member who may not present (yet)
+        assert you == {
+            "v": 1,
+            "type": "you",
+            "participant": f"p{meeting.participants['daibieu']}",
+            "name": "Daibieu",
+            "may_present": False,
+        }
         secretary = bearer(await api_login(client, "thuky"))
         resp = await client.post(f"/api/meetings/{meeting.id}/session/start", headers=secretary)
         assert resp.status == 200, await resp.text()
