@@ -46,6 +46,7 @@ from .appkeys import services_key
 from .document_events import HEARTBEAT, origin_allowed, still_logged_in, watch_session
 from .session import require_actor
 
+_MAY_CHANGE_PRESENTER = ("floor.", "session.")  # who speaks, which item (and its presenter)
 open_sockets_key = web.AppKey("session_sockets", weakref.WeakSet[web.WebSocketResponse])
 
 
@@ -63,16 +64,14 @@ async def _forward(
             await ws.send_json(presenting_message(found if isinstance(found, dict) else None))
             continue
         state: dict[str, Any] = message.get("state") or {}
+        event = str(message.get("event", ""))
         await ws.send_json(
-            {
-                "type": "session",
-                "event": str(message.get("event", "")),
-                "version": int(state.get("version", 0)),
-            }
+            {"type": "session", "event": event, "version": int(state.get("version", 0))}
         )
-        you = await seat.you()  # the floor or the current item may have changed who presents
-        if you is not None:
-            await ws.send_json(you)
+        if event.startswith(_MAY_CHANGE_PRESENTER):  # not on votes or attendance
+            you = await seat.you()
+            if you is not None:
+                await ws.send_json(you)
     await ws.close(code=WSCloseCode.GOING_AWAY, message=b"bus closed")
 
 
