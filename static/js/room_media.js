@@ -1,4 +1,5 @@
-// Media helpers of the browser meeting room (used by room.js; no framework, CSP-compatible).
+// Media helpers of the browser meeting room (used by room_peer.js, room_quality.js and
+// room_share.js; no framework, CSP-compatible).
 //
 // - Screen share is a second video source: the *second* video m-line of our offer publishes the
 //   screen (and receives the "second" slot), negotiated at join with no track on it. Sharing puts

@@ -3,10 +3,11 @@
 // member's buttons and the result once closed, the quorum; the "you have the floor — unmute?"
 // prompt; and the offer to follow a presented document in the reader.
 //
-// room.js owns the socket and the media. It re-dispatches every server message as the DOM event
-// "ecabinet:room-message"; this module asks it to send with "ecabinet:room-send" and to switch
-// the microphone on with "ecabinet:unmute" (only ever from a click: browsers and people expect
-// the microphone to follow a gesture, and nobody is unmuted from afar).
+// room.js and its parts own the socket (room_signaling.js) and the media (room_peer.js). room.js
+// re-dispatches every server message as the DOM event "ecabinet:room-message"; this module asks
+// it to send with "ecabinet:room-send" and to switch the microphone on with "ecabinet:unmute"
+// (only ever from a click: browsers and people expect the microphone to follow a gesture, and
+// nobody is unmuted from afar).
 // Readers opened from here ("?meeting=ID") talk to this page over a BroadcastChannel
 // (static/js/reader_follow.js): they get the latest `presenting` message and may send
 // `present` / `stop_presenting`, which this page forwards on its socket.

@@ -1,8 +1,8 @@
 """The document reader: pdf.js with thumbnails, search, zoom, annotations and opinions.
 
 The page only renders what the services allow; everything interactive is the static module
-``static/js/reader.js``, which talks to the JSON API (CSRF header) and to the live socket
-``/ws/documents/{id}``.
+``static/js/reader.js`` (and the ``reader_*.js`` modules it imports), which talks to the JSON
+API (CSRF header) and to the live socket ``/ws/documents/{id}``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``/meetings/{id}/room``: the browser meeting room (the page; the room itself is room.js)."""
+"""``/meetings/{id}/room``: the browser meeting room (the page; the room is room*.js)."""
 
 from __future__ import annotations
 

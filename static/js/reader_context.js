@@ -1,0 +1,54 @@
+// The document reader's shared context: the page's settings (data-* of #reader), the texts
+// (#reader-data, translated on the server), the reader's state, and the small helpers every part
+// uses. No inline scripts (CSP); every write sends the CSRF token from <meta name="csrf-token">.
+// Exposes: cfg, DATA, T, documentId, version, meetingId, $, state, showError, api, guarded, el;
+// and window.__reader = {state, ready, live} (read by reader_follow.js and the tests).
+"use strict";
+
+const root = document.getElementById("reader");
+export const cfg = root.dataset;
+export const DATA = JSON.parse(document.getElementById("reader-data").textContent);
+export const T = DATA.text;
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+export const documentId = Number(cfg.document);
+export const version = Number(cfg.version);
+export const meetingId = Number(cfg.meeting);
+export const $ = (id) => document.getElementById(id);
+
+export const state = {
+  annotations: new Map(), // id → annotation (API shape)
+  tool: "select",
+  pendingNote: null, // {page, point}
+  ink: new Map(), // page → [[x, y], ...][] strokes not yet saved
+  pdfViewer: null,
+  eventBus: null,
+};
+window.__reader = { state, ready: false, live: false };
+
+export function showError(message) {
+  const box = $("page-error");
+  box.textContent = message;
+  box.hidden = false;
+  setTimeout(() => { box.hidden = true; }, 8000);
+}
+
+export async function api(method, url, body) {
+  const options = { method, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" };
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  const resp = await fetch(url, options);
+  const data = resp.status === 204 ? null : await resp.json().catch(() => null);
+  if (!resp.ok) throw new Error((data && data.error && data.error.message) || resp.statusText);
+  return data;
+}
+
+export const guarded = (fn) => (event) => Promise.resolve(fn(event)).catch((err) => showError(err.message));
+
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  Object.assign(node, props);
+  node.append(...children);
+  return node;
+}
