@@ -1,29 +1,14 @@
 // Agenda editor, document upload, board book and reminders. No inline scripts (CSP); every
 // state-changing call sends the CSRF token from <meta name="csrf-token">.
-"use strict";
+import { api, csrf } from "./http.js";
 
 (function () {
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const errorBox = document.getElementById("page-error");
 
   function showError(message) {
     if (!errorBox) return;
     errorBox.textContent = message;
     errorBox.hidden = false;
-  }
-
-  async function api(method, url, body) {
-    const options = { method, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" };
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    const resp = await fetch(url, options);
-    const data = resp.status === 204 ? null : await resp.json().catch(() => null);
-    if (!resp.ok) {
-      throw new Error((data && data.error && data.error.message) || resp.statusText);
-    }
-    return data;
   }
 
   function guarded(fn) {

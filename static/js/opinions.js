@@ -1,13 +1,12 @@
 // The meeting's opinions page: threads per agenda item and per document, new opinions and
 // replies, deleting one's own. No inline scripts (CSP); writes send the CSRF header.
-"use strict";
+import { api, el } from "./http.js";
 
 (function () {
   const root = document.getElementById("opinions-page");
   if (!root) return;
   const meetingId = root.dataset.meeting;
   const T = JSON.parse(document.getElementById("opinions-text").textContent);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const errorBox = document.getElementById("page-error");
   const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang === "vi" ? "vi-VN" : "en-GB", {
     dateStyle: "short", timeStyle: "short", timeZone: root.dataset.zone || undefined,
@@ -16,25 +15,6 @@
   function showError(message) {
     errorBox.textContent = message;
     errorBox.hidden = false;
-  }
-
-  async function api(method, url, body) {
-    const options = { method, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" };
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    const resp = await fetch(url, options);
-    const data = resp.status === 204 ? null : await resp.json().catch(() => null);
-    if (!resp.ok) throw new Error((data && data.error && data.error.message) || resp.statusText);
-    return data;
-  }
-
-  function el(tag, props = {}, ...children) {
-    const node = document.createElement(tag);
-    Object.assign(node, props);
-    node.append(...children);
-    return node;
   }
 
   function item(o) {

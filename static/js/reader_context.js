@@ -5,11 +5,12 @@
 // and window.__reader = {state, ready, live} (read by reader_follow.js and the tests).
 "use strict";
 
+export { api, el } from "./http.js"; // shared with the documents and opinions pages
+
 const root = document.getElementById("reader");
 export const cfg = root.dataset;
 export const DATA = JSON.parse(document.getElementById("reader-data").textContent);
 export const T = DATA.text;
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
 export const documentId = Number(cfg.document);
 export const version = Number(cfg.version);
 export const meetingId = Number(cfg.meeting);
@@ -32,23 +33,4 @@ export function showError(message) {
   setTimeout(() => { box.hidden = true; }, 8000);
 }
 
-export async function api(method, url, body) {
-  const options = { method, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" };
-  if (body !== undefined) {
-    options.headers["Content-Type"] = "application/json";
-    options.body = JSON.stringify(body);
-  }
-  const resp = await fetch(url, options);
-  const data = resp.status === 204 ? null : await resp.json().catch(() => null);
-  if (!resp.ok) throw new Error((data && data.error && data.error.message) || resp.statusText);
-  return data;
-}
-
 export const guarded = (fn) => (event) => Promise.resolve(fn(event)).catch((err) => showError(err.message));
-
-export function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  Object.assign(node, props);
-  node.append(...children);
-  return node;
-}
