@@ -20,11 +20,12 @@ from ecabinet.services.context import Services
 from ecabinet.services.live import Attendee
 
 from . import protocol as p
-from .bus import Bus, InProcessBus
+from .bus import Bus, InProcessBus, Subscription
 from .connection import Connection
 from .media import MediaPlane, NoRouting
 from .ratelimit import FailureCounter
 from .rooms import Member, Room
+from .routing import accounts_channel
 
 log = logging.getLogger("signaling.hub")
 DRAIN_TIMEOUT = 5.0  # seconds for the sockets to close and the rooms to empty on shutdown
@@ -44,15 +45,51 @@ class Hub:
         self._emptied = asyncio.Event()  # set whenever the last room closes
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._accounts: asyncio.Task[None] | None = None
         settings = svc.settings
         self.auth_failures = FailureCounter(
             settings.ws_auth_failures, settings.ws_auth_failure_window, time.monotonic
         )
 
-    def start(self, bus: Bus, media: MediaPlane) -> None:
-        """Attach the bus and the media plane (made when the app starts, in its event loop)."""
+    async def start(self, bus: Bus, media: MediaPlane) -> None:
+        """Attach the bus and the media plane (made when the app starts, in its event loop), and
+        listen for accounts whose access ended."""
         self.bus = bus
         self.media = media
+        sub = await bus.subscribe(accounts_channel(self.svc))
+        self._accounts = asyncio.get_running_loop().create_task(self._watch_accounts(sub))
+
+    async def _watch_accounts(self, sub: Subscription) -> None:
+        async for message in sub:
+            user_id = message.get("user_id")
+            if message.get("kind") == "access_ended" and isinstance(user_id, int):
+                self.close_user(user_id)
+
+    async def access_ended(self, user_id: int) -> None:
+        """Called once the user's sessions are revoked: every process (this one too, through the
+        bus) closes the user's live sockets."""
+        await self.bus.publish(
+            accounts_channel(self.svc), {"kind": "access_ended", "user_id": user_id}
+        )
+
+    def close_user(self, user_id: int) -> int:
+        """Close this process's live sockets of a user whose access ended (disabled, password
+        reset): each gets ``no_longer_admitted`` and close 4401; reconnecting needs a new join
+        token, which needs a session. Returns how many were closed."""
+        members = [
+            m
+            for room in list(self.rooms.values())
+            for m in list(room.members.values())
+            if m.attendee.user_id == user_id
+        ]
+        for member in members:
+            member.conn.send(
+                p.error_message("no_longer_admitted", "You can no longer be in this meeting.")
+            )
+            member.conn.close(p.CloseCode.UNAUTHORIZED, "access ended")
+        if members:
+            log.info("user %s: access ended, %d live socket(s) closed", user_id, len(members))
+        return len(members)
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run clean-up that must finish even if the socket's handler is cancelled."""
@@ -116,6 +153,10 @@ class Hub:
 
     async def close(self) -> None:
         self.accepting = False
+        if self._accounts is not None:
+            self._accounts.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._accounts
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         async with self._lock:

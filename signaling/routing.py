@@ -34,6 +34,12 @@ def meeting_channel(svc: Services, meeting_id: int) -> str:
     return f"{svc.settings.bus_namespace}meeting:{meeting_id}"
 
 
+def accounts_channel(svc: Services) -> str:
+    """Accounts whose access ended (disabled, password reset by an administrator): every
+    process closes their live sockets at once (SEC-C6), instead of at its next re-check."""
+    return f"{svc.settings.bus_namespace}accounts"
+
+
 def node_channel(svc: Services, node: str) -> str:
     return f"{svc.settings.bus_namespace}node:{node}"
 

@@ -66,7 +66,7 @@ def setup(app: web.Application, services: Services, *, media: MediaFactory = def
         router = MediaRouter(services, bus, media(services))
         routers.append(router)
         await router.start()
-        hub.start(bus, router)
+        await hub.start(bus, router)
         yield
         await hub.close()
 

@@ -310,3 +310,25 @@ async def test_withdrawn_invitation_closes_an_open_socket(
     assert await member.closed() == CloseCode.UNAUTHORIZED
     assert member.errors() == ["no_longer_admitted"]
     await chair.expect("participant_left", participant=pid(meeting, "daibieu"))
+
+
+async def test_disabling_an_account_closes_its_live_socket_at_once(
+    client: TestClient, meeting: Meeting, world
+) -> None:
+    """SEC-C6: the administrator disables the member; her open room socket is closed by the
+    server then, not at the room's periodic re-check (60 s, untouched here), and she cannot get
+    a new join ticket."""
+    chair = await enter(client, "botruong", meeting.id)
+    member = await enter(client, "daibieu", meeting.id)
+    member_tokens = await api_login(client, "daibieu")
+    admin = bearer(await api_login(client, "admin"))
+    resp = await client.patch(
+        f"/api/admin/users/{world['daibieu'].id}", json={"is_active": False}, headers=admin
+    )
+    assert resp.status == 200, await resp.text()
+    assert await member.closed() == CloseCode.UNAUTHORIZED
+    assert member.errors() == ["no_longer_admitted"]
+    await chair.expect("participant_left", participant=pid(meeting, "daibieu"))
+    again = await client.post(f"/api/meetings/{meeting.id}/join", headers=bearer(member_tokens))
+    assert again.status == 401
+    assert chair.errors() == []  # the chair's socket is untouched

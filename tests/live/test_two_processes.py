@@ -200,3 +200,36 @@ async def test_media_of_a_meeting_is_pinned_to_one_process_and_flows_across(
             await b.close()
             await chair.close()
             await member.close()
+
+
+async def test_disabling_an_account_on_one_process_closes_its_socket_on_the_other(
+    two_servers,
+) -> None:
+    """SEC-C6 across processes: the administrator works on the first process; the member's room
+    socket on the second is closed through the bus, and the client does not come back."""
+    first, second, meeting_id = two_servers
+    async with aiohttp.ClientSession() as session:
+        chair = await join(session, first, "botruong", meeting_id)
+        member = await join(session, second, "daibieu", meeting_id)
+        await chair.wait_for(lambda: member.ticket.participant in chair.roster, limit=10)
+        admin = await login(session, first, "admin", PASSWORD)
+        user_id = next(
+            u["id"]
+            for u in await (
+                await session.get(
+                    f"{first}/api/admin/users", headers={"Authorization": f"Bearer {admin}"}
+                )
+            ).json()
+            if u["username"] == "daibieu"
+        )
+        resp = await session.patch(
+            f"{first}/api/admin/users/{user_id}",
+            json={"is_active": False},
+            headers={"Authorization": f"Bearer {admin}"},
+        )
+        assert resp.status == 200, await resp.text()
+        await member.wait_for(lambda: member.close_code is not None, limit=10)
+        assert member.close_code == 4401 and member.reconnects == 0
+        assert any(m.get("code") == "no_longer_admitted" for m in member.messages)
+        await chair.wait_for(lambda: member.ticket.participant not in chair.roster, limit=10)
+        await chair.close()

@@ -21,6 +21,7 @@ from ...schemas.directory import (
 from ...services import directory
 from ...services.actor import Actor
 from ...services.permissions import Permission
+from ..access import access_ended
 from ..appkeys import services_key
 from ..session import require_actor
 
@@ -153,6 +154,8 @@ async def set_active(request: web.Request) -> web.StreamResponse:
         form = await request.post()
         patch = UserPatch(is_active=form.get("is_active") == "true")
         await directory.update_user(request.app[services_key], actor, _path_id(request), patch)
+        if patch.is_active is False:
+            await access_ended(request.app, _path_id(request))
 
     return await _submit(request, "admin/users.html", Permission.USER_MANAGE, apply)
 
@@ -163,6 +166,7 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
         svc = request.app[services_key]
         user_id = _path_id(request)
         password = await directory.reset_password(svc, actor, user_id)
+        await access_ended(request.app, user_id)
         async with svc.db.reading() as session:
             user = await directory.get_user(session, user_id)
         return {"new_password": password, "password_user": user.username}

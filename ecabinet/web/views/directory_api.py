@@ -19,6 +19,7 @@ from ...schemas.directory import (
     UserPatch,
 )
 from ...services import directory
+from ..access import access_ended
 from ..api import ApiRegistry, ApiRequest
 
 api = ApiRegistry()
@@ -103,8 +104,11 @@ async def create_user(req: ApiRequest) -> UserCreated:
     tags=TAGS,
 )
 async def update_user(req: ApiRequest) -> User:
-    """Setting ``is_active`` to false ends all of the user's sessions at once."""
-    return await directory.update_user(req.services, req.actor, req.id(), req.body)
+    """Setting ``is_active`` to false ends all of the user's sessions and live sockets at once."""
+    user = await directory.update_user(req.services, req.actor, req.id(), req.body)
+    if req.body.is_active is False:
+        await access_ended(req.request.app, user.id)
+    return user
 
 
 @api.route(
@@ -115,8 +119,9 @@ async def update_user(req: ApiRequest) -> User:
     tags=TAGS,
 )
 async def reset_password(req: ApiRequest) -> PasswordReset:
-    """The new password is returned once; the user's sessions all end."""
+    """The new password is returned once; the user's sessions and live sockets all end."""
     password = await directory.reset_password(req.services, req.actor, req.id())
+    await access_ended(req.request.app, req.id())
     return PasswordReset(initial_password=password)
 
 
