@@ -83,10 +83,7 @@ class Hub:
             if m.attendee.user_id == user_id
         ]
         for member in members:
-            member.conn.send(
-                p.error_message("no_longer_admitted", "You can no longer be in this meeting.")
-            )
-            member.conn.close(p.CloseCode.UNAUTHORIZED, "access ended")
+            member.send_away("access ended")
         if members:
             log.info("user %s: access ended, %d live socket(s) closed", user_id, len(members))
         return len(members)

@@ -50,6 +50,14 @@ class Member:
     def participant(self) -> str:
         return self.attendee.participant
 
+    def send_away(self, reason: str) -> None:
+        """The member lost their place (invitation withdrawn, account disabled, meeting over):
+        ``no_longer_admitted`` and close 4401, which the clients do not reconnect after."""
+        self.conn.send(
+            p.error_message("no_longer_admitted", "You can no longer be in this meeting.")
+        )
+        self.conn.close(p.CloseCode.UNAUTHORIZED, reason)
+
 
 class Room:
     def __init__(self, meeting_id: int, svc: Services, bus: Bus, media: MediaPlane) -> None:
@@ -145,10 +153,7 @@ class Room:
                 log.exception("room %s: re-checking %s failed", self.meeting_id, member.participant)
                 continue
             if not keep and self.members.get(member.participant) is member:
-                member.conn.send(
-                    p.error_message("no_longer_admitted", "You can no longer be in this meeting.")
-                )
-                member.conn.close(p.CloseCode.UNAUTHORIZED, "no longer admitted")
+                member.send_away("no longer admitted")
 
     # -- members of this process -------------------------------------------------------------
 
