@@ -32,13 +32,13 @@ from ..models import (
     Participant,
     User,
 )
-from . import audit, meetings
+from . import audit, meetings, room_door
 from .actor import Actor
 from .context import Services, perform
 from .ice import IceServer, ice_servers_for
 from .tokens import InvalidToken, TokenType
 
-OPEN_STATUSES = frozenset({MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS})
+OPEN_STATUSES = room_door.OPEN_STATUSES
 GUEST = "guest"
 HOST_CHAIR = "chair"
 HOST_SECRETARY = "secretary"
@@ -86,12 +86,8 @@ class MeetingNotOpen(Conflict):
 
 
 def room_window(svc: Services, meeting: Meeting) -> tuple[datetime, datetime]:
-    """When the room opens and when a join token for it expires."""
-    settings = svc.settings
-    return (
-        meeting.starts_at - timedelta(minutes=settings.join_opens_minutes),
-        meeting.ends_at + timedelta(minutes=settings.join_grace_minutes),
-    )
+    """When the room opens and when a join token for it expires (:mod:`.room_door`'s rule)."""
+    return room_door.room_window(svc.settings, meeting)
 
 
 def _check_open(svc: Services, meeting: Meeting) -> None:
@@ -99,14 +95,13 @@ def _check_open(svc: Services, meeting: Meeting) -> None:
         raise MeetingNotOpen(
             f"The meeting is {meeting.status.value}; its room is not open.",
         )
-    opens, closes = room_window(svc, meeting)
-    now = svc.clock.now()
-    if now < opens:
+    entry = room_door.door(svc.settings, meeting, svc.clock.now())
+    if entry.state is room_door.DoorState.NOT_YET:
         raise MeetingNotOpen(
             f"The meeting room opens {svc.settings.join_opens_minutes} minutes before the start.",
-            details={"opens_at": opens.isoformat()},
+            details={"opens_at": entry.opens_at.isoformat()},
         )
-    if now >= closes:
+    if not entry.is_open:
         raise MeetingNotOpen("The meeting is over; its room is closed.")
 
 

@@ -27,7 +27,7 @@ from ...models import (
     User,
 )
 from ...schemas.meetings import MeetingIn, MeetingPatch, RsvpIn
-from ...services import feeds, meetings, rescheduling, rsvp
+from ...services import feeds, meetings, rescheduling, room_door, rsvp
 from ...services.permissions import Permission
 from ..appkeys import services_key
 from ..session import require_actor
@@ -101,6 +101,7 @@ async def calendar_page(request: web.Request) -> web.StreamResponse:
             "feed_url": feed_url,
             "webcal_url": webcal_url,
             "can_schedule": actor.can(Permission.MEETING_SCHEDULE),
+            "entrances": await room_door.entrances(svc, actor, found),
         },
     )
 
@@ -120,11 +121,13 @@ async def meeting_page(request: web.Request) -> web.StreamResponse:
         for v in detail.participants
         if v.row.user_id == actor.user_id or v.operator_id == actor.user_id
     ]
+    entrance = (await room_door.entrances(svc, actor, [meeting]))[meeting.id]
     return aiohttp_jinja2.render_template(
         "meetings/meeting.html",
         request,
         {
             "m": meeting,
+            "entrance": entrance,
             "participants": detail.participants,
             "can_edit": detail.can_edit,
             "conflicts": conflicts,

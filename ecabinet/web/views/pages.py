@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ...errors import DomainError, TooManyRequests, Unauthorized
 from ...models import Endpoint, Organization, User
-from ...services import auth, directory, meetings, task_dashboard
+from ...services import auth, directory, meetings, room_door, task_dashboard
 from ..appkeys import services_key
 from ..i18n import LANGUAGES
 from ..session import (
@@ -130,6 +130,8 @@ async def home(request: web.Request) -> dict[str, Any]:
         "counts": counts,
         "user": user,
         "upcoming": upcoming,
+        "entrances": await room_door.entrances(svc, actor, upcoming),
+        "local": lambda dt: dt.astimezone(svc.settings.zone),
         "tasks": board.total,
     }
 
