@@ -5,6 +5,7 @@
     python run.py seed-demo [--if-empty]
     python run.py create-org --slug SLUG --name NAME --level LEVEL [--parent SLUG]
     python run.py create-user --username U --role R --org SLUG --password-stdin [--name N]
+                                     [--title T] [--email E] (the address invitations go to)
     python run.py verify FILE.pdf [--trust CA.pem ...] [--lang vi|en]
                                      exit 0 only if every signature is valid and trusted
     python run.py audit verify       exit 0 if the audit chain is intact; else names the entry
@@ -182,6 +183,7 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
                 title=args.title or "",
                 role=Role(args.role),
                 organization_id=org.id,
+                email=args.email or None,
                 password=password,
             ),
         )
@@ -294,6 +296,7 @@ def parser() -> argparse.ArgumentParser:
     u.add_argument("--org", required=True, help="slug of the user's organization")
     u.add_argument("--name", help="full name (defaults to the username)")
     u.add_argument("--title", help="job title")
+    u.add_argument("--email", help="e-mail address for invitations (checked as on the admin page)")
     u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     v = sub.add_parser("verify", help="verify the signatures of a PDF")
     v.add_argument("file", help="the PDF file")

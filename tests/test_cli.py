@@ -159,10 +159,11 @@ def test_create_org_with_an_unknown_parent_fails(installation, migrated):
 
 
 def create_user(inst: Installation, username: str, *, role: str = "secretary", org: str = "vpcp",
-                password: str = USER_PASSWORD) -> subprocess.CompletedProcess[str]:  # fmt: skip
+                password: str = USER_PASSWORD, extra: tuple[str, ...] = ()
+                ) -> subprocess.CompletedProcess[str]:  # fmt: skip
     return inst.run(
         "create-user", "--username", username, "--role", role, "--org", org, "--password-stdin",
-        stdin=password + "\n",
+        *extra, stdin=password + "\n",
     )  # fmt: skip
 
 
@@ -181,6 +182,22 @@ def test_create_user_reads_the_password_from_stdin_and_can_log_in(installation, 
     duplicate = create_user(installation, "thuky", role="delegate")
     assert duplicate.returncode == 1
     assert duplicate.stderr.strip() == "error: The username 'thuky' is taken."
+
+
+def test_create_user_with_an_email_stores_it_for_the_invitations(installation, migrated):
+    result = create_user(installation, "botruong", extra=("--email", "bo.truong@moh.gov.vn"))
+    assert result.returncode == 0, result.stderr
+    stored = query(installation, select(User.email).where(User.username == "botruong"))
+    assert stored == [("bo.truong@moh.gov.vn",)]
+
+
+def test_create_user_with_a_bad_email_fails_like_the_admin_page(installation, migrated):
+    for bad in ("not-an-address", "a@b", "thu ky@vpcp.gov.vn"):
+        result = create_user(installation, "sai", extra=("--email", bad))
+        assert result.returncode == 1, bad
+        assert result.stderr.startswith("error: email: "), result.stderr
+        assert "Traceback" not in result.stderr
+    assert query(installation, select(User.id).where(User.username == "sai")) == []
 
 
 def test_create_user_in_an_unknown_organization_fails(installation, migrated):

@@ -7,11 +7,11 @@ from aiohttp import web
 
 from .appkeys import actor_key
 from .i18n_governance import GOVERNANCE_VI
+from .i18n_meeting_page import MEETING_PAGE_VI
 from .i18n_meetings import MEETINGS_VI
 from .i18n_minutes import MINUTES_ERRORS_VI, MINUTES_VI
 from .i18n_reader import READER_VI
 from .i18n_room import ROOM_VI
-from .i18n_room_door import ROOM_DOOR_VI
 from .i18n_room_session import ROOM_SESSION_VI
 from .i18n_tasks import TASKS_ERRORS_VI, TASKS_VI
 
@@ -22,7 +22,7 @@ VI: dict[str, str] = {
     **GOVERNANCE_VI,
     **MINUTES_VI,
     **ROOM_VI,
-    **ROOM_DOOR_VI,
+    **MEETING_PAGE_VI,
     **ROOM_SESSION_VI,
     **READER_VI,
     **TASKS_VI,
