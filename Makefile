@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    create .venv, install, migrate, seed demo data on first run, serve :8080
-#   make test   lint and run the whole test suite (SQLite, and PostgreSQL when configured)
+#   make test   lint and run the whole test suite (SQLite; PostgreSQL and Redis when configured or
+#               found on their default local ports, see tests/local_services.py)
 
 PYTHON ?= python3
 VENV   := .venv

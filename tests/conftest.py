@@ -2,7 +2,9 @@
 
 Every test that uses ``db_url`` (directly or through ``app``/``client``/``svc``) runs once on
 SQLite and once on PostgreSQL; the PostgreSQL leg is skipped with a reason when
-``ECABINET_TEST_POSTGRES_URL`` is not set.
+``ECABINET_TEST_POSTGRES_URL`` is not set and no PostgreSQL answers on the default local port
+(``tests/local_services.py``: an unset variable is filled in when the server answers; a set one
+always wins; the suite prints one line about what it found or skipped).
 
 The suite runs in parallel with pytest-xdist (``make test``: two workers). Each worker has its own
 SQLite files and its own PostgreSQL database (``<name>_gw0``, ``<name>_gw1``, created on first use
@@ -38,6 +40,10 @@ from ecabinet.services import directory, passwords
 from ecabinet.services.context import Services
 from ecabinet.web.appkeys import services_key
 
+from . import local_services
+
+# Before any test module reads the variables (and before xdist starts its workers).
+LOCAL_PROBES = local_services.detect(os.environ)
 POSTGRES_URL = os.environ.get("ECABINET_TEST_POSTGRES_URL", "")
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct horse battery"
@@ -236,3 +242,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         passed = sum(1 for r in terminalreporter.stats.get("passed", []) if f"[{leg}" in r.nodeid)
         skipped = sum(1 for r in terminalreporter.stats.get("skipped", []) if f"[{leg}" in r.nodeid)
         terminalreporter.write_line(f"database leg {leg}: {passed} passed, {skipped} skipped")
+    line = local_services.summary(LOCAL_PROBES)
+    if line and not os.environ.get("PYTEST_XDIST_WORKER"):
+        terminalreporter.write_line(line)
