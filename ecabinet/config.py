@@ -250,3 +250,70 @@ class Settings:
         finally:
             tmp.unlink(missing_ok=True)
         return replace(self, secret_key=key)
+
+
+# -- documentation -------------------------------------------------------------------------------
+# What each variable read by :meth:`Settings.from_env` means, for the README's settings table
+# (``tools/settings_table.py`` writes it; ``tests/test_settings_table.py`` fails when a variable
+# read above is missing here, or the README differs). ``DEFAULT_SHOWN`` replaces the default read
+# from the code where the literal is not the whole story.
+MEANINGS: dict[str, str] = {
+    "DATA_DIR": "where the SQLite database, the documents and the generated secret key live",
+    "DATABASE_URL": "SQLAlchemy async URL: `sqlite+aiosqlite:///…` or `postgresql+asyncpg://…`",
+    "HOST": "address to listen on",
+    "PORT": "port to listen on (1–65535)",
+    "TIME_ZONE": "IANA time zone for showing times (everything is stored in UTC)",
+    "SECRET_KEY": "at least 32 characters; every signing and HMAC key is derived from it. "
+    "Give all nodes the same value",
+    "PREVIOUS_SECRET_KEYS": "comma-separated old secrets. Tokens signed with them still verify "
+    "until you remove them (key rotation)",
+    "PUBLIC_URL": "the URL users see, e.g. `https://ecabinet.example.gov.vn`. With `https://`, "
+    "cookies are `Secure` and use the `__Host-` prefix",
+    "LANGUAGE": "language for visitors who are not logged in: `vi` or `en` "
+    "(each user picks their own)",
+    "CA_PASSPHRASE": "passphrase of the platform CA's key (signing minutes and notices); "
+    "required in production, see `docs/signing.md`",
+    "TSA_URL": "an RFC 3161 time-stamp authority: signatures become PAdES B-T",
+    "SIGNING_TRUST_ROOTS": "path of a PEM bundle of extra trusted root CAs for verification "
+    "(the national root CAs in production)",
+    "DEBUG": "`1`, `true` or `yes` turns on debug logging and the access log",
+    "MAX_UPLOAD_MB": "largest document upload, in MB",
+    "MAX_ATTACHMENT_MB": "largest attachment to a task's progress report, in MB",
+    "TASK_REMINDER_DAYS": "days before a task's deadline when reminders go out, comma-separated",
+    "REDIS_URL": "Redis for the room-event bus between worker processes; checked by `/readyz`",
+    "BUS_NAMESPACE": "prefix that keeps deployments sharing one Redis apart",
+    "ICE_SERVERS": "STUN URLs for the browsers, comma-separated",
+    "TURN_URLS": "TURN URLs (coturn), comma-separated; needs `ECABINET_TURN_SECRET`; "
+    "see `docs/turn.md`",
+    "TURN_SECRET": "coturn's `static-auth-secret` (at least 16 characters) for short-lived "
+    "TURN credentials",
+    "TURN_TTL": "lifetime of a TURN credential, in seconds",
+    "WS_ALLOWED_ORIGINS": "extra origins (comma-separated) allowed to open the WebSockets "
+    "besides this site",
+    "WS_AUTH_TIMEOUT": "seconds a new WebSocket has to send `auth`",
+    "MEDIA_CODEC": "the video codec of the rooms: `h264` (constrained baseline) or `vp8`",
+    "NODE_NAME": "this process's stable name; a restarted process takes over the media pins "
+    "of the dead one of its name",
+    "TRUSTED_PROXIES": "CIDRs of reverse proxies whose `X-Forwarded-For` is believed "
+    "(e.g. `127.0.0.1/32,::1/128`)",
+    "SMTP_HOST": "mail server for invitations and reminders; empty: mails wait in the outbox",
+    "SMTP_PORT": "its port",
+    "SMTP_STARTTLS": "`1`, `true` or `yes`: upgrade the connection with STARTTLS",
+    "SMTP_USERNAME": "login on the mail server (empty: none)",
+    "SMTP_PASSWORD": "its password",
+    "SMTP_FROM": "sender address of the mails",
+    "ENV": "`production` refuses to start on an unsafe configuration (weak secret, debug, "
+    "no https URL, no CA passphrase, SQLite on a network share); see `docs/deploy.md`",
+    "LOG_FORMAT": "`json`: one JSON object per line with request, user and meeting ids",
+    "METRICS_TOKEN": "bearer token for `/metrics`; without it only direct loopback "
+    "connections may read it",
+}
+DEFAULT_SHOWN: dict[str, str] = {
+    "DATABASE_URL": "`sqlite+aiosqlite:///<data dir>/ecabinet.db`",
+    "SECRET_KEY": "generated into `<data dir>/secret_key` (mode 0600) on first start",
+    "TASK_REMINDER_DAYS": "`7,1`",
+    "NODE_NAME": "`host:port/worker`",
+    "LOG_FORMAT": "`text` (`json` in production)",
+    "DEBUG": "off",
+    "SMTP_STARTTLS": "off",
+}
