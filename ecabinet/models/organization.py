@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Enum, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
+from .search_text import fold
 
 
 class OrganizationLevel(enum.StrEnum):
+    """Government → ministry / province → commune (ward). ``district`` is a legacy level: Vietnam
+    abolished districts on 1 July 2025; it stays for data from before."""
+
     GOVERNMENT = "government"
     MINISTRY = "ministry"
     PROVINCE = "province"
@@ -36,4 +41,13 @@ class Organization(Base):
         ForeignKey("organization.id", ondelete="RESTRICT"), index=True
     )
 
+    # fold(name + slug), kept by the mapper events below; what the directory search matches.
+    search_text: Mapped[str] = mapped_column(String(300), default="", server_default="")
+
     parent: Mapped[Organization | None] = relationship(remote_side=[id], lazy="raise")
+
+
+@event.listens_for(Organization, "before_insert")
+@event.listens_for(Organization, "before_update")
+def _keep_search_text(_mapper: Any, _connection: Any, target: Organization) -> None:
+    target.search_text = fold(f"{target.name} {target.slug}")[:300]

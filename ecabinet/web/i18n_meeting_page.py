@@ -15,3 +15,21 @@ MEETING_PAGE_VI: dict[str, str] = {
     "Add their addresses": "Bổ sung địa chỉ e-mail",
     "Ask an administrator to add their addresses.": "Đề nghị quản trị viên bổ sung địa chỉ e-mail.",
 }
+
+# The organizations directory page (templates/admin/organizations.html).
+DIRECTORY_PAGE_VI: dict[str, str] = {
+    "Search by name or slug": "Tìm theo tên hoặc mã",
+    "e.g. tuyen quang, phuong ha giang": "ví dụ: tuyen quang, phuong ha giang",
+    "All levels": "Tất cả các cấp",
+    "Search": "Tìm",
+    "Show the tree": "Xem theo cây",
+    "Place in the tree": "Vị trí trong cây tổ chức",
+    "Top": "Cấp cao nhất",
+    "No organizations match.": "Không có cơ quan nào phù hợp.",
+    "Under it": "Trực thuộc",
+    "organizations": "cơ quan",
+    "Pages": "Trang",
+    "Page": "Trang",
+    "(legacy level, abolished on 1 July 2025)": "(cấp cũ, đã bỏ từ ngày 01/7/2025)",
+    "legacy": "cấp cũ",
+}

@@ -18,7 +18,7 @@ from ...schemas.directory import (
     UserIn,
     UserPatch,
 )
-from ...services import directory
+from ...services import directory, org_browse
 from ...services.actor import Actor
 from ...services.permissions import Permission
 from ..access import access_ended
@@ -82,6 +82,8 @@ async def _render(
     context = await _directory(request, actor)
     if template == "admin/users.html":
         context["users"] = await directory.list_users(svc, actor)
+    if template == "admin/organizations.html":
+        context.update(await _org_listing(request, actor))
     if template == "admin/endpoints.html":
         context["endpoints"] = await directory.list_endpoints(svc, actor)
         context["operators"] = [
@@ -115,6 +117,27 @@ async def _submit(
             request, template, actor, {"error": exc.message, "error_code": exc.code}, exc.status
         )
     return await _render(request, template, actor, {"notice": "Saved.", **(extra or {})})
+
+
+def _org_query(request: web.Request) -> org_browse.OrganizationQuery:
+    """``?q=&level=&parent=&page=`` → the slice of the directory to show (bad values ignored)."""
+    query = request.query
+    level = query.get("level", "")
+    parent, page = query.get("parent", ""), query.get("page", "")
+    return org_browse.OrganizationQuery(
+        text=query.get("q", "")[: org_browse.MAX_QUERY],
+        level=OrganizationLevel(level) if level in set(OrganizationLevel) else None,
+        parent_id=int(parent) if parent.isdigit() and len(parent) < 10 else None,
+        page=int(page) if page.isdigit() and len(page) < 6 else 1,
+    )
+
+
+async def _org_listing(request: web.Request, actor: Actor) -> dict[str, Any]:
+    svc = request.app[services_key]
+    return {
+        "found": await org_browse.browse(svc, actor, _org_query(request)),
+        "parent_groups": await org_browse.parent_choices(svc, actor),
+    }
 
 
 @routes.get("/admin/organizations", name="admin_organizations")
