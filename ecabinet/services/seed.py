@@ -1,5 +1,10 @@
-"""Demo data: the Government Office, three ministries, five provinces, an endpoint each, and a user
-for every role. Generated passwords are returned once for printing and stored only as hashes."""
+"""Demo data: the Government Office, three ministries, seven provinces, an endpoint each, and a user
+for every role. Generated passwords are returned once for printing and stored only as hashes.
+
+The directory has the structure in force since 1 July 2025 (Resolution 202/2025/QH15: 34
+provinces, communes and wards directly under them, no districts): the demo provinces are merged
+ones under their current names, and three of them carry some of their real communes and wards,
+so the tree reads government → ministry / province → commune."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from ..models import Language, OrganizationLevel, Role, User
+from ..models.search_text import fold
 from ..schemas.directory import EndpointIn, OrganizationIn, UserIn
 from . import directory
 from .context import Services
@@ -19,13 +25,50 @@ MINISTRIES = [
     ("bo-noi-vu", "Bộ Nội vụ", "noi-vu"),
     ("bo-y-te", "Bộ Y tế", "y-te"),
 ]
+# Provinces as they are since 1 July 2025 (in the comment: what each was merged with).
 PROVINCES = [
-    ("hai-phong", "Thành phố Hải Phòng", "hai-phong"),
-    ("nghe-an", "Tỉnh Nghệ An", "nghe-an"),
-    ("thai-nguyen", "Tỉnh Thái Nguyên", "thai-nguyen"),
-    ("lam-dong", "Tỉnh Lâm Đồng", "lam-dong"),
-    ("ca-mau", "Tỉnh Cà Mau", "ca-mau"),
+    ("hai-phong", "Thành phố Hải Phòng", "hai-phong"),  # with Hải Dương
+    ("nghe-an", "Tỉnh Nghệ An", "nghe-an"),  # unchanged
+    ("thai-nguyen", "Tỉnh Thái Nguyên", "thai-nguyen"),  # with Bắc Kạn
+    ("tuyen-quang", "Tỉnh Tuyên Quang", "tuyen-quang"),  # with Hà Giang
+    ("lao-cai", "Tỉnh Lào Cai", "lao-cai"),  # with Yên Bái
+    ("lam-dong", "Tỉnh Lâm Đồng", "lam-dong"),  # with Đắk Nông and Bình Thuận
+    ("ca-mau", "Tỉnh Cà Mau", "ca-mau"),  # with Bạc Liêu
 ]
+# Some of their communes (xã) and wards (phường), directly under the province.
+COMMUNES = {
+    "tuyen-quang": [
+        "Phường Minh Xuân",
+        "Phường Nông Tiến",
+        "Phường An Tường",
+        "Phường Hà Giang 1",  # the former city of Hà Giang
+        "Phường Hà Giang 2",
+        "Xã Đồng Văn",
+        "Xã Mèo Vạc",
+        "Xã Lũng Cú",
+    ],
+    "lao-cai": [
+        "Phường Yên Bái",  # the former city of Yên Bái, now the province's seat
+        "Phường Nghĩa Lộ",
+        "Phường Lào Cai",
+        "Phường Cam Đường",
+        "Phường Sa Pa",
+        "Xã Bát Xát",
+        "Xã Bắc Hà",
+    ],
+    "thai-nguyen": [
+        "Phường Phan Đình Phùng",
+        "Phường Gia Sàng",
+        "Phường Phổ Yên",
+        "Phường Sông Công",
+        "Phường Bắc Kạn",  # the former city of Bắc Kạn
+        "Phường Đức Xuân",
+    ],
+}
+
+
+def commune_slug(province_slug: str, name: str) -> str:
+    return f"{province_slug}-{fold(name).replace(' ', '-')}"[:64]
 
 
 @dataclass(frozen=True)
@@ -128,5 +171,16 @@ async def seed_demo(svc: Services) -> list[SeededUser]:
             org,
             name,
         )
+        for commune in COMMUNES.get(slug, ()):
+            await directory.create_organization(
+                svc,
+                None,
+                OrganizationIn(
+                    slug=commune_slug(slug, commune),
+                    name=commune,
+                    level=OrganizationLevel.COMMUNE,
+                    parent_id=org,
+                ),
+            )
     await seed_demo_meetings(svc)
     return seeded
