@@ -87,11 +87,18 @@ async def test_a_conflict_in_the_form_can_be_confirmed(client, world):
     assert (await _schedule(client))[0] == 303
     status, _, html = await _schedule(client, title="Second")
     assert status == 409
-    assert "Vẫn lên lịch" in html and "user:botruong" in html
+    assert "Vẫn lên lịch" in html
+    listed = html.split("<ul data-conflicts>", 1)[1].split("</ul>", 1)[0]
+    # Issue 21 item 9: names and the meeting's local time, not "user:botruong … UTC".
+    assert "14:00–16:00 03/12/2026: Botruong, Daibieu" in listed, listed
+    assert "user:" not in listed and "UTC" not in listed
+    assert '<option value="Asia/Ho_Chi_Minh" selected>' in html, "a time-zone select"
     status, location, _ = await _schedule(client, title="Second", confirm_conflicts="1")
     assert status == 303
     html = await (await client.get(location)).text()
     assert FORM["title"] in html, "the meeting page lists the conflict"
+    card = html.split("<h2>Trùng lịch</h2>", 1)[1] if "<h2>Trùng lịch</h2>" in html else html
+    assert "03/12 14:00–16:00: Botruong, Daibieu" in card and "user:botruong" not in card
 
 
 async def test_invalid_form_input_is_shown_not_crashed(client, world):

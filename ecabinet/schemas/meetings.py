@@ -174,6 +174,9 @@ class ConflictOut(Output):
     starts_at: datetime
     ends_at: datetime
     reasons: list[str]
+    who: list[str] = Field(
+        default_factory=list, description="The same as `reasons`, as names people read."
+    )
 
 
 class SeriesIn(MeetingFields):

@@ -28,7 +28,8 @@ class ConflictingMeeting:
     title: str
     starts_at: datetime
     ends_at: datetime
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # "user:<username>", "endpoint:<slug>"…
+    who: list[str] = field(default_factory=list)  # the same, as people read them: names
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -37,6 +38,7 @@ class ConflictingMeeting:
             "starts_at": self.starts_at.isoformat(),
             "ends_at": self.ends_at.isoformat(),
             "reasons": self.reasons,
+            "who": self.who,
         }
 
 
@@ -68,17 +70,18 @@ async def find_conflicts(
     """Meetings overlapping ``booking`` that share a person, an endpoint or the physical room."""
     found: dict[int, ConflictingMeeting] = {}
 
-    def note(row: Meeting, reason: str) -> None:
+    def note(row: Meeting, reason: str, name: str) -> None:
         entry = found.setdefault(
             row.id, ConflictingMeeting(row.id, row.title, row.starts_at, row.ends_at)
         )
         if reason not in entry.reasons:
             entry.reasons.append(reason)
+            entry.who.append(name)
 
     window = _overlapping(booking.starts_at, booking.ends_at, exclude)
     if booking.user_ids:
         rows = await session.execute(
-            select(Meeting, User.username)
+            select(Meeting, User.username, User.full_name)
             .join(Participant, Participant.meeting_id == Meeting.id)
             .join(User, User.id == Participant.user_id)
             .where(
@@ -88,11 +91,11 @@ async def find_conflicts(
             )
             .limit(MAX_LISTED * 10)
         )
-        for meeting, username in rows:
-            note(meeting, f"user:{username}")
+        for meeting, username, full_name in rows:
+            note(meeting, f"user:{username}", full_name)
     if booking.endpoint_ids:
         rows = await session.execute(
-            select(Meeting, Endpoint.slug)
+            select(Meeting, Endpoint.slug, Endpoint.name)
             .join(Participant, Participant.meeting_id == Meeting.id)
             .join(Endpoint, Endpoint.id == Participant.endpoint_id)
             .where(
@@ -102,8 +105,8 @@ async def find_conflicts(
             )
             .limit(MAX_LISTED * 10)
         )
-        for meeting, slug in rows:
-            note(meeting, f"endpoint:{slug}")
+        for meeting, slug, name in rows:
+            note(meeting, f"endpoint:{slug}", name)
     if booking.room:
         rooms = await session.scalars(
             select(Meeting)
@@ -115,5 +118,5 @@ async def find_conflicts(
             .limit(MAX_LISTED)
         )
         for meeting in rooms:
-            note(meeting, f"room:{booking.room}")
+            note(meeting, f"room:{booking.room}", booking.room)
     return sorted(found.values(), key=lambda c: (c.starts_at, c.meeting_id))[:MAX_LISTED]

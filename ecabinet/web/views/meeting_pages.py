@@ -29,6 +29,7 @@ from ...models import (
 from ...schemas.meetings import MeetingIn, MeetingPatch, RsvpIn
 from ...services import feeds, meetings, rescheduling, room_door, rsvp
 from ...services.permissions import Permission
+from ...services.time_zones import time_zone_choices
 from ..appkeys import services_key
 from ..session import require_actor
 from .pages import redirect
@@ -262,6 +263,27 @@ def _parse_form(form: Any, zone_default: str) -> tuple[dict[str, Any], dict[str,
     return raw, chosen
 
 
+def _conflict_rows(conflicts: Sequence[dict[str, Any]], zone_name: str) -> list[dict[str, Any]]:
+    """The API's conflict list as the form shows it: names, and times in the meeting's zone."""
+    try:
+        zone = ZoneInfo(zone_name)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    rows = []
+    for c in conflicts:
+        starts = datetime.fromisoformat(str(c["starts_at"])).astimezone(zone)
+        ends = datetime.fromisoformat(str(c["ends_at"])).astimezone(zone)
+        rows.append(
+            {
+                "meeting_id": c["meeting_id"],
+                "title": c["title"],
+                "when": f"{starts:%H:%M}–{ends:%H:%M} {starts:%d/%m/%Y}",
+                "who": c.get("who") or c.get("reasons", []),
+            }
+        )
+    return rows
+
+
 async def _render_form(
     request: web.Request,
     meeting: Meeting | None,
@@ -277,7 +299,8 @@ async def _render_form(
         "m": meeting,
         "v": values,
         "errors": errors,
-        "conflicts": conflicts,
+        "conflicts": _conflict_rows(conflicts, values.get("time_zone") or svc.settings.time_zone),
+        "time_zones": time_zone_choices(values.get("time_zone", "")),
     }
     return aiohttp_jinja2.render_template("meetings/form.html", request, context, status=status)
 
