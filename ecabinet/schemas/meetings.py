@@ -73,6 +73,25 @@ class MeetingFields(Input):
         return self
 
 
+class ConflictCheckIn(Input):
+    """What a meeting being scheduled would occupy, to list its conflicts before saving."""
+
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    mode: MeetingMode = MeetingMode.IN_PERSON
+    room: str = Field(default="", max_length=200)
+    participants: list[ParticipantRef] = Field(default_factory=list, max_length=500)
+    meeting_id: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="The meeting being edited (not a conflict)."
+    )
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> ConflictCheckIn:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
 class MeetingIn(MeetingFields):
     status: Literal["draft", "scheduled"] = Field(
         default="scheduled", description="A draft sends no invitations until it is scheduled."

@@ -295,6 +295,23 @@ def patch_changes(patch: MeetingPatch) -> dict[str, Any]:
     }
 
 
+async def preview_conflicts(svc: Services, actor: Actor, data: Any) -> list[ConflictingMeeting]:
+    """What a meeting being scheduled (a :class:`ConflictCheckIn`) would double-book: the
+    scheduling form shows it live, before the secretary saves. Same rule as saving."""
+    actor.require(Permission.MEETING_SCHEDULE)
+    async with svc.db.reading() as session:
+        wanted = await participants.resolve(session, data.participants)
+        booking = Booking(
+            data.starts_at,
+            data.ends_at,
+            frozenset(w.user_id for w in wanted if w.user_id),
+            frozenset(w.endpoint_id for w in wanted if w.endpoint_id),
+            data.room if data.mode.value != "online" else "",
+        )
+        exclude = [data.meeting_id] if data.meeting_id else []
+        return await find_conflicts(session, booking, exclude=exclude)
+
+
 async def current_conflicts(
     svc: Services, meeting: Meeting, views: Sequence[ParticipantView]
 ) -> list[ConflictingMeeting]:

@@ -33,3 +33,9 @@ DIRECTORY_PAGE_VI: dict[str, str] = {
     "(legacy level, abolished on 1 July 2025)": "(cấp cũ, đã bỏ từ ngày 01/7/2025)",
     "legacy": "cấp cũ",
 }
+
+# The scheduling form's picker (templates/meetings/form.html, static/js/meeting_form.js).
+SCHEDULING_FORM_VI: dict[str, str] = {
+    "Find a person, an endpoint or an organization": "Tìm người, điểm cầu hoặc cơ quan",
+    "Invite the whole organization": "Mời cả cơ quan",
+}

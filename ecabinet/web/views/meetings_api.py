@@ -11,6 +11,8 @@ from pydantic import TypeAdapter
 from ...errors import ValidationFailed
 from ...models import Meeting
 from ...schemas.meetings import (
+    ConflictCheckIn,
+    ConflictOut,
     FeedOut,
     MeetingIn,
     MeetingOut,
@@ -100,6 +102,20 @@ async def create_meeting(req: ApiRequest) -> MeetingOut:
     """Answers 409 `scheduling_conflict` listing the meetings that double-book a person, an
     endpoint or the room, unless `confirm_conflicts` is true."""
     return out(await meetings.create_meeting(req.services, req.actor, req.body))
+
+
+@api.route(
+    "POST",
+    "/api/meetings/conflicts",
+    summary="Who or what a meeting being scheduled would double-book (nothing is saved)",
+    body=ConflictCheckIn,
+    response=list[ConflictOut],
+    tags=TAGS,
+)
+async def preview_conflicts(req: ApiRequest) -> list[ConflictOut]:
+    """The same check as scheduling, for the form to show conflicts while it is filled in."""
+    found = await meetings.preview_conflicts(req.services, req.actor, req.body)
+    return [ConflictOut.model_validate(c.as_dict()) for c in found]
 
 
 @api.route("GET", f"/api/meetings/{ID}", summary="A meeting", response=MeetingOut, tags=TAGS)
