@@ -7,7 +7,12 @@ from aiohttp import web
 
 from .appkeys import actor_key
 from .i18n_governance import GOVERNANCE_VI
-from .i18n_meeting_page import DIRECTORY_PAGE_VI, MEETING_PAGE_VI, SCHEDULING_FORM_VI
+from .i18n_meeting_page import (
+    AGENDA_BUILDER_VI,
+    DIRECTORY_PAGE_VI,
+    MEETING_PAGE_VI,
+    SCHEDULING_FORM_VI,
+)
 from .i18n_meetings import MEETINGS_VI
 from .i18n_minutes import MINUTES_ERRORS_VI, MINUTES_VI
 from .i18n_reader import READER_VI
@@ -25,6 +30,7 @@ VI: dict[str, str] = {
     **MEETING_PAGE_VI,
     **DIRECTORY_PAGE_VI,
     **SCHEDULING_FORM_VI,
+    **AGENDA_BUILDER_VI,
     **ROOM_SESSION_VI,
     **READER_VI,
     **TASKS_VI,

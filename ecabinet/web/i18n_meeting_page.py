@@ -39,3 +39,13 @@ SCHEDULING_FORM_VI: dict[str, str] = {
     "Find a person, an endpoint or an organization": "Tìm người, điểm cầu hoặc cơ quan",
     "Invite the whole organization": "Mời cả cơ quan",
 }
+
+# The agenda builder (templates/documents/agenda.html, static/js/agenda_builder.js).
+AGENDA_BUILDER_VI: dict[str, str] = {
+    "Presenter": "Người trình bày",
+    "Presenting organization": "Cơ quan trình",
+    "Edit the item": "Sửa nội dung",
+    "planned end": "dự kiến kết thúc",
+    "The agenda is published (version": "Đã ban hành chương trình (phiên bản",
+    "); the participants are notified.": "); đã thông báo cho các thành phần tham dự.",
+}

@@ -1,5 +1,6 @@
 // Agenda editor, document upload, board book and reminders. No inline scripts (CSP); every
 // state-changing call sends the CSRF token from <meta name="csrf-token">.
+import { itemFields } from "./agenda_builder.js";
 import { api, csrf } from "./http.js";
 
 (function () {
@@ -73,11 +74,7 @@ import { api, csrf } from "./http.js";
   if (addForm) {
     addForm.addEventListener("submit", guarded(async (e) => {
       e.preventDefault();
-      const form = new FormData(addForm);
-      await api("POST", `/api/meetings/${addForm.dataset.meeting}/agenda`, {
-        title: form.get("title"),
-        planned_minutes: Number(form.get("planned_minutes") || 0),
-      });
+      await api("POST", `/api/meetings/${addForm.dataset.meeting}/agenda`, itemFields(addForm));
       location.reload();
     }));
   }
@@ -87,7 +84,7 @@ import { api, csrf } from "./http.js";
     publish.addEventListener("click", guarded(async () => {
       publish.disabled = true;
       await api("POST", `/api/meetings/${publish.dataset.meeting}/agenda/publish`);
-      location.reload();
+      location.assign(`${location.pathname}?notice=published`);
     }));
   }
 

@@ -4,12 +4,14 @@ call the JSON API with the CSRF header from ``<meta name="csrf-token">``."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 from aiohttp import web
 
-from ...services import agenda, board_book, documents, receipts
+from ...services import agenda, board_book, documents, meetings, org_browse, receipts
 from ..appkeys import services_key
 from ..session import require_actor
 from .admin_pages import _path_id
@@ -27,7 +29,32 @@ async def _common(request: web.Request) -> tuple[Any, Any, int]:
 async def agenda_page(request: web.Request) -> dict[str, Any]:
     svc, actor, meeting_id = await _common(request)
     view = await agenda.get_agenda(svc, actor, meeting_id)
-    return {"meeting_id": meeting_id, "agenda": view, "tab": "agenda"}
+    context: dict[str, Any] = {"meeting_id": meeting_id, "agenda": view, "tab": "agenda"}
+    context.update(await _builder(svc, actor, meeting_id, view))
+    context["notice"] = request.query.get("notice", "")[:40]
+    return context
+
+
+async def _builder(svc: Any, actor: Any, meeting_id: int, view: Any) -> dict[str, Any]:
+    """The agenda builder's extras: each item's planned start (the meeting's start plus the
+    minutes before it, in the meeting's zone) and, for the secretary, the presenters to pick
+    from (the meeting's invited people; ministries, provinces and the Government Office)."""
+    detail = await meetings.get_meeting(svc, actor, meeting_id)
+    meeting = detail.meeting
+    zone = ZoneInfo(meeting.time_zone)
+    starts, at = {}, meeting.starts_at
+    for item in view.items:
+        starts[item.id] = at.astimezone(zone)
+        at += timedelta(minutes=item.planned_minutes)
+    extras: dict[str, Any] = {"item_starts": starts, "agenda_ends": at.astimezone(zone)}
+    if view.can_edit:
+        people = sorted(
+            {(v.row.user_id, v.full_name or "") for v in detail.participants if v.row.user_id},
+            key=lambda p: p[1],
+        )
+        extras["presenter_people"] = people
+        extras["presenter_groups"] = await org_browse.parent_choices(svc, actor)
+    return extras
 
 
 @routes.get(r"/meetings/{id:\d+}/documents", name="meeting_documents")
