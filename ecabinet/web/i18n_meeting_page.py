@@ -38,6 +38,7 @@ DIRECTORY_PAGE_VI: dict[str, str] = {
 SCHEDULING_FORM_VI: dict[str, str] = {
     "Find a person, an endpoint or an organization": "Tìm người, điểm cầu hoặc cơ quan",
     "Invite the whole organization": "Mời cả cơ quan",
+    "Hour": "Giờ",
 }
 
 # The agenda builder (templates/documents/agenda.html, static/js/agenda_builder.js).

@@ -84,6 +84,11 @@ async def calendar_page(request: web.Request) -> web.StreamResponse:
     for m in found:
         by_day.setdefault(m.starts_at.astimezone(zone).date(), []).append(m)
     days = [start + timedelta(days=i) for i in range((end - start).days)]
+    by_hour: dict[tuple[date, int], list[Meeting]] = {}
+    for m in found:
+        at = m.starts_at.astimezone(zone)
+        by_hour.setdefault((at.date(), at.hour), []).append(m)
+    hours = [h for _, h in by_hour]
     feed_url, webcal_url = feeds.urls(svc, await feeds.feed_secret(svc, actor))
     return aiohttp_jinja2.render_template(
         "meetings/calendar.html",
@@ -95,6 +100,9 @@ async def calendar_page(request: web.Request) -> web.StreamResponse:
             "days": days,
             "weeks": [days[i : i + 7] for i in range(0, len(days), 7)],
             "by_day": by_day,
+            "by_hour": by_hour,
+            # The week's hour grid: office hours, widened to any meeting outside them.
+            "hours": range(min([7, *hours]), max([18, *hours]) + 1),
             "meetings": found,
             "local": lambda dt: dt.astimezone(zone),
             "prev_anchor": prev_anchor,
