@@ -3,7 +3,7 @@
 What Outlook and Google need (shared/reference/feature-anchors.md §7): a stable UID, SEQUENCE
 raised by the organizer on every change, ORGANIZER plus ATTENDEE;RSVP=TRUE;PARTSTAT=NEEDS-ACTION
 in a REQUEST, METHOD:CANCEL with STATUS:CANCELLED, and a VTIMEZONE for every TZID (generated
-from zoneinfo by the library, never hand-written).
+from zoneinfo with one RRULE per observance, as Outlook and Google write them: ``vtimezone.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
 from ..models import Meeting, MeetingMode, MeetingRole, MeetingStatus, Rsvp
+from . import vtimezone
 from .participants import ParticipantView
 
 PRODID = "-//e-Cabinet//Scheduling 1.0//VI"
@@ -126,7 +127,7 @@ def document(method: str | None, events: Iterable[Event], *, name: str = "") -> 
     cal = _calendar(method, name)
     for ev in events:
         cal.add_component(ev)
-    cal.add_missing_timezones()
+    vtimezone.add_timezones(cal)
     return cal.to_ical()
 
 
@@ -137,5 +138,5 @@ def feed(events: Iterable[Event], *, name: str) -> bytes:
     cal.add("x-published-ttl", vDuration(FEED_REFRESH))
     for ev in events:
         cal.add_component(ev)
-    cal.add_missing_timezones()
+    vtimezone.add_timezones(cal)
     return cal.to_ical()
