@@ -66,6 +66,13 @@ class Settings:
     smtp_password: str = ""
     mail_from: str = "ecabinet@localhost"
     outbox_poll_seconds: float = 5.0
+    # Inbound iTIP (REPLY, COUNTER) from calendar clients (docs/scheduling.md, "Replies"):
+    # the SMTP receiver's port (0: off), its address, the address invitations name as
+    # ORGANIZER so that replies come to it, and whether a passing DKIM result is required.
+    inbound_mail_port: int = 0
+    inbound_mail_host: str = "127.0.0.1"
+    itip_reply_address: str = ""
+    inbound_require_dkim: bool = False
     # Live meeting (signaling): see docs/signaling.md.
     redis_url: str = ""
     bus_namespace: str = ""  # keeps deployments sharing one Redis apart
@@ -213,6 +220,10 @@ class Settings:
             smtp_username=get("SMTP_USERNAME"),
             smtp_password=get("SMTP_PASSWORD"),
             mail_from=get("SMTP_FROM", "ecabinet@localhost"),
+            inbound_mail_port=get_int("INBOUND_MAIL_PORT", 0),
+            inbound_mail_host=get("INBOUND_MAIL_HOST", "127.0.0.1"),
+            itip_reply_address=get("ITIP_REPLY_ADDRESS"),
+            inbound_require_dkim=get("INBOUND_REQUIRE_DKIM").lower() in ("1", "true", "yes"),
             environment=get("ENV", "development").lower(),
             log_format=get("LOG_FORMAT").lower()
             or ("json" if get("ENV").lower() == "production" else "text"),

@@ -43,8 +43,12 @@ ICAL_STATUS = {
 
 @dataclass(frozen=True)
 class Organizer:
+    """ORGANIZER: where attendees' calendars send their REPLY (``email``), in whose name
+    (``name``), and SENT-BY the address the mail comes From when that is another one."""
+
     name: str
     email: str
+    sent_by: str = ""
 
 
 def mailto(address: str) -> str:
@@ -102,6 +106,8 @@ def event(
     ev.add("transp", "OPAQUE")
     org = vCalAddress(mailto(organizer.email))
     org.params["CN"] = vText(organizer.name)
+    if organizer.sent_by and organizer.sent_by.casefold() != organizer.email.casefold():
+        org.params["SENT-BY"] = mailto(organizer.sent_by)
     ev.add("organizer", org)
     by_id = {p.row.id: p for p in participants}
     for view in participants:

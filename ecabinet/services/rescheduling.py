@@ -189,6 +189,9 @@ async def _apply(session: Any, svc: Services, meeting: Meeting, change: Change) 
     return await _announce(session, svc, meeting, old_status, after, removed, added, material)
 
 
+apply_change = _apply  # for a change decided elsewhere (an accepted counter-proposal)
+
+
 async def _announce(
     session: Any,
     svc: Services,
