@@ -300,6 +300,9 @@ async def test_a_counter_is_a_proposal_the_secretary_accepts_or_declines(
         ("botruong@chinhphu.vn", "pending", "Xin lùi sang buổi chiều"),
         ("daibieu@chinhphu.vn", "pending", "Xin lùi sang buổi chiều"),
     ]
+    told = [m for m in await outbox(world) if m.purpose == "counter_received"]
+    assert [m.to_address for m in told] == ["thuky@chinhphu.vn"] * 2
+    assert "14:00–16:30 03/12/2026" in told[0].text_body
     member = bearer(await api_login(client, "daibieu"))
     assert (await client.get(path, headers=member)).status in (403, 404)
     assert (

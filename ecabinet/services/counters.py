@@ -8,17 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import icalendar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import Conflict, NotFound
-from ..models import CounterStatus, MeetingCounter, OutboxMail
+from ..models import CounterStatus, Meeting, MeetingCounter, MeetingStatus, OutboxMail
 from . import calendar, invitations, participants
 from .actor import Actor
 from .context import Services, perform
 from .meetings import editable_meeting
+from .outbox import mail_for, reachable_users
 from .permissions import Permission
 
 if TYPE_CHECKING:
@@ -61,6 +63,7 @@ async def receive(
     start, end = itip_inbound.proposed_times(event)
     async with perform(svc, None, "meeting.counter") as act:
         meeting = await itip_inbound.meeting_by_uid(act.session, uid)
+        _open(meeting)
         row = await itip_inbound.participant_by_address(act.session, meeting.id, sender)
         counter = MeetingCounter(
             meeting_id=meeting.id,
@@ -75,6 +78,7 @@ async def receive(
         )
         act.session.add(counter)
         await act.session.flush()
+        await _tell_secretary(act.session, svc, meeting, counter)
         act.record(
             "meeting",
             meeting.id,
@@ -86,6 +90,38 @@ async def receive(
             dkim=dkim,
         )
     return itip_inbound.Outcome("COUNTER", meeting.id, row.id, "counter")
+
+
+def _open(meeting: Meeting) -> None:
+    if meeting.status not in (MeetingStatus.SCHEDULED, MeetingStatus.IN_PROGRESS):
+        raise Conflict("This meeting no longer takes proposals.", code="meeting_closed")
+
+
+async def _tell_secretary(
+    session: AsyncSession, svc: Services, meeting: Meeting, counter: MeetingCounter
+) -> None:
+    """A plain mail to the meeting's secretary: someone proposes another time."""
+    found = await reachable_users(session, [meeting.secretary_id] if meeting.secretary_id else [])
+    zone = ZoneInfo(meeting.time_zone)
+    start = counter.starts_at.astimezone(zone)
+    end = counter.ends_at.astimezone(zone)
+    proposed = f"{start:%H:%M}–{end:%H:%M} {start:%d/%m/%Y} ({meeting.time_zone})"
+    url = f"{invitations.meeting_url(svc, meeting.id)}"
+    for user in found:
+        session.add(
+            mail_for(
+                user,
+                subject=f"Đề xuất đổi giờ họp / New time proposed: {meeting.title}",
+                text=(
+                    f"{counter.address} đề xuất / proposes: {proposed}\n"
+                    f"{counter.comment}\n\n{meeting.title}\n{invitations.when(meeting)}\n{url}\n"
+                ),
+                purpose="counter_received",
+                key=f"counter:{counter.id}",
+                now=svc.clock.now(),
+                meeting_id=meeting.id,
+            )
+        )
 
 
 async def list_for(svc: Services, actor: Actor, meeting_id: int) -> list[CounterView]:
@@ -116,6 +152,7 @@ async def accept(
 
     async with perform(svc, actor, "meeting.counter_accept", Permission.MEETING_SCHEDULE) as act:
         meeting = await editable_meeting(act.session, actor, meeting_id)
+        _open(meeting)
         row = await _pending(act.session, meeting_id, counter_id)
         change = rescheduling.Change(
             {},

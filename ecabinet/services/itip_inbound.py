@@ -19,6 +19,7 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import getaddresses
+from typing import cast
 
 import icalendar
 from sqlalchemy import func, or_, select
@@ -43,9 +44,9 @@ MAX_MAIL_BYTES = 2 * 1024 * 1024
 
 
 class Refused(DomainError):
-    """An iTIP mail we do not act on; ``code`` says why (also the SMTP reply's text)."""
+    """An iTIP mail we do not act on; ``code`` says why (the receiver answers 550 with it)."""
 
-    status = 550
+    status = 422
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,7 @@ async def receive(svc: Services, raw: bytes) -> Outcome:
     """Take in one iTIP mail (its bytes as received); raise ``Refused`` when it is not one."""
     if len(raw) > MAX_MAIL_BYTES:
         raise Refused("The mail is too large.", code="too_large")
-    message = message_from_bytes(raw, policy=default_policy)
-    assert isinstance(message, EmailMessage)
+    message = cast(EmailMessage, message_from_bytes(raw, policy=default_policy))
     sender = _from_address(message)
     dkim = check_dkim(message, sender, required=svc.settings.inbound_require_dkim)
     cal = calendar_of(message)
