@@ -27,6 +27,12 @@ def _days(values: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(sorted({int(v) for v in values}, reverse=True))
 
 
+def _protocol(value: str) -> str:
+    if value.lower() not in ("smtp", "lmtp"):
+        raise SettingsError(f"ECABINET_INBOUND_MAIL_PROTOCOL must be smtp or lmtp, not {value!r}")
+    return value.lower()
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the server needs to know about its surroundings."""
@@ -71,6 +77,7 @@ class Settings:
     # ORGANIZER so that replies come to it, and whether a passing DKIM result is required.
     inbound_mail_port: int = 0
     inbound_mail_host: str = "127.0.0.1"
+    inbound_mail_protocol: str = "smtp"  # or "lmtp" (what Postfix's lmtp: transport speaks)
     itip_reply_address: str = ""
     inbound_require_dkim: bool = False
     # Live meeting (signaling): see docs/signaling.md.
@@ -222,6 +229,7 @@ class Settings:
             mail_from=get("SMTP_FROM", "ecabinet@localhost"),
             inbound_mail_port=get_int("INBOUND_MAIL_PORT", 0),
             inbound_mail_host=get("INBOUND_MAIL_HOST", "127.0.0.1"),
+            inbound_mail_protocol=_protocol(get("INBOUND_MAIL_PROTOCOL", "smtp")),
             itip_reply_address=get("ITIP_REPLY_ADDRESS"),
             inbound_require_dkim=get("INBOUND_REQUIRE_DKIM").lower() in ("1", "true", "yes"),
             environment=get("ENV", "development").lower(),

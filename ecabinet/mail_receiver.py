@@ -1,4 +1,4 @@
-"""Our own SMTP receiver for iTIP mail (REPLY, COUNTER) that the mail server forwards to.
+"""Our own SMTP (or LMTP) receiver for iTIP mail (REPLY, COUNTER) that the mail server forwards to.
 
 Started by the app when ``ECABINET_INBOUND_MAIL_PORT`` is set (off by default), on
 ``ECABINET_INBOUND_MAIL_HOST`` (loopback by default: the relay in front of it is the one
@@ -16,6 +16,7 @@ import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
+from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from .errors import DomainError
@@ -37,6 +38,10 @@ class ItipHandler:
         wanted = self.svc.settings.itip_reply_address
         if wanted and address.casefold() != wanted.casefold():
             return "550 5.1.1 No such mailbox here"
+        if envelope.rcpt_tos and isinstance(server, LMTP):
+            # LMTP answers DATA once per recipient; one recipient per transaction keeps that
+            # true (the client sends the others in a later transaction).
+            return "452 4.5.3 One recipient at a time"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -68,8 +73,9 @@ async def serve(svc: Services) -> AsyncIterator[None]:
         return
     loop = asyncio.get_running_loop()
     handler = ItipHandler(svc)
+    protocol = LMTP if settings.inbound_mail_protocol == "lmtp" else SMTP
     server = await loop.create_server(
-        lambda: SMTP(
+        lambda: protocol(
             handler,
             hostname=settings.inbound_mail_host,
             data_size_limit=itip_inbound.MAX_MAIL_BYTES,

@@ -39,13 +39,19 @@ def inbound_port() -> int:
 
 
 @pytest.fixture
-def app(settings, clock, inbound_port):
+def protocol() -> str:
+    return "smtp"  # a test parametrized with protocol="lmtp" runs the LMTP receiver
+
+
+@pytest.fixture
+def app(settings, clock, inbound_port, protocol):
     return create_app(
         replace(
             settings,
             mail_from=FROM,
             itip_reply_address=REPLY_TO,
             inbound_mail_port=inbound_port,
+            inbound_mail_protocol=protocol,
             public_url="https://ecabinet.chinhphu.vn",
         ),
         clock=clock,
@@ -148,11 +154,14 @@ def mail(sender: str, ics: bytes, *, google: bool = False, auth_results: str = "
     return message.as_bytes(policy=SMTP_POLICY)  # CRLF, as on the wire
 
 
-async def send(port: int, sender: str, raw: bytes, rcpt: str = REPLY_TO) -> None:
-    """Deliver over SMTP to our receiver (a thread: the receiver runs on this event loop)."""
+async def send(
+    port: int, sender: str, raw: bytes, rcpt: str = REPLY_TO, *, lmtp: bool = False
+) -> None:
+    """Deliver over SMTP (or LMTP) to our receiver (in a thread: it runs on this event loop)."""
 
     def deliver() -> None:
-        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+        client = smtplib.LMTP("127.0.0.1", port) if lmtp else smtplib.SMTP("127.0.0.1", port)
+        with client as smtp:
             smtp.sendmail(sender, [rcpt], raw)
 
     await asyncio.to_thread(deliver)
@@ -336,3 +345,14 @@ async def test_a_counter_is_a_proposal_the_secretary_accepts_or_declines(
     cal = icalendar.Calendar.from_ical(declined.ics)
     assert cal["METHOD"] == "DECLINECOUNTER"
     assert str(cal.walk("VEVENT")[0]["UID"]) == uid
+
+
+@pytest.mark.parametrize("protocol", ["lmtp"])
+async def test_the_receiver_speaks_lmtp_when_configured(client, world, inbound_port, protocol):
+    meeting, secretary = await _meeting(client, world)
+    ics = google_reply(meeting["ical_uid"], "daibieu@chinhphu.vn", "ACCEPTED")
+    raw = mail("daibieu@chinhphu.vn", ics, google=True)
+    with pytest.raises(smtplib.SMTPHeloError):  # an SMTP client's EHLO/HELO is refused
+        await send(inbound_port, "daibieu@chinhphu.vn", raw)
+    await send(inbound_port, "daibieu@chinhphu.vn", raw, lmtp=True)
+    assert (await _answers(client, secretary, meeting["id"]))["daibieu"] == "accepted"

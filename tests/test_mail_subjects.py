@@ -20,6 +20,7 @@ from ecabinet.clock import FrozenClock
 from ecabinet.config import Settings
 from ecabinet.models import Meeting, OpinionBallot, OutboxMail, Task, User
 from ecabinet.services import (
+    counters,
     document_notices,
     invitations,
     mailer,
@@ -84,6 +85,8 @@ def _kinds(title: str) -> dict[str, str]:
     for kind in ("sent", "reminder"):
         subjects[f"ballot_{kind}"] = opinion_ballots._mail(svc, user, ballot, kind, NOW).subject
     subjects["conclusions"] = notice_render.mail_subject(meeting)
+    for kind, subject in counters.SUBJECTS.items():
+        subjects[f"counter_{kind}"] = subject(meeting)
     return subjects
 
 

@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     from .itip_inbound import Outcome
 
 
+SUBJECTS = {
+    "received": lambda m: f"Đề xuất đổi giờ họp / New time proposed: {m.title}",
+    "declined": lambda m: f"Đề xuất đổi giờ không được chấp nhận / Proposal declined: {m.title}",
+}
+
+
 @dataclass(frozen=True)
 class CounterView:
     id: int
@@ -111,7 +117,7 @@ async def _tell_secretary(
         session.add(
             mail_for(
                 user,
-                subject=f"Đề xuất đổi giờ họp / New time proposed: {meeting.title}",
+                subject=SUBJECTS["received"](meeting),
                 text=(
                     f"{counter.address} đề xuất / proposes: {proposed}\n"
                     f"{counter.comment}\n\n{meeting.title}\n{invitations.when(meeting)}\n{url}\n"
@@ -195,8 +201,7 @@ async def decline(svc: Services, actor: Actor, meeting_id: int, counter_id: int)
                 OutboxMail(
                     to_address=mine[0].address,
                     to_name=mine[0].display_name,
-                    subject=f"Đề xuất đổi giờ không được chấp nhận / Proposal declined: "
-                    f"{meeting.title}",
+                    subject=SUBJECTS["declined"](meeting),
                     text_body=(
                         "Thư ký giữ nguyên thời gian cuộc họp.\n"
                         "The secretary keeps the meeting's time.\n\n"
