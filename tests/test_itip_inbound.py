@@ -6,6 +6,7 @@ mail whose sender is not the attendee (or fails DKIM at the relay) is refused wi
 from __future__ import annotations
 
 import asyncio
+import re
 import smtplib
 import socket
 from dataclasses import replace
@@ -22,6 +23,7 @@ from ecabinet.models import AuditEvent, OutboxMail, Role
 
 from .conftest import api_login, bearer
 from .scheduling import meeting_body, outbox, prepare
+from .test_meeting_pages import _csrf, browser_login
 
 REPLY_TO = "lich-hop+tra-loi@chinhphu.vn"
 FROM = "lich-hop@chinhphu.vn"
@@ -52,7 +54,6 @@ def app(settings, clock, inbound_port, protocol):
             itip_reply_address=REPLY_TO,
             inbound_mail_port=inbound_port,
             inbound_mail_protocol=protocol,
-            public_url="https://ecabinet.chinhphu.vn",
         ),
         clock=clock,
     )
@@ -356,3 +357,27 @@ async def test_the_receiver_speaks_lmtp_when_configured(client, world, inbound_p
         await send(inbound_port, "daibieu@chinhphu.vn", raw)
     await send(inbound_port, "daibieu@chinhphu.vn", raw, lmtp=True)
     assert (await _answers(client, secretary, meeting["id"]))["daibieu"] == "accepted"
+
+
+async def test_the_secretary_sees_a_proposal_on_the_meeting_page_and_declines_it(
+    client, world, inbound_port
+):
+    meeting, _ = await _meeting(client, world)
+    counter = outlook_counter(
+        meeting["ical_uid"], "botruong@chinhphu.vn", "20261203T070000Z", "20261203T093000Z"
+    )
+    await send(inbound_port, "botruong@chinhphu.vn", mail("botruong@chinhphu.vn", counter))
+    await browser_login(client, "thuky")
+    page = await (await client.get(f"/meetings/{meeting['id']}")).text()
+    assert "Đề xuất đổi giờ" in page and "botruong@chinhphu.vn" in page
+    assert "03/12/2026 14:00–16:30" in page and "Xin lùi sang buổi chiều" in page
+    action = re.search(r'action="(/meetings/\d+/counters/\d+/decline)"', page)
+    assert action
+    resp = await client.post(
+        action.group(1), data={"csrf_token": _csrf(page)}, allow_redirects=False
+    )
+    assert resp.status == 303
+    assert resp.headers["Location"].endswith("notice=counter_declined")
+    page = await (await client.get(resp.headers["Location"])).text()
+    assert "Không có đề xuất nào đang chờ." in page
+    assert "Đề xuất đã bị từ chối" in page

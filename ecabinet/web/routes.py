@@ -17,6 +17,7 @@ from .views import (
     annotations_api,
     auth_api,
     ballot_documents_api,
+    counter_pages,
     counters_api,
     directory_api,
     document_pages,
@@ -69,6 +70,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(reader_pages.routes)
     app.router.add_routes(rsvp_pages.routes)
     app.router.add_routes(meeting_pages.routes)
+    app.router.add_routes(counter_pages.routes)
     app.router.add_routes(signing_pages.routes)
     app.router.add_routes(tasks_pages.routes)
     app.router.add_routes(minutes_pages.routes)
