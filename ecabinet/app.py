@@ -14,6 +14,7 @@ from aiohttp import web
 
 from signaling.setup import setup as setup_signaling
 
+from . import mail_receiver
 from .clock import Clock, SystemClock
 from .config import Settings
 from .db import Database
@@ -113,6 +114,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_mail_sender)
+    app.cleanup_ctx.append(_mail_receiver)
     app.on_shutdown.append(_log_shutdown)
     setup_metrics(app)
     setup_routes(app)
@@ -141,6 +143,12 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     yield
     await services.files.close()
     await services.db.close()
+
+
+async def _mail_receiver(app: web.Application) -> AsyncIterator[None]:
+    """Take iTIP replies in over SMTP when ECABINET_INBOUND_MAIL_PORT is set (scheduling.md)."""
+    async for _ in mail_receiver.serve(app[services_key]):
+        yield
 
 
 async def _mail_sender(app: web.Application) -> AsyncIterator[None]:

@@ -27,6 +27,12 @@ def _days(values: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(sorted({int(v) for v in values}, reverse=True))
 
 
+def _protocol(value: str) -> str:
+    if value.lower() not in ("smtp", "lmtp"):
+        raise SettingsError(f"ECABINET_INBOUND_MAIL_PROTOCOL must be smtp or lmtp, not {value!r}")
+    return value.lower()
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the server needs to know about its surroundings."""
@@ -66,6 +72,14 @@ class Settings:
     smtp_password: str = ""
     mail_from: str = "ecabinet@localhost"
     outbox_poll_seconds: float = 5.0
+    # Inbound iTIP (REPLY, COUNTER) from calendar clients (docs/scheduling.md, "Replies"):
+    # the SMTP receiver's port (0: off), its address, the address invitations name as
+    # ORGANIZER so that replies come to it, and whether a passing DKIM result is required.
+    inbound_mail_port: int = 0
+    inbound_mail_host: str = "127.0.0.1"
+    inbound_mail_protocol: str = "smtp"  # or "lmtp" (what Postfix's lmtp: transport speaks)
+    itip_reply_address: str = ""
+    inbound_require_dkim: bool = False
     # Live meeting (signaling): see docs/signaling.md.
     redis_url: str = ""
     bus_namespace: str = ""  # keeps deployments sharing one Redis apart
@@ -213,6 +227,11 @@ class Settings:
             smtp_username=get("SMTP_USERNAME"),
             smtp_password=get("SMTP_PASSWORD"),
             mail_from=get("SMTP_FROM", "ecabinet@localhost"),
+            inbound_mail_port=get_int("INBOUND_MAIL_PORT", 0),
+            inbound_mail_host=get("INBOUND_MAIL_HOST", "127.0.0.1"),
+            inbound_mail_protocol=_protocol(get("INBOUND_MAIL_PROTOCOL", "smtp")),
+            itip_reply_address=get("ITIP_REPLY_ADDRESS"),
+            inbound_require_dkim=get("INBOUND_REQUIRE_DKIM").lower() in ("1", "true", "yes"),
             environment=get("ENV", "development").lower(),
             log_format=get("LOG_FORMAT").lower()
             or ("json" if get("ENV").lower() == "production" else "text"),
@@ -307,6 +326,14 @@ MEANINGS: dict[str, str] = {
     "LOG_FORMAT": "`json`: one JSON object per line with request, user and meeting ids",
     "METRICS_TOKEN": "bearer token for `/metrics`; without it only direct loopback "
     "connections may read it",
+    "INBOUND_MAIL_PORT": "port of the receiver for calendar replies (iTIP REPLY/COUNTER) that the "
+    "mail server forwards to; `0`: off. See `docs/scheduling.md`",
+    "INBOUND_MAIL_HOST": "address the receiver for calendar replies listens on",
+    "INBOUND_MAIL_PROTOCOL": "`smtp` or `lmtp`: what the mail server speaks to the receiver",
+    "ITIP_REPLY_ADDRESS": "address named as ORGANIZER in invitations (SENT-BY the sender), "
+    "delivered by the mail server to the receiver",
+    "INBOUND_REQUIRE_DKIM": "`1`, `true` or `yes`: refuse a reply without a passing DKIM result "
+    "from the relay",
 }
 DEFAULT_SHOWN: dict[str, str] = {
     "DATABASE_URL": "`sqlite+aiosqlite:///<data dir>/ecabinet.db`",

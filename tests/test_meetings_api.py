@@ -219,6 +219,7 @@ async def test_changing_participants_invites_the_new_and_cancels_for_the_removed
     assert sorted(mails) == [
         ("cancellation", "daibieu@chinhphu.vn", "CANCEL"),
         ("invitation", "admin@chinhphu.vn", "REQUEST"),
+        ("update", "botruong@chinhphu.vn", "REQUEST"),  # who stays hears of the new list
     ]
 
 
@@ -271,7 +272,7 @@ async def test_every_meeting_action_is_audited(client, world):
     assert actions == ["meeting.create", "meeting.cancel"]
 
 
-async def test_inviting_one_more_participant_invites_only_them(client, world):
+async def test_inviting_one_more_participant_invites_them_and_updates_the_others(client, world):
     sched = await prepare(world)
     secretary = bearer(await api_login(client, "thuky"))
     _, meeting = await _create(client, secretary)
@@ -282,10 +283,14 @@ async def test_inviting_one_more_participant_invites_only_them(client, world):
     )
     assert resp.status == 201, await resp.text()
     body = await resp.json()
-    assert body["sequence"] == 0
+    assert body["sequence"] == 1, "the attendee list changed (RFC 5546 §2.1.4)"
     assert len(body["participants"]) == 3
     new = (await outbox(world))[2:]
-    assert [(m.purpose, m.to_address) for m in new] == [("invitation", "vanhanh@chinhphu.vn")]
+    assert sorted((m.purpose, m.to_address) for m in new) == [
+        ("invitation", "vanhanh@chinhphu.vn"),
+        ("update", "botruong@chinhphu.vn"),
+        ("update", "daibieu@chinhphu.vn"),
+    ]
     listed = await client.get(f"/api/meetings/{meeting['id']}/participants", headers=secretary)
     assert {p["endpoint_name"] for p in await listed.json()} == {None, "Điểm cầu UBND tỉnh Nghệ An"}
 

@@ -12,6 +12,7 @@ from .annotation import (
 from .audit import AuditEvent
 from .auth import AuthSession, LoginAttempt, RefreshToken, SessionKind
 from .base import Base, UTCDateTime
+from .counter import CounterStatus, MeetingCounter
 from .document import (
     BoardBook,
     BoardBookStatus,
@@ -110,6 +111,7 @@ __all__ = [
     "Conclusion",
     "ConclusionNotice",
     "Confidentiality",
+    "CounterStatus",
     "CredentialSource",
     "Document",
     "DocumentReceipt",
@@ -124,6 +126,7 @@ __all__ = [
     "LiveState",
     "LoginAttempt",
     "Meeting",
+    "MeetingCounter",
     "MeetingKind",
     "MeetingMode",
     "MeetingRole",

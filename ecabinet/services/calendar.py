@@ -3,7 +3,7 @@
 What Outlook and Google need (shared/reference/feature-anchors.md §7): a stable UID, SEQUENCE
 raised by the organizer on every change, ORGANIZER plus ATTENDEE;RSVP=TRUE;PARTSTAT=NEEDS-ACTION
 in a REQUEST, METHOD:CANCEL with STATUS:CANCELLED, and a VTIMEZONE for every TZID (generated
-from zoneinfo by the library, never hand-written).
+from zoneinfo with one RRULE per observance, as Outlook and Google write them: ``vtimezone.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
 from ..models import Meeting, MeetingMode, MeetingRole, MeetingStatus, Rsvp
+from . import vtimezone
 from .participants import ParticipantView
 
 PRODID = "-//e-Cabinet//Scheduling 1.0//VI"
@@ -42,8 +43,12 @@ ICAL_STATUS = {
 
 @dataclass(frozen=True)
 class Organizer:
+    """ORGANIZER: where attendees' calendars send their REPLY (``email``), in whose name
+    (``name``), and SENT-BY the address the mail comes From when that is another one."""
+
     name: str
     email: str
+    sent_by: str = ""
 
 
 def mailto(address: str) -> str:
@@ -101,6 +106,8 @@ def event(
     ev.add("transp", "OPAQUE")
     org = vCalAddress(mailto(organizer.email))
     org.params["CN"] = vText(organizer.name)
+    if organizer.sent_by and organizer.sent_by.casefold() != organizer.email.casefold():
+        org.params["SENT-BY"] = mailto(organizer.sent_by)
     ev.add("organizer", org)
     by_id = {p.row.id: p for p in participants}
     for view in participants:
@@ -126,7 +133,7 @@ def document(method: str | None, events: Iterable[Event], *, name: str = "") -> 
     cal = _calendar(method, name)
     for ev in events:
         cal.add_component(ev)
-    cal.add_missing_timezones()
+    vtimezone.add_timezones(cal)
     return cal.to_ical()
 
 
@@ -137,5 +144,5 @@ def feed(events: Iterable[Event], *, name: str) -> bytes:
     cal.add("x-published-ttl", vDuration(FEED_REFRESH))
     for ev in events:
         cal.add_component(ev)
-    cal.add_missing_timezones()
+    vtimezone.add_timezones(cal)
     return cal.to_ical()

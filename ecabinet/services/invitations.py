@@ -59,10 +59,13 @@ def rsvp_link(svc: Services, meeting: Meeting, participant_id: int, answer: Rsvp
 async def organizer_of(
     session: AsyncSession, svc: Services, meeting: Meeting
 ) -> calendar.Organizer:
+    """The secretary, named at the reply address (``ECABINET_ITIP_REPLY_ADDRESS``, our inbound
+    receiver) when one is set, else at their own; SENT-BY the From address of our mails."""
     user = await session.get(User, meeting.secretary_id) if meeting.secretary_id else None
-    if user is not None and user.email:
-        return calendar.Organizer(user.full_name, user.email)
-    return calendar.Organizer("e-Cabinet", svc.settings.mail_from)
+    name = user.full_name if user is not None and user.email else "e-Cabinet"
+    own = user.email if user is not None and user.email else svc.settings.mail_from
+    address = svc.settings.itip_reply_address or own
+    return calendar.Organizer(name, address, sent_by=svc.settings.mail_from)
 
 
 def when(meeting: Meeting) -> str:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from ..config import Settings
 from ..models import OutboxMail, OutboxStatus
 from .context import Services
+from .mail_headers import MAIL_POLICY
 
 log = logging.getLogger("ecabinet.mail")
 LEASE = timedelta(minutes=10)
@@ -37,8 +38,9 @@ def backoff(attempts: int) -> timedelta:
 
 
 def build_message(mail: OutboxMail, settings: Settings) -> EmailMessage:
-    """text/plain + text/html + text/calendar;method=… as one multipart/alternative."""
-    msg = EmailMessage()
+    """text/plain + text/html + text/calendar;method=… as one multipart/alternative, written
+    with ``MAIL_POLICY`` (a Vietnamese subject keeps its spaces in every decoder)."""
+    msg = EmailMessage(policy=MAIL_POLICY)
     domain = settings.mail_from.rsplit("@", 1)[-1]
     msg["From"] = formataddr(("e-Cabinet", settings.mail_from))
     msg["To"] = formataddr((mail.to_name, mail.to_address))

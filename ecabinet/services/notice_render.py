@@ -58,6 +58,10 @@ def render(
     return pdf_render.render(view.title, paragraphs(view, meeting, previous, zone), [slot])
 
 
+def mail_subject(meeting: Meeting) -> str:
+    return f"Thông báo kết luận / Conclusions: {meeting.title}"
+
+
 async def queue_mails(
     session: AsyncSession, svc: Services, notice: ConclusionNotice, meeting: Meeting
 ) -> int:
@@ -86,7 +90,7 @@ async def queue_mails(
             OutboxMail(
                 to_address=user.email,
                 to_name=user.full_name,
-                subject=f"Thông báo kết luận / Conclusions: {meeting.title}",
+                subject=mail_subject(meeting),
                 text_body=(
                     f"Thông báo kết luận số {notice.number} của cuộc họp đã được công bố.\n"
                     f"The conclusions notice no. {notice.number} of this meeting is published.\n\n"

@@ -1,7 +1,9 @@
 """Changing a scheduled meeting (``meeting.update``): fields, time, participants, status.
 
 Every change the organizer makes raises SEQUENCE and sends an update (iTIP REQUEST, same UID) to
-the participants; new participants get an invitation and removed ones a cancellation. For an
+the participants; new participants get an invitation and removed ones a cancellation. A change
+of the people is a change too: everyone who stays gets the update with the new attendee list
+(RFC 5546 §2.1.4), not only those added or removed. For an
 occurrence of a series, ``scope="following"`` applies the same change to it and every later
 occurrence in one action; ``scope="this"`` touches that one meeting only, so only its
 participants hear about it.
@@ -174,13 +176,20 @@ async def _apply(session: Any, svc: Services, meeting: Meeting, change: Change) 
             ),
             exclude=change.exclude,
         )
-    if material or removed:
+    # A changed attendee list is a change of the event (RFC 5546 §2.1.4): a higher SEQUENCE,
+    # and the update goes to everyone who stays, so no one keeps the old list.
+    if removed or added:
+        material = True
+    if material:
         meeting.sequence += 1
-    if material or removed or added or change.status is not None:
+    if material or change.status is not None:
         meeting.updated_at = now
     await session.flush()
     after = await participants.views(session, [meeting.id])
     return await _announce(session, svc, meeting, old_status, after, removed, added, material)
+
+
+apply_change = _apply  # for a change decided elsewhere (an accepted counter-proposal)
 
 
 async def _announce(

@@ -61,6 +61,9 @@ async def _answer(
     row.rsvp_at = now
 
 
+apply_answer = _answer  # for an answer that came another way (an iTIP REPLY by mail)
+
+
 async def _delegate(
     session: AsyncSession, svc: Services, meeting: Meeting, row: Participant, data: RsvpIn
 ) -> None:

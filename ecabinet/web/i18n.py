@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .appkeys import actor_key
+from .i18n_counters import COUNTERS_VI
 from .i18n_governance import GOVERNANCE_VI
 from .i18n_meeting_page import (
     AGENDA_BUILDER_VI,
@@ -24,6 +25,7 @@ LANGUAGES = ("vi", "en")
 
 VI: dict[str, str] = {
     **MEETINGS_VI,
+    **COUNTERS_VI,
     **GOVERNANCE_VI,
     **MINUTES_VI,
     **ROOM_VI,

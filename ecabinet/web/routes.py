@@ -17,6 +17,8 @@ from .views import (
     annotations_api,
     auth_api,
     ballot_documents_api,
+    counter_pages,
+    counters_api,
     directory_api,
     document_pages,
     documents_api,
@@ -43,6 +45,7 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     auth_api.api,
     directory_api.api,
     meetings_api.api,
+    counters_api.api,
     agenda_api.api,
     documents_api.api,
     annotations_api.api,
@@ -67,6 +70,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(reader_pages.routes)
     app.router.add_routes(rsvp_pages.routes)
     app.router.add_routes(meeting_pages.routes)
+    app.router.add_routes(counter_pages.routes)
     app.router.add_routes(signing_pages.routes)
     app.router.add_routes(tasks_pages.routes)
     app.router.add_routes(minutes_pages.routes)

@@ -27,7 +27,7 @@ from ...models import (
     User,
 )
 from ...schemas.meetings import MeetingIn, MeetingPatch, RsvpIn
-from ...services import feeds, meetings, rescheduling, room_door, rsvp
+from ...services import counters, feeds, meetings, rescheduling, room_door, rsvp
 from ...services.permissions import Permission
 from ...services.time_zones import time_zone_choices
 from ..appkeys import services_key
@@ -122,9 +122,11 @@ async def meeting_page(request: web.Request) -> web.StreamResponse:
     detail = await meetings.get_meeting(svc, actor, int(request.match_info["id"]))
     meeting = detail.meeting
     zone = ZoneInfo(meeting.time_zone)
-    conflicts = []
+    conflicts, proposals = [], []
     if detail.can_edit and meeting.status.value in ("scheduled", "in_progress"):
         conflicts = await meetings.current_conflicts(svc, meeting, detail.participants)
+        found = await counters.list_for(svc, actor, meeting.id)
+        proposals = [c for c in found if c.status == "pending"]
     mine = [
         v
         for v in detail.participants
@@ -140,6 +142,7 @@ async def meeting_page(request: web.Request) -> web.StreamResponse:
             "participants": detail.participants,
             "can_edit": detail.can_edit,
             "conflicts": conflicts,
+            "counters": proposals,
             "mine": mine,
             "starts": meeting.starts_at.astimezone(zone),
             "ends": meeting.ends_at.astimezone(zone),
