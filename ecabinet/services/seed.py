@@ -3,13 +3,14 @@ for every role. Generated passwords are returned once for printing and stored on
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
 from ..models import Language, OrganizationLevel, Role, User
 from ..schemas.directory import EndpointIn, OrganizationIn, UserIn
-from . import directory
+from . import directory, pki
 from .context import Services
 from .seed_meetings import seed_demo_meetings
 
@@ -26,6 +27,10 @@ PROVINCES = [
     ("lam-dong", "Tỉnh Lâm Đồng", "lam-dong"),
     ("ca-mau", "Tỉnh Cà Mau", "ca-mau"),
 ]
+
+
+log = logging.getLogger("ecabinet.seed")
+SIGNER_ROLES = (Role.SECRETARY, Role.MEMBER)
 
 
 @dataclass(frozen=True)
@@ -129,4 +134,17 @@ async def seed_demo(svc: Services) -> list[SeededUser]:
             name,
         )
     await seed_demo_meetings(svc)
+    await _certificates(svc, [u.username for u in seeded if u.role in SIGNER_ROLES])
     return seeded
+
+
+async def _certificates(svc: Services, usernames: list[str]) -> None:
+    """Platform certificates for the demo signers (secretary, chair, members), so the demo signs
+    out of the box; skipped, with a warning, when the CA has no passphrase (production)."""
+    async with svc.db.reading() as session:
+        ids = list(await session.scalars(select(User.id).where(User.username.in_(usernames))))
+    try:
+        for user_id in ids:
+            await pki.issue_certificate(svc, None, user_id)
+    except pki.CaNotConfigured as exc:
+        log.warning("no signing certificates for the demo users: %s", exc.message)

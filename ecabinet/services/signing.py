@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..models import DocumentSignature, SignerCredential, SigningDocument, User
-from . import pades, pdf_render, pki
+from . import pades, pdf_render, pki, signing_confirmation
 from .actor import Actor
 from .context import Services, perform
 from .permissions import Permission
@@ -220,14 +220,24 @@ async def signed_by(
     return signed, credential
 
 
+async def sign_next_confirmed(
+    svc: Services, actor: Actor, document_id: int, password: str
+) -> DocumentSignature:
+    """What a person does (the API): confirm with the password, then sign."""
+    confirmation = await signing_confirmation.confirm(svc, actor, password)
+    return await sign_next(svc, actor, document_id, confirmation=confirmation)
+
+
 async def sign_next(
     svc: Services,
     actor: Actor,
     document_id: int,
     *,
     timestamper: TimeStamper | None = None,
+    confirmation: signing_confirmation.Confirmation | None = None,
 ) -> DocumentSignature:
-    """Add the actor's signature, if it is their turn. Returns the signature record."""
+    """Add the actor's signature, if it is their turn. Returns the signature record.
+    People sign through :func:`sign_next_confirmed`; the confirmation's factor is audited."""
     font = await stamp_font(svc)
     timestamper = timestamper or timestamper_for(svc)
     async with perform(svc, actor, "signing.sign") as act:
@@ -251,5 +261,6 @@ async def sign_next(
             certificate=credential.fingerprint,
             sha256=doc.pdf_sha256,
             complete=record.position == len(doc.signer_ids),
+            confirmed=confirmation.factor if confirmation else None,
         )
     return record
