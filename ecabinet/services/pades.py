@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -19,7 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -55,6 +59,23 @@ def pyhanko_signer(material: SignerMaterial) -> signers.SimpleSigner:
     )
 
 
+class _SignerAt(signers.PdfSigner):
+    """pyHanko's signer with the signing instant given, not read from the clock mid-way: the
+    signature dictionary's ``/M``, the CMS ``signingTime`` and the stamp's text all show it."""
+
+    def __init__(self, *args: Any, at: datetime | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._at = at
+
+    def init_signing_session(
+        self, pdf_out: BasePdfFileWriter, existing_fields_only: bool = False
+    ) -> PdfSigningSession:
+        session = super().init_signing_session(pdf_out, existing_fields_only)
+        if self._at is not None:
+            session.system_time = self._at
+        return session
+
+
 def sign(
     pdf: bytes,
     field_name: str,
@@ -65,8 +86,12 @@ def sign(
     reason: str = "Phê duyệt / Approval",
     location: str = "",
     timestamper: TimeStamper | None = None,
+    signed_at: datetime | None = None,
 ) -> bytes:
-    """Return ``pdf`` with one more signature, in the existing empty field ``field_name``."""
+    """Return ``pdf`` with one more signature, in the existing empty field ``field_name``.
+
+    ``signed_at`` (aware) is the one instant of the act: ``/M``, the CMS signingTime and (as
+    ``stamp.when``, formatted by the caller from the same instant) the stamp."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -86,8 +111,12 @@ def sign(
         border_width=1,
         background=None,
     )
-    pdf_signer = signers.PdfSigner(
-        meta, signer=pyhanko_signer(material), timestamper=timestamper, stamp_style=style
+    pdf_signer = _SignerAt(
+        meta,
+        signer=pyhanko_signer(material),
+        timestamper=timestamper,
+        stamp_style=style,
+        at=signed_at,
     )
     out = io.BytesIO()
     pdf_signer.sign_pdf(

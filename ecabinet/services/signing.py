@@ -209,13 +209,23 @@ async def signed_by(
     material = pki.unlock(svc, credential)
     pki.check_usable(material.certificate, now)
     user = await session.get(User, actor.user_id)
+    # One instant for the act: the stamp's text, /M and the CMS signingTime (to the second).
+    instant = now.astimezone(svc.settings.zone).replace(microsecond=0)
     stamp = pades.StampText(
         signer=user.full_name if user else actor.full_name,
         title=user.title if user else "",
-        when=now.astimezone(svc.settings.zone).strftime(STAMP_TIME_FORMAT),
+        when=instant.strftime(STAMP_TIME_FORMAT),
     )
     signed = await asyncio.to_thread(
-        pades.sign, pdf, field, material, stamp, font, reason=reason, timestamper=timestamper
+        pades.sign,
+        pdf,
+        field,
+        material,
+        stamp,
+        font,
+        reason=reason,
+        timestamper=timestamper,
+        signed_at=instant,
     )
     return signed, credential
 
