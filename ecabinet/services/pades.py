@@ -26,6 +26,7 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from .pki import SignerMaterial
@@ -41,7 +42,7 @@ class StampText:
     when: str  # already formatted in the platform's time zone
 
 
-def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
+def asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
@@ -52,9 +53,9 @@ def pyhanko_signer(material: SignerMaterial) -> signers.SimpleSigner:
         serialization.NoEncryption(),
     )
     return signers.SimpleSigner(
-        signing_cert=_asn1_cert(material.certificate),
+        signing_cert=asn1_cert(material.certificate),
         signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
-        cert_registry=SimpleCertificateStore.from_certs([_asn1_cert(c) for c in material.chain]),
+        cert_registry=SimpleCertificateStore.from_certs([asn1_cert(c) for c in material.chain]),
         prefer_pss=isinstance(material.key, rsa.RSAPrivateKey),
     )
 
@@ -87,11 +88,17 @@ def sign(
     location: str = "",
     timestamper: TimeStamper | None = None,
     signed_at: datetime | None = None,
+    validation: ValidationContext | None = None,
+    archive: bool = False,
 ) -> bytes:
     """Return ``pdf`` with one more signature, in the existing empty field ``field_name``.
 
     ``signed_at`` (aware) is the one instant of the act: ``/M``, the CMS signingTime and (as
-    ``stamp.when``, formatted by the caller from the same instant) the stamp."""
+    ``stamp.when``, formatted by the caller from the same instant) the stamp.
+
+    ``validation`` (trust roots and the CA's CRL): the certificates and revocation data are
+    embedded in the DSS (PAdES B-LT with a timestamper). ``archive`` with a timestamper adds a
+    document timestamp after the signature (B-LTA: the last signature of a document)."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -100,6 +107,9 @@ def sign(
         reason=reason,
         location=location or None,
         name=stamp.signer,
+        embed_validation_info=validation is not None,
+        validation_context=validation,
+        use_pades_lta=archive and timestamper is not None and validation is not None,
     )
     style = TextStampStyle(
         stamp_text=STAMP_TEXT,

@@ -169,7 +169,7 @@ def verify_pdf(
     ]
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
-        embedded = list(reader.embedded_signatures)
+        embedded = list(reader.embedded_regular_signatures)  # not document timestamps (B-LTA)
     except (PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
         del exc
         return VerificationReport(error="not_a_pdf")

@@ -29,6 +29,7 @@ from .views import (
     minutes_pages,
     opinions_api,
     pages,
+    pki_pages,
     reader_pages,
     room_pages,
     rsvp_pages,
@@ -59,6 +60,7 @@ openapi_key = web.AppKey("openapi", dict)
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
+    app.router.add_routes(pki_pages.routes)
     app.router.add_routes(room_pages.routes)
     app.router.add_routes(admin_pages.routes)
     app.router.add_routes(account_pages.routes)
