@@ -4,7 +4,7 @@ Circular 15/2025: the verification result names the signer, the signing time and
 Trust anchors: the platform CA (if it exists) plus ``ECABINET_SIGNING_TRUST_ROOTS`` (a PEM
 bundle: in production the national root CAs). Revocation is checked when the certificates name
 a CRL or OCSP responder and the network allows it ("soft fail" otherwise); the platform's own
-certificates carry neither yet (see docs/signing.md).
+certificates name its CRL (``/pki/crl``), which signing also embeds in the PDF (docs/signing.md).
 """
 
 from __future__ import annotations
