@@ -18,7 +18,6 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
@@ -29,6 +28,7 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from . import stamp_font
 from .pki import SignerMaterial
 
 STAMP_TEXT = "Ký bởi: %(signer)s\n%(title)s\nThời gian: %(when)s"
@@ -40,6 +40,12 @@ class StampText:
     signer: str
     title: str
     when: str  # already formatted in the platform's time zone
+
+    def lines(self) -> list[str]:
+        """The lines the stamp prints (pyHanko shapes each line on its own)."""
+        return (
+            STAMP_TEXT % {"signer": self.signer, "title": self.title or "—", "when": self.when}
+        ).split("\n")
 
 
 def asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
@@ -114,7 +120,7 @@ def sign(
     style = TextStampStyle(
         stamp_text=STAMP_TEXT,
         text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(str(font), font_size=STAMP_FONT_SIZE),
+            font=stamp_font.factory(writer, font, STAMP_FONT_SIZE, stamp.lines()),
             font_size=STAMP_FONT_SIZE,
             leading=STAMP_FONT_SIZE + 3,
         ),

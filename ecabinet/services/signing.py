@@ -84,7 +84,10 @@ async def render(svc: Services, request: DocumentRequest) -> bytes:
         pdf_render.SignatureSlot(pdf_render.field_name(n), users[uid].full_name, users[uid].title)
         for n, uid in enumerate(request.signer_ids, start=1)
     ]
-    return await asyncio.to_thread(pdf_render.render, request.title, request.paragraphs, slots)
+    font = await stamp_font(svc)
+    return await asyncio.to_thread(
+        pdf_render.render, request.title, request.paragraphs, slots, font
+    )
 
 
 async def store(
