@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name)
+CA_PASSPHRASE_FILE = "ca_passphrase"  # noqa: S105 (a file name; development only)
 MIN_SECRET_LENGTH = 32
 
 
@@ -239,36 +240,44 @@ class Settings:
         )
 
     def with_secret(self) -> Settings:
-        """Return settings whose secret key is set, generating one into the data dir if needed.
+        """Return settings whose secret key is set, generating one into the data dir if needed;
+        in development, likewise the CA passphrase (production must set ECABINET_CA_PASSPHRASE:
+        ``preflight`` refuses to start without it).
 
-        The generated key is written atomically with mode 0600 and reused on every later start.
+        A generated value is written atomically with mode 0600 and reused on every later start.
         """
-        if self.secret_key:
-            return self
-        path = self.data_dir / SECRET_KEY_FILE
-        if path.exists():
-            key = path.read_text(encoding="ascii").strip()
-            if len(key) < MIN_SECRET_LENGTH:
-                raise SettingsError(
-                    f"{path} holds a key that is too short; delete it to regenerate"
-                )
-            return replace(self, secret_key=key)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        tmp = path.with_name(f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="ascii") as fh:
-                fh.write(key + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            # link() refuses to replace: if another process won the race, use its key.
-            os.link(tmp, path)
-        except FileExistsError:
-            return self.with_secret()
-        finally:
-            tmp.unlink(missing_ok=True)
-        return replace(self, secret_key=key)
+        settings = self
+        if not settings.secret_key:
+            settings = replace(settings, secret_key=_generated(self.data_dir / SECRET_KEY_FILE))
+        if not settings.ca_passphrase and settings.environment == "development":
+            path = self.data_dir / CA_PASSPHRASE_FILE
+            settings = replace(settings, ca_passphrase=_generated(path))
+        return settings
+
+
+def _generated(path: Path) -> str:
+    """The secret stored at ``path``, or a new one written there (0600, atomically)."""
+    if path.exists():
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) < MIN_SECRET_LENGTH:
+            raise SettingsError(f"{path} holds a key that is too short; delete it to regenerate")
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        # link() refuses to replace: if another process won the race, use its key.
+        os.link(tmp, path)
+    except FileExistsError:
+        return _generated(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return key
 
 
 # -- documentation -------------------------------------------------------------------------------
@@ -343,4 +352,5 @@ DEFAULT_SHOWN: dict[str, str] = {
     "LOG_FORMAT": "`text` (`json` in production)",
     "DEBUG": "off",
     "SMTP_STARTTLS": "off",
+    "CA_PASSPHRASE": "generated into `<data dir>/ca_passphrase` (mode 0600) in development",
 }

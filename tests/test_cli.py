@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import stat
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -15,9 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from ecabinet.app import build_services
-from ecabinet.config import Settings
+from ecabinet.config import CA_PASSPHRASE_FILE, Settings
 from ecabinet.migrate import upgrade
-from ecabinet.models import Organization, OrganizationLevel, Role, User
+from ecabinet.models import Organization, OrganizationLevel, Role, SignerCredential, User
 from ecabinet.services import auth
 from ecabinet.services.context import Services
 
@@ -259,6 +260,19 @@ def test_seed_demo_prints_every_account_once_and_stores_only_hashes(tmp_path):
     assert login(inst, member, passwords[member]).access_token
     with pytest.raises(auth.InvalidCredentials):
         login(inst, "admin", passwords[member])
+
+    # out of the box the demo signs: a CA passphrase generated into the data dir (0600) and a
+    # platform certificate for every demo signer (the secretary and the members)
+    assert stat.S_IMODE((inst.data_dir / CA_PASSPHRASE_FILE).stat().st_mode) == 0o600
+    holders = {
+        u
+        for (u,) in query(
+            inst,
+            select(User.username).join(SignerCredential, SignerCredential.user_id == User.id),
+        )
+    }
+    signers = {u for u, role, _, _ in accounts if role in ("secretary", "member")}
+    assert signers and holders == signers
 
     again = inst.run("seed-demo")
     assert again.returncode == 1

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from ecabinet.config import MIN_SECRET_LENGTH, SECRET_KEY_FILE, Settings, SettingsError
+from ecabinet import preflight
+from ecabinet.config import (
+    CA_PASSPHRASE_FILE,
+    MIN_SECRET_LENGTH,
+    SECRET_KEY_FILE,
+    Settings,
+    SettingsError,
+)
 
 LONG_SECRET = "x" * MIN_SECRET_LENGTH
 
@@ -102,7 +109,8 @@ def test_secret_key_is_generated_into_the_data_dir_with_mode_0600(tmp_path):
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert key_file.read_text(encoding="ascii").strip() == settings.secret_key
     assert len(settings.secret_key) >= MIN_SECRET_LENGTH
-    assert sorted(p.name for p in data_dir.iterdir()) == [SECRET_KEY_FILE]  # no temp file left
+    # no temp file left; the CA passphrase (development) beside it
+    assert sorted(p.name for p in data_dir.iterdir()) == [CA_PASSPHRASE_FILE, SECRET_KEY_FILE]
 
 
 def test_generated_secret_key_is_reused_on_the_next_start(tmp_path):
@@ -118,9 +126,29 @@ def test_every_installation_gets_its_own_secret_key(tmp_path):
 
 
 def test_a_given_secret_key_wins_and_nothing_is_written(tmp_path):
-    settings = Settings(data_dir=tmp_path / "var", secret_key=LONG_SECRET)
+    settings = Settings(data_dir=tmp_path / "var", secret_key=LONG_SECRET, ca_passphrase="x" * 20)
     assert settings.with_secret().secret_key == LONG_SECRET
+    assert settings.with_secret().ca_passphrase == "x" * 20
     assert not (tmp_path / "var").exists()
+
+
+def test_development_generates_a_ca_passphrase_once_with_mode_0600(tmp_path):
+    first = Settings(data_dir=tmp_path).with_secret()
+    path = tmp_path / CA_PASSPHRASE_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(first.ca_passphrase) >= MIN_SECRET_LENGTH
+    assert first.ca_passphrase != first.secret_key
+    again = Settings.from_env({"ECABINET_DATA_DIR": str(tmp_path)}).with_secret()
+    assert again.ca_passphrase == first.ca_passphrase
+
+
+def test_production_never_generates_a_ca_passphrase(tmp_path):
+    settings = Settings(data_dir=tmp_path, environment="production").with_secret()
+    assert settings.ca_passphrase == ""
+    assert not (tmp_path / CA_PASSPHRASE_FILE).exists()
+    # and preflight still refuses to start without one
+    found = preflight.problems(Settings(data_dir=tmp_path, environment="production"))
+    assert any("ECABINET_CA_PASSPHRASE is not set" in p for p in found)
 
 
 def test_a_too_short_key_file_is_refused_not_used(tmp_path):

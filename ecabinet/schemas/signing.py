@@ -33,6 +33,12 @@ class Pkcs12In(Input):
     password: str = Field(default="", max_length=1024)
 
 
+class SignIn(Input):
+    """A signature is confirmed with the signer's password, re-entered (throttled like logins)."""
+
+    password: str = Field(min_length=1, max_length=1024, description="The signer's password.")
+
+
 class DocumentSignatureOut(Output):
     position: int
     field_name: str

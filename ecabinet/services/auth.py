@@ -73,9 +73,16 @@ def _actor(user: User, session_id: str, address: str) -> Actor:
     )
 
 
-async def _check_throttle(
-    svc: Services, session: AsyncSession, username: str, address: str
+async def check_throttle(
+    svc: Services,
+    session: AsyncSession,
+    username: str,
+    address: str,
+    *,
+    code: str = "login_throttled",
 ) -> None:
+    """429 when the account or the address has too many failed password checks in the window
+    (logins, and the password re-entered to confirm a signature, share one count)."""
     now = svc.clock.now()
     since = now - timedelta(seconds=svc.settings.login_throttle_window)
     for column, value, limit in (
@@ -93,9 +100,11 @@ async def _check_throttle(
             oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
             retry = math.ceil((oldest_at - since).total_seconds())
             raise TooManyRequests(
-                "Too many failed logins. Try again later.",
+                "Too many failed logins. Try again later."
+                if code == "login_throttled"
+                else "Too many wrong passwords. Try again later.",
                 retry_after=max(retry, 1),
-                code="login_throttled",
+                code=code,
             )
 
 
@@ -103,7 +112,7 @@ async def _verify_login(svc: Services, username: str, password: str, address: st
     """Check the password; record the attempt (committed even when the login fails)."""
     username = username.strip().lower()
     async with svc.db.reading() as session:
-        await _check_throttle(svc, session, username, address)
+        await check_throttle(svc, session, username, address)
         user = await session.scalar(select(User).where(User.username == username))
     # Argon2 (~100 ms of CPU) runs outside any transaction: a write transaction holds SQLite's
     # one write lock, so a burst of logins would make every other write wait (or time out).
@@ -115,7 +124,7 @@ async def _verify_login(svc: Services, username: str, password: str, address: st
     if ok and user and passwords.needs_rehash(user.password_hash):
         rehashed = await asyncio.to_thread(passwords.hash_password, password)
     async with svc.db.transaction() as session:
-        await _check_throttle(svc, session, username, address)  # attempts made meanwhile
+        await check_throttle(svc, session, username, address)  # attempts made meanwhile
         now = svc.clock.now()
         session.add(LoginAttempt(username=username, address=address, at=now, succeeded=ok))
         await audit.append(

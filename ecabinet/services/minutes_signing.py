@@ -25,7 +25,7 @@ from ..models import (
     SigningDocument,
 )
 from ..schemas.minutes import ApproveIn
-from . import minutes_notices, minutes_render, seats, signing
+from . import minutes_notices, minutes_render, seats, signing, signing_confirmation
 from .actor import Actor
 from .context import Services, perform
 from .minutes_access import latest_version, load, open_round
@@ -144,8 +144,23 @@ async def approve(svc: Services, actor: Actor, minutes_id: int, data: ApproveIn)
         return await view(act.session, access)
 
 
-async def sign(svc: Services, actor: Actor, minutes_id: int) -> MinutesView:
-    """The actor's signature on the open round, if it is their turn; the last makes it final."""
+async def sign_confirmed(
+    svc: Services, actor: Actor, minutes_id: int, password: str
+) -> MinutesView:
+    """What a person does (page and API): confirm with the password, then sign."""
+    confirmation = await signing_confirmation.confirm(svc, actor, password)
+    return await sign(svc, actor, minutes_id, confirmation=confirmation)
+
+
+async def sign(
+    svc: Services,
+    actor: Actor,
+    minutes_id: int,
+    *,
+    confirmation: signing_confirmation.Confirmation | None = None,
+) -> MinutesView:
+    """The actor's signature on the open round, if it is their turn; the last makes it final.
+    People sign through :func:`sign_confirmed`; the confirmation's factor is audited."""
     font = await signing.stamp_font(svc)
     timestamper = signing.timestamper_for(svc)
     async with perform(svc, actor, "minutes.sign") as act:
@@ -190,6 +205,7 @@ async def sign(svc: Services, actor: Actor, minutes_id: int) -> MinutesView:
             certificate=credential.fingerprint,
             sha256=doc.pdf_sha256,
             final=last,
+            confirmed=confirmation.factor if confirmation else None,
         )
         return await view(act.session, access)
 

@@ -36,9 +36,14 @@ A4 = (595.28, 841.89)
 MARGIN = 48.0
 COLUMNS = 3
 ROWS_PER_PAGE = 9
-BOX_HEIGHT = 62.0
-GAP = 10.0
-LABEL_HEIGHT = 12.0
+BOX_HEIGHT = 46.0
+GAP = 8.0
+# The label above a box: the signer's name, then the title, wrapped to the box's width (never
+# cut: "Thư ký Văn phòng Chính phủ" is read in full), at most LABEL_LINES lines.
+LABEL_FONT_SIZE = 6.5
+LABEL_LEADING = 7.5
+LABEL_LINES = 3
+LABEL_HEIGHT = LABEL_LINES * LABEL_LEADING + 1.5
 # A paragraph that starts with one of these markers is a heading, printed bold at this size.
 HEADINGS = {"## ": 13, "### ": 11.5}
 BULLET, BULLET_INDENT = "• ", 10.0  # a paragraph starting with a bullet is a list entry
@@ -123,11 +128,37 @@ def layout(count: int, first_page: int) -> list[FieldBox]:
     return boxes
 
 
-def render(title: str, paragraphs: list[str], slots: list[SignatureSlot]) -> bytes:
+def label_lines(pdf: FPDF, slot: SignatureSlot, width: float) -> list[str]:
+    """The name, then the title, each wrapped at word boundaries to ``width``; at most
+    LABEL_LINES lines (only a title longer than that ends in "…")."""
+    lines: list[str] = []
+    for text in (slot.full_name, slot.title):
+        line = ""
+        for word in text.split():
+            candidate = f"{line} {word}".strip()
+            if line and pdf.get_string_width(candidate) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = candidate
+        if line:
+            lines.append(line)
+    if len(lines) > LABEL_LINES:
+        last = " ".join(lines[LABEL_LINES - 1 :])
+        while len(last) > 1 and pdf.get_string_width(last + "…") > width:
+            last = last[:-1].rstrip()
+        lines = [*lines[: LABEL_LINES - 1], last + "…"]
+    return lines
+
+
+def render(
+    title: str, paragraphs: list[str], slots: list[SignatureSlot], stamp: Path | None = None
+) -> bytes:
     """The document's pages, then signature pages with labelled empty signature fields.
 
     A paragraph starting with ``## `` or ``### `` is a heading (the marker is not printed); one
-    starting with ``• `` is an indented list entry."""
+    starting with ``• `` is an indented list entry. With ``stamp`` (the stamp font), one font
+    subset for every signer's stamp is embedded now, so signatures do not each add one."""
     pdf = FPDF(unit="pt", format="A4")
     pdf.set_creator("e-Cabinet")
     pdf.set_title(title)
@@ -162,17 +193,22 @@ def render(title: str, paragraphs: list[str], slots: list[SignatureSlot]) -> byt
             pdf.set_xy(MARGIN, MARGIN)
             pdf.cell(0, 16, "Chữ ký / Signatures", new_x="LMARGIN", new_y="NEXT")
         x1, y1, x2, y2 = box.box
-        pdf.set_font("DejaVu", "", 7)
-        pdf.set_xy(x1, A4[1] - y2 - LABEL_HEIGHT)
-        label = f"{slot.full_name} — {slot.title}" if slot.title else slot.full_name
-        while len(label) > 1 and pdf.get_string_width(label) > x2 - x1:
-            label = label[:-2].rstrip() + "…"
-        pdf.cell(x2 - x1, LABEL_HEIGHT - 2, label)
+        pdf.set_font("DejaVu", "", LABEL_FONT_SIZE)
+        lines = label_lines(pdf, slot, x2 - x1)
+        top = A4[1] - y2 - LABEL_HEIGHT + (LABEL_LINES - len(lines)) * LABEL_LEADING
+        for n, line in enumerate(lines):
+            pdf.set_xy(x1, top + n * LABEL_LEADING)
+            pdf.cell(x2 - x1, LABEL_LEADING, line)
         pdf.set_draw_color(180, 180, 180)
         pdf.rect(x1, A4[1] - y2, x2 - x1, y2 - y1)
     writer = IncrementalPdfFileWriter(io.BytesIO(bytes(pdf.output())))
     for box in boxes:
         append_signature_field(writer, SigFieldSpec(box.field_name, on_page=box.page, box=box.box))
+    if stamp is not None:
+        from . import pades, stamp_font  # pades signs; this module only lays out
+
+        lines = [line for s in slots for line in pades.StampText(s.full_name, s.title, "").lines()]
+        stamp_font.embed(writer, stamp, pades.STAMP_FONT_SIZE, lines)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

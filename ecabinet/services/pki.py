@@ -45,6 +45,7 @@ from .permissions import Permission
 log = logging.getLogger("ecabinet.pki")
 
 PLATFORM_CA = "platform"
+CRL_PATH = "/pki/crl"  # served by the app (web/views/pki_pages.py, services/revocation.py)
 CA_VALIDITY = timedelta(days=20 * 365)
 SIGNER_VALIDITY = timedelta(days=2 * 365)
 BACKDATE = timedelta(minutes=5)
@@ -138,10 +139,13 @@ def make_signer_certificate(
     subject: x509.Name,
     now: datetime,
     validity: timedelta = SIGNER_VALIDITY,
+    *,
+    crl_url: str = "",
 ) -> x509.Certificate:
-    """An end-entity certificate for signing documents: digitalSignature + nonRepudiation."""
+    """An end-entity certificate for signing documents: digitalSignature + nonRepudiation;
+    with ``crl_url``, a CRL distribution point naming the CA's published CRL."""
     ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    return (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(ca_cert.subject)
@@ -169,8 +173,16 @@ def make_signer_certificate(
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski),
             critical=False,
         )
-        .sign(ca_key, hashes.SHA256())
     )
+    if crl_url:
+        point = x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(crl_url)],
+            relative_name=None,
+            reasons=None,
+            crl_issuer=None,
+        )
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+    return builder.sign(ca_key, hashes.SHA256())
 
 
 def check_usable(cert: x509.Certificate, now: datetime) -> None:
@@ -265,7 +277,7 @@ def _ca_passphrase(svc: Services) -> bytes:
     )
 
 
-async def _ca_row(session: AsyncSession) -> CertificateAuthority | None:
+async def ca_row(session: AsyncSession) -> CertificateAuthority | None:
     return (
         await session.scalars(
             select(CertificateAuthority).where(CertificateAuthority.name == PLATFORM_CA)
@@ -276,7 +288,7 @@ async def _ca_row(session: AsyncSession) -> CertificateAuthority | None:
 async def ensure_ca(svc: Services) -> CertificateAuthority:
     """The platform CA, created (and audited) the first time anything needs it."""
     async with svc.db.reading() as session:
-        row = await _ca_row(session)
+        row = await ca_row(session)
     if row is not None:
         return row
     passphrase = _ca_passphrase(svc)
@@ -308,7 +320,7 @@ async def ensure_ca(svc: Services) -> CertificateAuthority:
     except Conflict:
         # Another process created it first: use theirs.
         async with svc.db.reading() as session:
-            existing = await _ca_row(session)
+            existing = await ca_row(session)
         if existing is None:
             raise
         return existing
@@ -324,11 +336,11 @@ async def ca_certificate(svc: Services) -> x509.Certificate:
 async def existing_ca_certificate(svc: Services) -> x509.Certificate | None:
     """The platform CA if it has been created (verification never creates it)."""
     async with svc.db.reading() as session:
-        row = await _ca_row(session)
+        row = await ca_row(session)
     return x509.load_pem_x509_certificate(row.certificate_pem.encode()) if row else None
 
 
-def _ca_key(svc: Services, row: CertificateAuthority) -> PrivateKey:
+def ca_key_of(svc: Services, row: CertificateAuthority) -> PrivateKey:
     try:
         key = serialization.load_pem_private_key(
             row.encrypted_key_pem.encode(), password=_ca_passphrase(svc)
@@ -408,11 +420,16 @@ async def issue_certificate(svc: Services, actor: Actor | None, user_id: int) ->
         )
     ca_row = await ensure_ca(svc)
     ca_cert = x509.load_pem_x509_certificate(ca_row.certificate_pem.encode())
-    ca_key = _ca_key(svc, ca_row)
+    ca_key = ca_key_of(svc, ca_row)
     now = svc.clock.now()
     key = ec.generate_private_key(ec.SECP256R1())
     cert = make_signer_certificate(
-        ca_cert, ca_key, key.public_key(), subject_name(user.full_name, user.title, org or ""), now
+        ca_cert,
+        ca_key,
+        key.public_key(),
+        subject_name(user.full_name, user.title, org or ""),
+        now,
+        crl_url=svc.settings.base_url + CRL_PATH,
     )
     row = _record(
         user.id, CredentialSource.PLATFORM, key, cert, (ca_cert,), svc.settings.secret_key, now

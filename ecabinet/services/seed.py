@@ -8,6 +8,7 @@ so the tree reads government → ministry / province → commune."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from ..models import Language, OrganizationLevel, Role, User
 from ..models.search_text import fold
 from ..schemas.directory import EndpointIn, OrganizationIn, UserIn
-from . import directory
+from . import directory, pki
 from .context import Services
 from .seed_meetings import seed_demo_meetings
 
@@ -69,6 +70,10 @@ COMMUNES = {
 
 def commune_slug(province_slug: str, name: str) -> str:
     return f"{province_slug}-{fold(name).replace(' ', '-')}"[:64]
+
+
+log = logging.getLogger("ecabinet.seed")
+SIGNER_ROLES = (Role.SECRETARY, Role.MEMBER)
 
 
 @dataclass(frozen=True)
@@ -183,4 +188,17 @@ async def seed_demo(svc: Services) -> list[SeededUser]:
                 ),
             )
     await seed_demo_meetings(svc)
+    await _certificates(svc, [u.username for u in seeded if u.role in SIGNER_ROLES])
     return seeded
+
+
+async def _certificates(svc: Services, usernames: list[str]) -> None:
+    """Platform certificates for the demo signers (secretary, chair, members), so the demo signs
+    out of the box; skipped, with a warning, when the CA has no passphrase (production)."""
+    async with svc.db.reading() as session:
+        ids = list(await session.scalars(select(User.id).where(User.username.in_(usernames))))
+    try:
+        for user_id in ids:
+            await pki.issue_certificate(svc, None, user_id)
+    except pki.CaNotConfigured as exc:
+        log.warning("no signing certificates for the demo users: %s", exc.message)

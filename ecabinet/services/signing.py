@@ -16,22 +16,27 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
 from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathError, PathValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..models import DocumentSignature, SignerCredential, SigningDocument, User
-from . import pades, pdf_render, pki
+from ..models import CredentialSource, DocumentSignature, SignerCredential, SigningDocument, User
+from . import pades, pdf_render, pki, revocation, signing_confirmation, verification
 from .actor import Actor
 from .context import Services, perform
 from .permissions import Permission
 
+log = logging.getLogger("ecabinet.signing")
 MAX_SIGNERS = 200
 # Documents whose signing belongs to a workflow (it tracks state beside the PDF): they are signed
 # only through that workflow (``POST /api/minutes/{id}/sign``), never through ``sign_next``.
@@ -79,7 +84,10 @@ async def render(svc: Services, request: DocumentRequest) -> bytes:
         pdf_render.SignatureSlot(pdf_render.field_name(n), users[uid].full_name, users[uid].title)
         for n, uid in enumerate(request.signer_ids, start=1)
     ]
-    return await asyncio.to_thread(pdf_render.render, request.title, request.paragraphs, slots)
+    font = await stamp_font(svc)
+    return await asyncio.to_thread(
+        pdf_render.render, request.title, request.paragraphs, slots, font
+    )
 
 
 async def store(
@@ -164,7 +172,15 @@ async def sign_in(
     field = pdf_render.field_name(position)
     now = svc.clock.now()
     signed, credential = await signed_by(
-        session, svc, actor, doc.pdf, field, now=now, font=font, timestamper=timestamper
+        session,
+        svc,
+        actor,
+        doc.pdf,
+        field,
+        now=now,
+        font=font,
+        timestamper=timestamper,
+        archive=position == len(doc.signer_ids),
     )
     doc.pdf = signed
     doc.pdf_sha256 = sha256(signed)
@@ -195,11 +211,15 @@ async def signed_by(
     font: Path,
     timestamper: TimeStamper | None,
     reason: str = "Phê duyệt / Approval",
+    archive: bool = False,
 ) -> tuple[bytes, SignerCredential]:
     """``pdf`` with the actor's PAdES signature in its empty field ``field``, and the credential
     that made it. The certificate is checked at ``now`` (validity, key usage, not replaced) before
     any byte is written, and the stamp shows ``now`` — the caller's time of the act it records;
-    409 ``no_signing_certificate`` when the actor has none. Signs in a worker thread."""
+    409 ``no_signing_certificate`` when the actor has none. Signs in a worker thread.
+
+    A platform certificate's chain and the CA's current CRL go into the PDF's DSS (B-LT with a
+    TSA); ``archive`` (the last signature) adds a document timestamp when a TSA is set (B-LTA)."""
     credential = await pki.current_credential(session, actor.user_id)
     if credential is None:
         raise Conflict(
@@ -209,15 +229,65 @@ async def signed_by(
     material = pki.unlock(svc, credential)
     pki.check_usable(material.certificate, now)
     user = await session.get(User, actor.user_id)
+    # One instant for the act: the stamp's text, /M and the CMS signingTime (to the second).
+    instant = now.astimezone(svc.settings.zone).replace(microsecond=0)
     stamp = pades.StampText(
         signer=user.full_name if user else actor.full_name,
         title=user.title if user else "",
-        when=now.astimezone(svc.settings.zone).strftime(STAMP_TIME_FORMAT),
+        when=instant.strftime(STAMP_TIME_FORMAT),
     )
-    signed = await asyncio.to_thread(
-        pades.sign, pdf, field, material, stamp, font, reason=reason, timestamper=timestamper
-    )
+    validation = await validation_material(svc, credential, material, now)
+
+    def sign(validation: ValidationContext | None) -> bytes:
+        return pades.sign(
+            pdf,
+            field,
+            material,
+            stamp,
+            font,
+            reason=reason,
+            timestamper=timestamper,
+            signed_at=instant,
+            validation=validation,
+            archive=archive,
+        )
+
+    try:
+        signed = await asyncio.to_thread(sign, validation)
+    except (PathError, PathValidationError) as exc:
+        if validation is None:
+            raise
+        # The TSA's chain is not trusted here (add its root to ECABINET_SIGNING_TRUST_ROOTS):
+        # sign without the long-term material rather than not at all.
+        log.warning("signing without validation data (B-T at most): %s", exc)
+        signed = await asyncio.to_thread(sign, None)
     return signed, credential
+
+
+async def validation_material(
+    svc: Services, credential: SignerCredential, material: pki.SignerMaterial, now: datetime
+) -> ValidationContext | None:
+    """What to embed for long-term validation: for a platform certificate, its CA and the CA's
+    CRL as of ``now`` (nothing is fetched); None for an outside certificate."""
+    if credential.source is not CredentialSource.PLATFORM:
+        return None
+    crl = await revocation.current_crl(svc)
+    roots = [*material.chain, *verification.configured_roots(svc)]
+    return ValidationContext(
+        trust_roots=[pades.asn1_cert(c) for c in roots],
+        crls=[crl.public_bytes(serialization.Encoding.DER)],
+        allow_fetching=False,
+        moment=now,
+        revocation_mode="soft-fail",
+    )
+
+
+async def sign_next_confirmed(
+    svc: Services, actor: Actor, document_id: int, password: str
+) -> DocumentSignature:
+    """What a person does (the API): confirm with the password, then sign."""
+    confirmation = await signing_confirmation.confirm(svc, actor, password)
+    return await sign_next(svc, actor, document_id, confirmation=confirmation)
 
 
 async def sign_next(
@@ -226,8 +296,10 @@ async def sign_next(
     document_id: int,
     *,
     timestamper: TimeStamper | None = None,
+    confirmation: signing_confirmation.Confirmation | None = None,
 ) -> DocumentSignature:
-    """Add the actor's signature, if it is their turn. Returns the signature record."""
+    """Add the actor's signature, if it is their turn. Returns the signature record.
+    People sign through :func:`sign_next_confirmed`; the confirmation's factor is audited."""
     font = await stamp_font(svc)
     timestamper = timestamper or timestamper_for(svc)
     async with perform(svc, actor, "signing.sign") as act:
@@ -251,5 +323,6 @@ async def sign_next(
             certificate=credential.fingerprint,
             sha256=doc.pdf_sha256,
             complete=record.position == len(doc.signer_ids),
+            confirmed=confirmation.factor if confirmation else None,
         )
     return record

@@ -4,7 +4,7 @@ Circular 15/2025: the verification result names the signer, the signing time and
 Trust anchors: the platform CA (if it exists) plus ``ECABINET_SIGNING_TRUST_ROOTS`` (a PEM
 bundle: in production the national root CAs). Revocation is checked when the certificates name
 a CRL or OCSP responder and the network allows it ("soft fail" otherwise); the platform's own
-certificates carry neither yet (see docs/signing.md).
+certificates name its CRL (``/pki/crl``), which signing also embeds in the PDF (docs/signing.md).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko_certvalidator import ValidationContext
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
 
 from . import pki
 from .context import Services
@@ -41,8 +42,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "Toàn vẹn: nội dung đã ký không bị thay đổi",
     ),
     "broken": (
-        "Broken: the signed content has been changed",
+        "Broken: the signed content was altered",
         "Không toàn vẹn: nội dung đã ký đã bị thay đổi",
+    ),
+    "not_assessed": (
+        "Not assessed: the signed content was altered",
+        "Không đánh giá: nội dung đã ký đã bị thay đổi",
     ),
     "trusted": ("Trusted", "Tin cậy"),
     "untrusted": ("Not trusted", "Không tin cậy"),
@@ -82,8 +87,12 @@ class SignatureReport:
     signing_time: datetime | None  # as claimed by the signer
     timestamp: datetime | None  # from a trusted time-stamp token (PAdES B-T), if any
     intact: bool  # the signed bytes hash to the signed digest and the signature verifies
-    trusted: bool  # the certificate chains to a trust anchor, valid for signing
-    modification: str  # none / lta_updates / form_filling / annotations / other / unknown
+    # the certificate chains to a trust anchor and is for signing (non-repudiation); judged on
+    # its own, so a broken signature by a trusted certificate still says "trusted"
+    trusted: bool
+    # none / lta_updates / form_filling / annotations / other / unknown; not_assessed when the
+    # signature is broken (later revisions cannot be judged against altered content)
+    modification: str
     modifications_ok: bool
     covers_whole_file: bool
     valid: bool  # pyHanko's bottom line: all of the above
@@ -135,6 +144,22 @@ def _modification(status: object) -> str:
     }.get(level, "other")
 
 
+def _certificate_trusted(sig: EmbeddedPdfSignature, context: ValidationContext) -> bool:
+    """The certificate's own verdict, apart from the signature's integrity (pyHanko skips the
+    trust check when the digest does not match, which would read as "not trusted")."""
+    cert = sig.signer_cert
+    if cert is None:
+        return False
+    validator = CertificateValidator(
+        cert, intermediate_certs=sig.other_embedded_certs, validation_context=context
+    )
+    try:
+        asyncio.run(validator.async_validate_usage({"non_repudiation"}))
+    except Exception:  # any failure of the path or of the usage means: not trusted
+        return False
+    return True
+
+
 def verify_pdf(
     data: bytes, trust_roots: list[x509.Certificate], moment: datetime | None = None
 ) -> VerificationReport:
@@ -144,7 +169,7 @@ def verify_pdf(
     ]
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
-        embedded = list(reader.embedded_signatures)
+        embedded = list(reader.embedded_regular_signatures)  # not document timestamps (B-LTA)
     except (PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
         del exc
         return VerificationReport(error="not_a_pdf")
@@ -155,6 +180,7 @@ def verify_pdf(
         try:
             status = validate_pdf_signature(sig, signer_validation_context=context)
         except Exception:
+            trusted = _certificate_trusted(sig, context)
             report.signatures.append(
                 SignatureReport(
                     field_name=sig.field_name or "",
@@ -164,8 +190,8 @@ def verify_pdf(
                     signing_time=sig.self_reported_timestamp,
                     timestamp=None,
                     intact=False,
-                    trusted=False,
-                    modification="unknown",
+                    trusted=trusted,
+                    modification="not_assessed",
                     modifications_ok=False,
                     covers_whole_file=False,
                     valid=False,
@@ -173,6 +199,8 @@ def verify_pdf(
             )
             continue
         ts = status.timestamp_validity
+        intact = bool(status.intact and status.valid)
+        trusted = bool(status.trusted) if intact else _certificate_trusted(sig, context)
         report.signatures.append(
             SignatureReport(
                 field_name=sig.field_name or "",
@@ -181,9 +209,9 @@ def verify_pdf(
                 issuer=_common_name(status.signing_cert.issuer),
                 signing_time=status.signer_reported_dt,
                 timestamp=ts.timestamp if ts is not None and ts.trusted else None,
-                intact=bool(status.intact and status.valid),
-                trusted=bool(status.trusted),
-                modification=_modification(status),
+                intact=intact,
+                trusted=trusted,
+                modification=_modification(status) if intact else "not_assessed",
                 modifications_ok=bool(status.docmdp_ok),
                 covers_whole_file=status.coverage is not None
                 and status.coverage.name == "ENTIRE_FILE",

@@ -19,6 +19,7 @@ from .i18n_minutes import MINUTES_ERRORS_VI, MINUTES_VI
 from .i18n_reader import READER_VI
 from .i18n_room import ROOM_VI
 from .i18n_room_session import ROOM_SESSION_VI
+from .i18n_signing import SIGNING_ERRORS_VI, SIGNING_VI
 from .i18n_tasks import TASKS_ERRORS_VI, TASKS_VI
 
 LANGUAGES = ("vi", "en")
@@ -36,6 +37,7 @@ VI: dict[str, str] = {
     **ROOM_SESSION_VI,
     **READER_VI,
     **TASKS_VI,
+    **SIGNING_VI,
     "e-Cabinet": "Phòng họp không giấy",
     "Government e-Cabinet": "Hệ thống e-Cabinet Chính phủ",
     "Log in": "Đăng nhập",
@@ -269,6 +271,7 @@ ERRORS_VI: dict[str, str] = {
     "bad_signer_list": "Danh sách người ký không hợp lệ.",
     **TASKS_ERRORS_VI,
     **MINUTES_ERRORS_VI,
+    **SIGNING_ERRORS_VI,
 }
 
 

@@ -31,6 +31,7 @@ from .views import (
     minutes_pages,
     opinions_api,
     pages,
+    pki_pages,
     reader_pages,
     room_pages,
     rsvp_pages,
@@ -62,6 +63,7 @@ openapi_key = web.AppKey("openapi", dict)
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_routes(pages.routes)
+    app.router.add_routes(pki_pages.routes)
     app.router.add_routes(room_pages.routes)
     app.router.add_routes(admin_pages.routes)
     app.router.add_routes(account_pages.routes)

@@ -14,9 +14,11 @@ from ecabinet.clock import FrozenClock
 from ecabinet.models import Language, Role, User
 from ecabinet.services import verification
 
-from ..conftest import World, api_login, bearer
+from ..conftest import PASSWORD, World, api_login, bearer
 from ..test_csrf_and_cookies import browser_login
 from .session_record import give_certificates, held_session
+
+CONFIRM = {"password": PASSWORD}
 
 SIGNERS = ["thuky", "daibieu", "botruong"]
 
@@ -85,12 +87,16 @@ async def test_the_api_runs_the_whole_workflow_and_refuses_with_stable_codes(
     )
     assert resp.status == 200 and (await resp.json())["status"] == "approved_for_signature"
     document = (await resp.json())["rounds"][0]["signing_document_id"]
-    resp = await client.post(f"/api/signing/documents/{document}/sign", headers=h["thuky"])
+    resp = await client.post(
+        f"/api/signing/documents/{document}/sign", json=CONFIRM, headers=h["thuky"]
+    )
     assert resp.status == 409 and await _error(resp) == "signed_through_workflow"
 
-    resp = await client.post(f"{base}/sign", headers=h["botruong"])
+    resp = await client.post(f"{base}/sign", headers=h["botruong"])  # no password: no signature
+    assert resp.status in (400, 415)
+    resp = await client.post(f"{base}/sign", json=CONFIRM, headers=h["botruong"])
     assert resp.status == 403 and await _error(resp) == "not_your_turn"
-    resp = await client.post(f"{base}/sign", headers=h["tv000"])
+    resp = await client.post(f"{base}/sign", json=CONFIRM, headers=h["tv000"])
     assert resp.status == 403 and await _error(resp) == "not_a_signer"
     for who in ("nguoingoai",):  # another organization's secretary: the meeting does not exist
         for method, path in (
@@ -100,14 +106,15 @@ async def test_the_api_runs_the_whole_workflow_and_refuses_with_stable_codes(
             ("POST", f"{base}/sign"),
             ("GET", f"/api/meetings/{held.meeting_id}/minutes"),
         ):
-            resp = await client.request(method, path, headers=h[who])
+            body = CONFIRM if method == "POST" else None
+            resp = await client.request(method, path, json=body, headers=h[who])
             assert resp.status == 404, (method, path, resp.status)
     for name in SIGNERS:
-        resp = await client.post(f"{base}/sign", headers=h[name])
+        resp = await client.post(f"{base}/sign", json=CONFIRM, headers=h[name])
         assert resp.status == 200, await resp.text()
     state = await resp.json()
     assert state["status"] == "final" and state["rounds"][0]["status"] == "complete"
-    resp = await client.post(f"{base}/sign", headers=h["botruong"])
+    resp = await client.post(f"{base}/sign", json=CONFIRM, headers=h["botruong"])
     assert resp.status == 409 and await _error(resp) == "minutes_final"
     resp = await client.post(f"{base}/versions", json={"content": "x"}, headers=h["thuky"])
     assert resp.status == 409 and await _error(resp) == "minutes_final"
@@ -193,8 +200,14 @@ async def test_the_pages_render_in_vietnamese_and_english(
     sign_page = await (await client.get(f"/minutes/{mid}/sign")).text()
     assert "Ký ngay" in sign_page and 'data-position="1"' in sign_page
     token = re.search(r'name="csrf-token" content="([^"]+)"', sign_page).group(1)  # type: ignore[union-attr]
+    resp = await client.post(f"/minutes/{mid}/sign", data={"csrf_token": token})
+    assert resp.status == 422 and "Hãy nhập mật khẩu để xác nhận việc ký." in await resp.text()
+    resp = await client.post(f"/minutes/{mid}/sign", data={"csrf_token": token, "password": "sai"})
+    assert resp.status == 403 and "Mật khẩu không đúng; văn bản chưa được ký." in await resp.text()
     resp = await client.post(
-        f"/minutes/{mid}/sign", data={"csrf_token": token}, allow_redirects=False
+        f"/minutes/{mid}/sign",
+        data={"csrf_token": token, "password": PASSWORD},
+        allow_redirects=False,
     )
     assert resp.status == 303
 

@@ -161,15 +161,21 @@ async def test_signing_over_the_api_follows_the_order(client, svc, world):
     chair = bearer(await api_login(client, "thuky"))
     member = bearer(await api_login(client, "botruong"))
     outsider = bearer(await api_login(client, "vanhanh"))
-    early = await client.post(f"/api/signing/documents/{doc.id}/sign", headers=chair)
+    early = await client.post(
+        f"/api/signing/documents/{doc.id}/sign", json={"password": PASSWORD}, headers=chair
+    )
     assert early.status == 403
     assert (await early.json())["error"]["code"] == "not_your_turn"
     hidden = await client.get(f"/api/signing/documents/{doc.id}/pdf", headers=outsider)
     assert hidden.status == 404
-    first = await client.post(f"/api/signing/documents/{doc.id}/sign", headers=member)
+    first = await client.post(
+        f"/api/signing/documents/{doc.id}/sign", json={"password": PASSWORD}, headers=member
+    )
     assert first.status == 200
     assert (await first.json())["next_signer_id"] == world["thuky"].id
-    second = await client.post(f"/api/signing/documents/{doc.id}/sign", headers=chair)
+    second = await client.post(
+        f"/api/signing/documents/{doc.id}/sign", json={"password": PASSWORD}, headers=chair
+    )
     assert (await second.json())["signed_count"] == 2
     pdf = await client.get(f"/api/signing/documents/{doc.id}/pdf", headers=member)
     assert pdf.status == 200 and pdf.content_type == "application/pdf"

@@ -18,7 +18,7 @@ from ...schemas.directory import (
     UserIn,
     UserPatch,
 )
-from ...services import directory, org_browse
+from ...services import directory, org_browse, pki, signer_certificates
 from ...services.actor import Actor
 from ...services.permissions import Permission
 from ..access import access_ended
@@ -82,6 +82,9 @@ async def _render(
     context = await _directory(request, actor)
     if template == "admin/users.html":
         context["users"] = await directory.list_users(svc, actor)
+        if actor.can(Permission.SIGNER_CERTIFICATE_ISSUE):
+            context["certificates"] = await signer_certificates.current_by_user(svc, actor)
+            context["local"] = lambda dt: dt.astimezone(svc.settings.zone)
     if template == "admin/organizations.html":
         context.update(await _org_listing(request, actor))
     if template == "admin/endpoints.html":
@@ -193,6 +196,24 @@ async def reset_password(request: web.Request) -> web.StreamResponse:
         async with svc.db.reading() as session:
             user = await directory.get_user(session, user_id)
         return {"new_password": password, "password_user": user.username}
+
+    return await _submit(request, "admin/users.html", Permission.USER_MANAGE, apply)
+
+
+@routes.post(r"/admin/users/{id:\d+}/certificate", name="admin_users_certificate")
+async def issue_certificate(request: web.Request) -> web.StreamResponse:
+    async def apply(actor: Actor) -> dict[str, Any]:
+        await pki.issue_certificate(request.app[services_key], actor, _path_id(request))
+        return {"notice": "A signing certificate was issued."}
+
+    return await _submit(request, "admin/users.html", Permission.USER_MANAGE, apply)
+
+
+@routes.post(r"/admin/users/{id:\d+}/certificate/revoke", name="admin_users_certificate_revoke")
+async def revoke_certificate(request: web.Request) -> web.StreamResponse:
+    async def apply(actor: Actor) -> dict[str, Any]:
+        await signer_certificates.revoke(request.app[services_key], actor, _path_id(request))
+        return {"notice": "The signing certificate was revoked."}
 
     return await _submit(request, "admin/users.html", Permission.USER_MANAGE, apply)
 

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from ...errors import ValidationFailed
 from ...schemas.minutes import ApproveIn, CommentIn, ReviewIn, VersionIn
+from ...schemas.signing import SignIn
 from ...services import minutes, minutes_signing
 from ...services.minutes_render import Diff
 from ...services.minutes_view import CommentView, MinutesView, VersionDetail
@@ -146,12 +147,16 @@ async def approve(req: ApiRequest) -> MinutesView:
 @api.route(
     "POST",
     f"{M}/sign",
-    summary="Add my signature when it is my turn (the chair's, last, makes the minutes final)",
+    summary="Add my signature when it is my turn, confirmed with my password (the chair's, "
+    "last, makes the minutes final)",
+    body=SignIn,
     response=MinutesView,
     tags=TAGS,
 )
 async def sign(req: ApiRequest) -> MinutesView:
-    return await minutes_signing.sign(req.services, req.actor, req.id())
+    return await minutes_signing.sign_confirmed(
+        req.services, req.actor, req.id(), req.body.password
+    )
 
 
 @api.route(

@@ -247,8 +247,15 @@ async def _sign_page(request: web.Request, error: DomainError | None = None) -> 
 @routes.post(f"/minutes/{ID}/sign", name="minutes_sign_now")
 async def sign_now(request: web.Request) -> web.StreamResponse:
     actor = await require_actor(request)
+    form = await request.post()
+    password = form.get("password")
     try:
-        await minutes_signing.sign(request.app[services_key], actor, _id(request))
+        if not isinstance(password, str) or not password:
+            raise ValidationFailed(
+                "Enter your password to confirm the signature.", code="signing_password_missing"
+            )
+        svc = request.app[services_key]
+        await minutes_signing.sign_confirmed(svc, actor, _id(request), password[:1024])
     except DomainError as exc:
         if exc.status == 404:
             raise

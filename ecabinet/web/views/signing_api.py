@@ -18,10 +18,11 @@ from ...schemas.signing import (
     CredentialOut,
     DocumentSignatureOut,
     Pkcs12In,
+    SignIn,
     SigningDocumentOut,
     VerificationOut,
 )
-from ...services import audit_log, pki, signing, verification
+from ...services import audit_log, pki, signer_certificates, signing, verification
 from ...services.audit import ChainReport
 from ..api import ApiRegistry, ApiRequest
 from ..file_body import read_body
@@ -102,6 +103,17 @@ async def issue_certificate(req: ApiRequest) -> SignerCredential:
     return await pki.issue_certificate(req.services, req.actor, req.id())
 
 
+@api.route(
+    "DELETE",
+    r"/api/admin/users/{id:\d+}/signing-certificate",
+    summary="Revoke a user's signing certificate (it then appears in the CA's CRL)",
+    response=CredentialOut,
+    tags=TAGS,
+)
+async def revoke_certificate(req: ApiRequest) -> SignerCredential:
+    return await signer_certificates.revoke(req.services, req.actor, req.id())
+
+
 def _document_out(doc: SigningDocument) -> SigningDocumentOut:
     ids = [int(i) for i in doc.signer_ids]
     return SigningDocumentOut(
@@ -169,12 +181,13 @@ async def document_pdf(req: ApiRequest) -> web.StreamResponse:
 @api.route(
     "POST",
     r"/api/signing/documents/{id:\d+}/sign",
-    summary="Add my signature (when it is my turn)",
+    summary="Add my signature (when it is my turn), confirmed with my password",
+    body=SignIn,
     response=SigningDocumentOut,
     tags=TAGS,
 )
 async def sign_document(req: ApiRequest) -> SigningDocumentOut:
-    await signing.sign_next(req.services, req.actor, req.id())
+    await signing.sign_next_confirmed(req.services, req.actor, req.id(), req.body.password)
     return _document_out(await signing.get_document(req.services, req.actor, req.id()))
 
 
