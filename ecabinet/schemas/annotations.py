@@ -8,15 +8,14 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from ..models import AnnotationKind, Visibility
-from .common import Input, Output
+from .common import Id, Input, Output
 
-MAX_ID = 2**31 - 1
 Unit = Annotated[float, Field(ge=0.0, le=1.0, strict=False)]
 Rect = Annotated[list[Unit], Field(min_length=4, max_length=4, description="[x, y, w, h]")]
 Point = Annotated[list[Unit], Field(min_length=2, max_length=2, description="[x, y]")]
 Stroke = Annotated[list[Point], Field(min_length=1, max_length=2000)]
 Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
-ParticipantIds = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Field(max_length=500)]
+ParticipantIds = Annotated[list[Id], Field(max_length=500)]
 MAX_INK_POINTS = 20000
 
 
@@ -25,7 +24,7 @@ class AnnotationIn(Input):
 
     kind: AnnotationKind
     page: int = Field(ge=1, le=100000)
-    version: int | None = Field(default=None, ge=1, le=MAX_ID, description="Default: current")
+    version: Id | None = Field(default=None, description="Default: current")
     rects: list[Rect] = Field(default_factory=list, max_length=200, description="highlight")
     point: Point | None = Field(default=None, description="note: where its icon sits")
     strokes: list[Stroke] = Field(default_factory=list, max_length=200, description="ink")
@@ -89,7 +88,7 @@ class AnnotationOut(Output):
 
 
 class ReadingIn(Input):
-    version: int = Field(ge=1, le=MAX_ID)
+    version: Id
     page: int = Field(ge=1, le=100000)
 
 
@@ -100,9 +99,9 @@ class ReadingOut(Output):
 
 class OpinionIn(Input):
     body: str = Field(min_length=1, max_length=10000)
-    agenda_item_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    document_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    parent_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="A reply to")
+    agenda_item_id: Id | None = None
+    document_id: Id | None = None
+    parent_id: Id | None = Field(default=None, description="A reply to")
 
     @model_validator(mode="after")
     def _one_subject(self) -> OpinionIn:

@@ -20,7 +20,7 @@ from ..models import (
     MeetingStatus,
     Rsvp,
 )
-from .common import Input, Output
+from .common import Id, Input, Output
 
 
 def _known_zone(value: str) -> str:
@@ -39,7 +39,7 @@ class ParticipantRef(Input):
     """A person by username, or an endpoint (điểm cầu) by id; exactly one of the two."""
 
     username: str | None = Field(default=None, max_length=64)
-    endpoint: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    endpoint: Id | None = None
     role: MeetingRole = MeetingRole.MEMBER
 
     @model_validator(mode="after")
@@ -102,7 +102,7 @@ class RsvpIn(Input):
     answer: Rsvp
     delegate_username: str | None = Field(default=None, max_length=64)
     reason: str = Field(default="", max_length=500)
-    endpoint: int | None = Field(
+    endpoint: Id | None = Field(
         default=None, description="Answer for this endpoint (its room operator confirms it)."
     )
 

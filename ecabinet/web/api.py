@@ -18,13 +18,35 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from ..errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from ..schemas.common import ErrorResponse
+from ..schemas.common import MAX_ID, MAX_INT, ErrorResponse
 from ..services.actor import Actor
 from ..services.context import Services
 from .appkeys import services_key
+from .path_params import integer_params
 from .session import require_actor
 
-MAX_ID = 2**31 - 1
+__all__ = ["MAX_ID", "MAX_INT", "ApiRegistry", "ApiRequest", "IntQuery", "read_json"]
+
+
+@dataclass(frozen=True)
+class IntQuery:
+    """An integer query parameter: the registry refuses a value outside its bounds (422)."""
+
+    description: str
+    minimum: int = 1
+    maximum: int = MAX_ID
+    code: str = "invalid_parameter"
+
+    def parse(self, name: str, raw: str) -> int:
+        ok = raw.isascii() and raw.isdigit() and len(raw) <= 12
+        value = int(raw) if ok else -1
+        if not self.minimum <= value <= self.maximum:
+            raise ValidationFailed(
+                f"'{name}' must be a whole number from {self.minimum} to {self.maximum}.",
+                code=self.code,
+                details=[{"field": name, "in": "query"}],
+            )
+        return value
 
 
 @dataclass
@@ -47,6 +69,11 @@ class ApiRequest:
     def query(self, name: str, default: str = "") -> str:
         return self.request.query.get(name, default)[:200]
 
+    def query_int(self, name: str) -> int | None:
+        """A declared ``IntQuery`` parameter, already checked by the registry; None if absent."""
+        raw = self.request.query.get(name, "")
+        return int(raw) if raw else None
+
 
 Handler = Callable[[ApiRequest], Awaitable[Any]]
 
@@ -63,8 +90,14 @@ class Operation:
     response: Any
     status: int
     auth: bool
-    query: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str | IntQuery] = field(default_factory=dict)
     description: str = ""
+
+    def check_query(self, request: web.Request) -> None:
+        for name, param in self.query.items():
+            raw = request.query.get(name, "")
+            if isinstance(param, IntQuery) and raw:
+                param.parse(name, raw)
 
 
 async def read_json(request: web.Request, model: type[BaseModel]) -> BaseModel:
@@ -114,8 +147,11 @@ class ApiRegistry:
         status: int = 200,
         auth: bool = True,
         tags: tuple[str, ...] = (),
-        query: dict[str, str] | None = None,
+        query: dict[str, str | IntQuery] | None = None,
     ) -> Callable[[Handler], Handler]:
+        if body is not None:
+            require_bounded_integers(body)
+
         def decorator(handler: Handler) -> Handler:
             self.operations.append(
                 Operation(
@@ -145,6 +181,44 @@ class ApiRegistry:
         return build_openapi(self.operations, title=title, version=version)
 
 
+def _unbounded_integers(schema: Any, defs: dict[str, Any], where: str, seen: set[str]) -> list[str]:
+    if isinstance(schema, list):
+        return [u for i, s in enumerate(schema) for u in _unbounded_integers(s, defs, where, seen)]
+    if not isinstance(schema, dict):
+        return []
+    found: list[str] = []
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        name = ref.rsplit("/", 1)[-1]
+        if name not in seen:
+            seen.add(name)
+            found += _unbounded_integers(defs.get(name, {}), defs, name, seen)
+    if schema.get("type") == "integer" and not (
+        ({"minimum", "exclusiveMinimum"} & schema.keys())
+        and ({"maximum", "exclusiveMaximum"} & schema.keys())
+    ):
+        found.append(where)
+    for key, sub in schema.items():
+        if key == "properties" and isinstance(sub, dict):
+            found += [u for n, s in sub.items() for u in _unbounded_integers(s, defs, n, seen)]
+        elif key in ("items", "anyOf", "oneOf", "allOf", "additionalProperties", "prefixItems"):
+            found += _unbounded_integers(sub, defs, where, seen)
+    return found
+
+
+def require_bounded_integers(model: type[BaseModel]) -> None:
+    """Refuse, at declaration, a request body with an integer that has no range.
+
+    An unbounded integer would reach SQL and overflow its column (a 500); with a range it is a
+    422 that the OpenAPI document states. Use ``schemas.common.Id`` for ids.
+    """
+    schema = model.model_json_schema(mode="validation")
+    unbounded = _unbounded_integers(schema, schema.get("$defs", {}), model.__name__, set())
+    if unbounded:
+        names = sorted(set(unbounded))
+        raise TypeError(f"{model.__name__}: integer fields without a range: {names}")
+
+
 def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     adapter = TypeAdapter(op.response) if op.response is not None else None
 
@@ -155,6 +229,7 @@ def _wrap(op: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse
         scope = services.db.request_scope() if op.method == "GET" else nullcontext()
         async with scope:
             actor = await require_actor(request) if op.auth else None
+            op.check_query(request)
             body = await read_json(request, op.body) if op.body is not None else None
             ctx = ApiRequest(request, actor, body, services)  # type: ignore[arg-type]
             result = await op.handler(ctx)
@@ -182,6 +257,18 @@ ERROR_STATUSES = {
 }
 
 
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+def _query_param(name: str, param: str | IntQuery) -> dict[str, Any]:
+    if isinstance(param, IntQuery):
+        schema = {"type": "integer", "minimum": param.minimum, "maximum": param.maximum}
+        desc = param.description
+    else:
+        schema, desc = {"type": "string"}, param
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": desc}
+
+
 def build_openapi(operations: list[Operation], *, title: str, version: str) -> dict[str, Any]:
     models: set[type[BaseModel]] = {ErrorResponse}
     for op in operations:
@@ -195,25 +282,17 @@ def build_openapi(operations: list[Operation], *, title: str, version: str) -> d
     schemas: dict[str, Any] = dict(defs.get("$defs", {}))
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
+        integers = integer_params(op.path)
         params = [
             {
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer"} if pattern.startswith(":") else {"type": "string"},
+                "schema": ID_SCHEMA if name in integers else {"type": "string"},
             }
-            for name, pattern in re.findall(r"{(\w+)(:[^}]*)?}", op.path)
+            for name in re.findall(r"{(\w+)(?::[^}]*)?}", op.path)
         ]
-        params += [
-            {
-                "name": name,
-                "in": "query",
-                "required": False,
-                "schema": {"type": "string"},
-                "description": desc,
-            }
-            for name, desc in op.query.items()
-        ]
+        params += [_query_param(name, param) for name, param in op.query.items()]
         responses: dict[str, Any] = {}
         if op.response is not None:
             schema = TypeAdapter(op.response).json_schema(ref_template=ref, mode="serialization")

@@ -23,7 +23,7 @@ from ...services import board_book, documents, receipts
 from ...services import document_content as content
 from ...services.documents import DocumentView, UploadMeta, safe_filename
 from .. import document_events, files, uploads
-from ..api import MAX_ID, ApiRegistry, ApiRequest
+from ..api import MAX_ID, ApiRegistry, ApiRequest, IntQuery
 
 api = ApiRegistry()
 TAGS = ("documents",)
@@ -186,7 +186,9 @@ async def withdraw_document(req: ApiRequest) -> None:
     f"/api/documents/{ID}/content",
     summary="The PDF (Range, ETag); confidential documents carry your watermark",
     tags=TAGS,
-    query={"version": "Version number (default: the current one)"},
+    query={
+        "version": IntQuery("Version number (default: the current one)", code="invalid_version")
+    },
 )
 async def document_content(req: ApiRequest) -> web.StreamResponse:
     raw = req.query("version")

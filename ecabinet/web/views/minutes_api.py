@@ -10,7 +10,7 @@ from ...schemas.minutes import ApproveIn, CommentIn, ReviewIn, VersionIn
 from ...services import minutes, minutes_signing
 from ...services.minutes_render import Diff
 from ...services.minutes_view import CommentView, MinutesView, VersionDetail
-from ..api import ApiRegistry, ApiRequest
+from ..api import ApiRegistry, ApiRequest, IntQuery
 
 api = ApiRegistry()
 TAGS = ("minutes",)
@@ -84,7 +84,10 @@ async def get_version(req: ApiRequest) -> VersionDetail:
     summary="What changed between two versions (unified diff lines)",
     response=Diff,
     tags=TAGS,
-    query={"from": "the older version number", "to": "the newer version number"},
+    query={
+        "from": IntQuery("the older version number", code="bad_version"),
+        "to": IntQuery("the newer version number", code="bad_version"),
+    },
 )
 async def diff_versions(req: ApiRequest) -> Diff:
     old, new = version_number(req, "from"), version_number(req, "to")
@@ -111,7 +114,7 @@ async def send_for_review(req: ApiRequest) -> MinutesView:
     summary="Reviewers' comments, oldest first",
     response=list[CommentView],
     tags=TAGS,
-    query={"version": "only this version's comments"},
+    query={"version": IntQuery("only this version's comments", code="bad_version")},
 )
 async def list_comments(req: ApiRequest) -> list[CommentView]:
     number = version_number(req, "version", required=False)

@@ -23,7 +23,7 @@ from ...schemas.signing import (
 )
 from ...services import audit_log, pki, signing, verification
 from ...services.audit import ChainReport
-from ..api import ApiRegistry, ApiRequest
+from ..api import MAX_INT, ApiRegistry, ApiRequest, IntQuery
 from ..file_body import read_body
 
 api = ApiRegistry()
@@ -223,10 +223,10 @@ async def verify_pdf(req: ApiRequest) -> VerificationOut:
         "subject_type": "e.g. meeting",
         "subject_id": "e.g. a meeting id",
         "action": "An action, or a prefix ending in '.'",
-        "actor_id": "Who acted",
-        "meeting_id": "Everything about one meeting",
-        "before_seq": "Entries older than this sequence number (paging)",
-        "limit": "At most this many (default 100, max 500)",
+        "actor_id": IntQuery("Who acted"),
+        "meeting_id": IntQuery("Everything about one meeting"),
+        "before_seq": IntQuery("Entries older than this sequence number (paging)"),
+        "limit": IntQuery("At most this many (default 100, max 500)", maximum=MAX_INT),
     },
 )
 async def audit_events(req: ApiRequest) -> Sequence[AuditEvent]:
