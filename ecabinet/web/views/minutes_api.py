@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ...errors import ValidationFailed
+from ...files.names import content_disposition
 from ...schemas.minutes import ApproveIn, CommentIn, ReviewIn, VersionIn
 from ...services import minutes, minutes_signing
 from ...services.minutes_render import Diff
@@ -166,7 +167,7 @@ async def minutes_pdf(req: ApiRequest) -> web.StreamResponse:
         body=found.data,
         content_type="application/pdf",
         headers={
-            "Content-Disposition": f'inline; filename="{found.filename}"',
+            "Content-Disposition": content_disposition(found.filename, inline=True),
             "ETag": f'"{found.sha256}"',
             "Cache-Control": "no-store",
         },
