@@ -36,6 +36,7 @@ class IntQuery:
     minimum: int = 1
     maximum: int = MAX_ID
     code: str = "invalid_parameter"
+    required: bool = False
 
     def parse(self, name: str, raw: str) -> int:
         ok = raw.isascii() and raw.isdigit() and len(raw) <= 12
@@ -92,11 +93,34 @@ class Operation:
     auth: bool
     query: dict[str, str | IntQuery] = field(default_factory=dict)
     description: str = ""
+    errors: tuple[int, ...] = ()
+    consumes: dict[str, Any] | None = None
+
+    def error_statuses(self) -> list[int]:
+        """Every error status this operation can answer, derived from its declaration.
+
+        Authentication: 401 and 403 (the permission, or a browser's missing CSRF token); an
+        operation without it is throttled (429). A path parameter, or a body (which may refer to
+        other objects): 404; an integer path parameter, a query
+        parameter or a body: 422 (``invalid_path_parameter``, ``invalid_parameter``…). A body:
+        400 / 413 / 415. A write: 409 (a unique rule or the object's state). ``errors`` adds
+        what only the handler knows (e.g. 503 when the CA is not configured).
+        """
+        codes = {401, 403} if self.auth else {400, 401, 429}
+        if "{" in self.path or (self.auth and (self.body is not None or self.consumes)):
+            codes.add(404)  # the object in the path, or one the body refers to
+        if integer_params(self.path) or self.query:
+            codes.add(422)
+        if self.body is not None or self.consumes:
+            codes |= {400, 413, 415, 422}
+        if self.method != "GET":
+            codes.add(409)
+        return sorted(codes | set(self.errors))
 
     def check_query(self, request: web.Request) -> None:
         for name, param in self.query.items():
             raw = request.query.get(name, "")
-            if isinstance(param, IntQuery) and raw:
+            if isinstance(param, IntQuery) and (raw or param.required):
                 param.parse(name, raw)
 
 
@@ -148,7 +172,12 @@ class ApiRegistry:
         auth: bool = True,
         tags: tuple[str, ...] = (),
         query: dict[str, str | IntQuery] | None = None,
+        errors: tuple[int, ...] = (),
+        consumes: dict[str, Any] | None = None,
     ) -> Callable[[Handler], Handler]:
+        """Declare a JSON endpoint. ``consumes``: the request body's schema per media type
+        when the handler reads it itself (multipart uploads, a raw PDF); ``errors``: statuses
+        the declaration cannot tell (see ``Operation.error_statuses``)."""
         if body is not None:
             require_bounded_integers(body)
 
@@ -167,6 +196,8 @@ class ApiRegistry:
                     auth=auth,
                     query=query or {},
                     description=(handler.__doc__ or "").strip(),
+                    errors=errors,
+                    consumes=consumes,
                 )
             )
             return handler
@@ -254,6 +285,7 @@ ERROR_STATUSES = {
     415: "The body is not JSON.",
     422: "A field is missing or invalid.",
     429: "Too many requests; see Retry-After.",
+    503: "A part of the platform this needs is not configured or not available.",
 }
 
 
@@ -261,12 +293,19 @@ ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 def _query_param(name: str, param: str | IntQuery) -> dict[str, Any]:
+    required = False
     if isinstance(param, IntQuery):
         schema = {"type": "integer", "minimum": param.minimum, "maximum": param.maximum}
-        desc = param.description
+        desc, required = param.description, param.required
     else:
         schema, desc = {"type": "string"}, param
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": desc}
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "schema": schema,
+        "description": desc,
+    }
 
 
 def build_openapi(operations: list[Operation], *, title: str, version: str) -> dict[str, Any]:
@@ -303,10 +342,7 @@ def build_openapi(operations: list[Operation], *, title: str, version: str) -> d
             }
         else:
             responses[str(op.status)] = {"description": "Success, no content"}
-        codes = [401, 403, 404] if op.auth else [400, 401, 429]
-        if op.body is not None:
-            codes += [400, 413, 415, 422]
-        for code in sorted(set(codes)):
+        for code in op.error_statuses():
             responses[str(code)] = {
                 "description": ERROR_STATUSES[code],
                 "content": {
@@ -323,13 +359,13 @@ def build_openapi(operations: list[Operation], *, title: str, version: str) -> d
             operation["description"] = op.description
         if params:
             operation["parameters"] = params
+        content: dict[str, Any] = {}
         if op.body is not None:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": ref.format(model=op.body.__name__)}}
-                },
-            }
+            content["application/json"] = {"schema": {"$ref": ref.format(model=op.body.__name__)}}
+        for media_type, body_schema in (op.consumes or {}).items():
+            content[media_type] = {"schema": body_schema}
+        if content:
+            operation["requestBody"] = {"required": True, "content": content}
         operation["security"] = [{"bearer": []}, {"cookie": []}] if op.auth else []
         openapi_path = re.sub(r"{(\w+):[^}]*}", r"{\1}", op.path)
         paths.setdefault(openapi_path, {})[op.method.lower()] = operation

@@ -29,6 +29,28 @@ api = ApiRegistry()
 TAGS = ("documents",)
 ID = r"{id:\d+}"
 UPLOAD_FIELDS = frozenset({"title", "classification", "agenda_item_id"})
+PDF_FILE = {"type": "string", "format": "binary", "description": "The PDF"}
+UPLOAD_FORM = {
+    "multipart/form-data": {
+        "type": "object",
+        "required": ["file"],
+        "additionalProperties": False,
+        "properties": {
+            "file": PDF_FILE,
+            "title": {"type": "string", "maxLength": 300, "description": "Default: the file name"},
+            "classification": {"type": "string", "enum": [c.value for c in Classification]},
+            "agenda_item_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        },
+    }
+}
+VERSION_FORM = {
+    "multipart/form-data": {
+        "type": "object",
+        "required": ["file"],
+        "additionalProperties": False,
+        "properties": {"file": PDF_FILE},
+    }
+}
 
 
 def document_out(req: ApiRequest, view: DocumentView) -> DocumentOut:
@@ -96,6 +118,7 @@ async def list_documents(req: ApiRequest) -> list[DocumentOut]:
     "POST",
     f"/api/meetings/{ID}/documents",
     summary="Upload a PDF (multipart/form-data: file, title, classification, agenda_item_id)",
+    consumes=UPLOAD_FORM,
     response=DocumentCreated,
     status=201,
     tags=TAGS,
@@ -146,6 +169,7 @@ async def update_document(req: ApiRequest) -> DocumentOut:
     "POST",
     f"/api/documents/{ID}/versions",
     summary="Upload a new version (multipart/form-data: file); old versions are kept",
+    consumes=VERSION_FORM,
     response=DocumentCreated,
     status=201,
     tags=TAGS,
@@ -191,10 +215,7 @@ async def withdraw_document(req: ApiRequest) -> None:
     },
 )
 async def document_content(req: ApiRequest) -> web.StreamResponse:
-    raw = req.query("version")
-    version = int(raw) if raw.isdigit() and 0 < len(raw) < 6 else None
-    if raw and version is None:
-        raise ValidationFailed("version must be a positive number.", code="invalid_version")
+    version = req.query_int("version")
     served = await content.open_content(
         req.services, req.actor, req.id(), version, counts=files.counts_as_open(req.request)
     )

@@ -86,8 +86,8 @@ async def get_version(req: ApiRequest) -> VersionDetail:
     response=Diff,
     tags=TAGS,
     query={
-        "from": IntQuery("the older version number", code="bad_version"),
-        "to": IntQuery("the newer version number", code="bad_version"),
+        "from": IntQuery("the older version number", code="bad_version", required=True),
+        "to": IntQuery("the newer version number", code="bad_version", required=True),
     },
 )
 async def diff_versions(req: ApiRequest) -> Diff:

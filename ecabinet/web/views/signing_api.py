@@ -39,6 +39,7 @@ def _int(raw: str) -> int | None:
     "/api/ca.pem",
     summary="The platform CA certificate (PEM), to trust in outside PDF tools",
     auth=False,
+    errors=(404,),
     tags=TAGS,
 )
 async def ca_pem(req: ApiRequest) -> web.StreamResponse:
@@ -62,6 +63,7 @@ async def ca_pem(req: ApiRequest) -> web.StreamResponse:
     "GET",
     "/api/me/signing-certificate",
     summary="My current signing certificate (never the key)",
+    errors=(404,),
     response=CredentialOut,
     tags=TAGS,
 )
@@ -94,6 +96,7 @@ async def upload_pkcs12(req: ApiRequest) -> SignerCredential:
     "POST",
     r"/api/admin/users/{id:\d+}/signing-certificate",
     summary="Issue a user a signing certificate from the platform CA",
+    errors=(503,),
     response=CredentialOut,
     status=201,
     tags=TAGS,
@@ -202,6 +205,7 @@ def report_out(report: verification.VerificationReport) -> VerificationOut:
     "POST",
     "/api/verify",
     summary="Verify the signatures of a PDF (send it as the body, Content-Type application/pdf)",
+    consumes={"application/pdf": {"type": "string", "format": "binary"}},
     response=VerificationOut,
     tags=TAGS,
 )

@@ -256,6 +256,24 @@ async def receive_progress(
     "POST",
     f"/api/tasks/{ID}/progress",
     summary="Report progress (assignee organization): JSON, or multipart with a file",
+    consumes={
+        "application/json": ProgressIn.model_json_schema(),
+        "multipart/form-data": {
+            "type": "object",
+            "required": ["percent", "file"],
+            "additionalProperties": False,
+            "properties": {
+                "note": {
+                    "type": "string",
+                    "maxLength": 1000,
+                    "description": "At most 4 KB of UTF-8",
+                },
+                "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+                "done": {"type": "boolean"},
+                "file": {"type": "string", "format": "binary"},
+            },
+        },
+    },
     response=TaskView,
     status=201,
     tags=TASKS,
