@@ -56,7 +56,12 @@ async def test_every_request_body_and_ref_points_to_an_existing_schema(client, w
     bodies = 0
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
-            if method in ("post", "patch", "put") and "requestBody" in op:
+            content = op.get("requestBody", {}).get("content", {})
+            for media, body in content.items():
+                assert media in ("application/json", "multipart/form-data", "application/pdf")
+                ref = body["schema"].get("$ref")
+                assert ref is None or ref.rsplit("/", 1)[-1] in schemas, (method, path, media)
+            if method in ("post", "patch", "put") and "application/json" in content:
                 bodies += 1
                 ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
                 assert ref.startswith("#/components/schemas/"), (method, path)

@@ -34,7 +34,9 @@ class AgendaItemPatch(Input):
 class AgendaOrder(Input):
     """Every item id of the meeting's agenda, in the new order."""
 
-    item_ids: list[Id] = Field(min_length=1, max_length=500)
+    item_ids: list[Id] = Field(
+        min_length=1, max_length=500, json_schema_extra={"uniqueItems": True}
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> AgendaOrder:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from ..models import AnnotationKind, Visibility
 from .common import Id, Input, Output
@@ -20,7 +20,26 @@ MAX_INK_POINTS = 20000
 
 
 class AnnotationIn(Input):
-    """A new annotation. Coordinates are fractions of the page (0..1, from the top-left)."""
+    """A new annotation. Coordinates are fractions of the page (0..1, from the top-left).
+
+    A highlight needs ``rects`` and ``quote``; a note ``point`` and ``body``; ink ``strokes``
+    (at most 20 000 points in all)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"kind": {"const": kind}}},
+                    "then": {"required": list(needs), "properties": needs},
+                }
+                for kind, needs in (
+                    ("highlight", {"rects": {"minItems": 1}, "quote": {"pattern": "\\S"}}),
+                    ("note", {"point": {"type": "array"}, "body": {"pattern": "\\S"}}),
+                    ("ink", {"strokes": {"minItems": 1}}),
+                )
+            ]
+        }
+    )
 
     kind: AnnotationKind
     page: int = Field(ge=1, le=100000)
@@ -98,6 +117,9 @@ class ReadingOut(Output):
 
 
 class OpinionIn(Input):
+    """About exactly one of ``agenda_item_id`` and ``document_id``, unless it is a reply
+    (``parent_id``: the subject is the parent's)."""
+
     body: str = Field(min_length=1, max_length=10000)
     agenda_item_id: Id | None = None
     document_id: Id | None = None

@@ -50,7 +50,15 @@ class ConclusionIn(Input):
 class MotionIn(Input):
     title: str = Field(min_length=1, max_length=500)
     agenda_item_id: Id | None = None
-    options: list[str] = Field(default_factory=lambda: ["agree", "disagree", "abstain"])
+    options: list[str] = Field(
+        default_factory=lambda: ["agree", "disagree", "abstain"],
+        json_schema_extra={
+            "minItems": 2,
+            "maxItems": 10,
+            "uniqueItems": True,
+            "items": {"type": "string", "minLength": 1, "maxLength": 64},
+        },
+    )
     secret: bool = False
 
     @field_validator("options")

@@ -178,8 +178,9 @@ class ApiRegistry:
         """Declare a JSON endpoint. ``consumes``: the request body's schema per media type
         when the handler reads it itself (multipart uploads, a raw PDF); ``errors``: statuses
         the declaration cannot tell (see ``Operation.error_statuses``)."""
-        if body is not None:
-            require_bounded_integers(body)
+        for model in (body, *(consumes or {}).values()):
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                require_bounded_integers(model)
 
         def decorator(handler: Handler) -> Handler:
             self.operations.append(
@@ -313,6 +314,9 @@ def build_openapi(operations: list[Operation], *, title: str, version: str) -> d
     for op in operations:
         if op.body is not None:
             models.add(op.body)
+        for body_schema in (op.consumes or {}).values():
+            if isinstance(body_schema, type) and issubclass(body_schema, BaseModel):
+                models.add(body_schema)
     ref = "#/components/schemas/{model}"
     _, defs = models_json_schema(
         [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
@@ -363,6 +367,8 @@ def build_openapi(operations: list[Operation], *, title: str, version: str) -> d
         if op.body is not None:
             content["application/json"] = {"schema": {"$ref": ref.format(model=op.body.__name__)}}
         for media_type, body_schema in (op.consumes or {}).items():
+            if isinstance(body_schema, type) and issubclass(body_schema, BaseModel):
+                body_schema = {"$ref": ref.format(model=body_schema.__name__)}
             content[media_type] = {"schema": body_schema}
         if content:
             operation["requestBody"] = {"required": True, "content": content}

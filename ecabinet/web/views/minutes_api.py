@@ -159,7 +159,11 @@ async def sign(req: ApiRequest) -> MinutesView:
 
 
 @api.route(
-    "GET", f"{M}/pdf", summary="The PDF as it stands (with the signatures so far)", tags=TAGS
+    "GET",
+    f"{M}/pdf",
+    summary="The PDF as it stands (with the signatures so far)",
+    tags=TAGS,
+    errors=(409,),  # minutes_not_approved
 )
 async def minutes_pdf(req: ApiRequest) -> web.StreamResponse:
     found = await minutes_signing.pdf(req.services, req.actor, req.id())

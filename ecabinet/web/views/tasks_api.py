@@ -257,7 +257,7 @@ async def receive_progress(
     f"/api/tasks/{ID}/progress",
     summary="Report progress (assignee organization): JSON, or multipart with a file",
     consumes={
-        "application/json": ProgressIn.model_json_schema(),
+        "application/json": ProgressIn,
         "multipart/form-data": {
             "type": "object",
             "required": ["percent", "file"],
