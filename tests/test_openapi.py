@@ -95,3 +95,51 @@ async def test_docs_page_lists_every_operation(client, world):
         for method, op in ops.items():
             assert f'id="{op["operationId"]}"' in page, (method, path)
             assert op["summary"] in page, (method, path)
+
+
+async def test_cross_field_rules_are_in_the_schema_as_pydantic_applies_them(client, world):
+    """The document says what the models refuse (RSVP delegation, one of username/endpoint),
+    so a client validating against it is not surprised by a 422."""
+    import json
+
+    import jsonschema
+    from pydantic import ValidationError
+
+    from ecabinet.schemas.meetings import ParticipantRef, RsvpIn
+
+    doc = await _document(client)
+    for model, bodies in (
+        (
+            RsvpIn,
+            [
+                {"answer": "accepted"},
+                {"answer": "needs_action"},
+                {"answer": "delegated"},
+                {"answer": "delegated", "delegate_username": "x"},
+                {"answer": "delegated", "delegate_username": "x", "reason": "Bận công tác"},
+                {"answer": "accepted", "delegate_username": "x"},
+                {"answer": "declined", "delegate_username": None},
+            ],
+        ),
+        (
+            ParticipantRef,
+            [
+                {"username": "a"},
+                {"endpoint": 3},
+                {"username": "a", "endpoint": 3},
+                {},
+                {"username": "a", "endpoint": None},
+            ],
+        ),
+    ):
+        schema = {**doc["components"]["schemas"][model.__name__], "components": doc["components"]}
+        schema = jsonschema.validators.Draft202012Validator(
+            schema, resolver=jsonschema.RefResolver("", doc)
+        )
+        for body in bodies:
+            try:
+                model.model_validate_json(json.dumps(body))  # as the API parses a body
+                accepted = True
+            except ValidationError:
+                accepted = False
+            assert schema.is_valid(body) == accepted, (model.__name__, body)
