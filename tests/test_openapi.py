@@ -133,9 +133,7 @@ async def test_cross_field_rules_are_in_the_schema_as_pydantic_applies_them(clie
         ),
     ):
         schema = {**doc["components"]["schemas"][model.__name__], "components": doc["components"]}
-        schema = jsonschema.validators.Draft202012Validator(
-            schema, resolver=jsonschema.RefResolver("", doc)
-        )
+        schema = jsonschema.validators.Draft202012Validator(schema)  # refs: its own components
         for body in bodies:
             try:
                 model.model_validate_json(json.dumps(body))  # as the API parses a body
