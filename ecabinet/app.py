@@ -30,6 +30,7 @@ from .web.appkeys import request_id_key, services_key
 from .web.i18n import error_text, request_language, translate
 from .web.metrics import setup_metrics
 from .web.middlewares import csrf, request_context, security_headers, wants_json
+from .web.path_params import bounded_path_ids
 from .web.routes import setup_routes
 from .web.session import csrf_token, optional_actor
 
@@ -99,7 +100,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     quiet_database_drivers()
     services = build_services(settings, clock)
     app = web.Application(
-        middlewares=[request_context, csrf],
+        middlewares=[request_context, csrf, bounded_path_ids],
         client_max_size=services.settings.max_json_body,
     )
     app[services_key] = services

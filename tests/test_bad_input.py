@@ -118,9 +118,6 @@ async def test_oversized_body_is_413_and_the_server_keeps_serving(client, world,
         ("PATCH", "/api/admin/users/999999", {"title": "x"}, "user_not_found"),
         ("PATCH", "/api/admin/organizations/999999", {"name": "x"}, "organization_not_found"),
         ("PATCH", "/api/admin/endpoints/999999", {"capacity": 1}, "endpoint_not_found"),
-        ("POST", "/api/admin/users/99999999999999999999/reset-password", None, "not_found"),
-        ("PATCH", "/api/admin/users/2147483648", {"title": "x"}, "not_found"),
-        ("PATCH", "/api/admin/users/0", {"title": "x"}, "not_found"),
         ("PATCH", "/api/admin/users/-1", {"title": "x"}, "not_found"),
         ("PATCH", "/api/admin/users/abc", {"title": "x"}, "not_found"),
     ],
@@ -128,6 +125,19 @@ async def test_oversized_body_is_413_and_the_server_keeps_serving(client, world,
 async def test_unknown_ids_are_404(client, world, admin, method, path, body, code):
     resp = await client.request(method, path, json=body, headers=admin)
     await _error(resp, 404, code)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/admin/users/99999999999999999999/reset-password", None),
+        ("PATCH", "/api/admin/users/2147483648", {"title": "x"}),
+        ("PATCH", "/api/admin/users/0", {"title": "x"}),
+    ],
+)
+async def test_ids_out_of_the_column_range_are_422(client, world, admin, method, path, body):
+    resp = await client.request(method, path, json=body, headers=admin)
+    await _error(resp, 422, "invalid_path_parameter")
 
 
 async def test_unknown_api_path_is_a_json_404(client, world, admin):

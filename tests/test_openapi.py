@@ -56,7 +56,12 @@ async def test_every_request_body_and_ref_points_to_an_existing_schema(client, w
     bodies = 0
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
-            if method in ("post", "patch", "put") and "requestBody" in op:
+            content = op.get("requestBody", {}).get("content", {})
+            for media, body in content.items():
+                assert media in ("application/json", "multipart/form-data", "application/pdf")
+                ref = body["schema"].get("$ref")
+                assert ref is None or ref.rsplit("/", 1)[-1] in schemas, (method, path, media)
+            if method in ("post", "patch", "put") and "application/json" in content:
                 bodies += 1
                 ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
                 assert ref.startswith("#/components/schemas/"), (method, path)
@@ -90,3 +95,49 @@ async def test_docs_page_lists_every_operation(client, world):
         for method, op in ops.items():
             assert f'id="{op["operationId"]}"' in page, (method, path)
             assert op["summary"] in page, (method, path)
+
+
+async def test_cross_field_rules_are_in_the_schema_as_pydantic_applies_them(client, world):
+    """The document says what the models refuse (RSVP delegation, one of username/endpoint),
+    so a client validating against it is not surprised by a 422."""
+    import json
+
+    import jsonschema
+    from pydantic import ValidationError
+
+    from ecabinet.schemas.meetings import ParticipantRef, RsvpIn
+
+    doc = await _document(client)
+    for model, bodies in (
+        (
+            RsvpIn,
+            [
+                {"answer": "accepted"},
+                {"answer": "needs_action"},
+                {"answer": "delegated"},
+                {"answer": "delegated", "delegate_username": "x"},
+                {"answer": "delegated", "delegate_username": "x", "reason": "Bận công tác"},
+                {"answer": "accepted", "delegate_username": "x"},
+                {"answer": "declined", "delegate_username": None},
+            ],
+        ),
+        (
+            ParticipantRef,
+            [
+                {"username": "a"},
+                {"endpoint": 3},
+                {"username": "a", "endpoint": 3},
+                {},
+                {"username": "a", "endpoint": None},
+            ],
+        ),
+    ):
+        schema = {**doc["components"]["schemas"][model.__name__], "components": doc["components"]}
+        schema = jsonschema.validators.Draft202012Validator(schema)  # refs: its own components
+        for body in bodies:
+            try:
+                model.model_validate_json(json.dumps(body))  # as the API parses a body
+                accepted = True
+            except ValidationError:
+                accepted = False
+            assert schema.is_valid(body) == accepted, (model.__name__, body)

@@ -8,9 +8,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from ..models import AgendaItemStatus
-from .common import Input, Output
-
-MAX_ID = 2**31 - 1
+from .common import Id, Input, Output
 
 
 class AgendaItemIn(Input):
@@ -19,16 +17,16 @@ class AgendaItemIn(Input):
 
     title: str = Field(min_length=1, max_length=500)
     description: str = Field(default="", max_length=5000)
-    presenter_user_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    presenter_organization_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    presenter_user_id: Id | None = None
+    presenter_organization_id: Id | None = None
     planned_minutes: int = Field(default=0, ge=0, le=24 * 60)
 
 
 class AgendaItemPatch(Input):
     title: str | None = Field(default=None, min_length=1, max_length=500)
     description: str | None = Field(default=None, max_length=5000)
-    presenter_user_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    presenter_organization_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    presenter_user_id: Id | None = None
+    presenter_organization_id: Id | None = None
     planned_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
     status: AgendaItemStatus | None = None
 
@@ -36,7 +34,9 @@ class AgendaItemPatch(Input):
 class AgendaOrder(Input):
     """Every item id of the meeting's agenda, in the new order."""
 
-    item_ids: list[int] = Field(min_length=1, max_length=500)
+    item_ids: list[Id] = Field(
+        min_length=1, max_length=500, json_schema_extra={"uniqueItems": True}
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> AgendaOrder:

@@ -5,27 +5,45 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from ..models import AnnotationKind, Visibility
-from .common import Input, Output
+from .common import Id, Input, Output
 
-MAX_ID = 2**31 - 1
 Unit = Annotated[float, Field(ge=0.0, le=1.0, strict=False)]
 Rect = Annotated[list[Unit], Field(min_length=4, max_length=4, description="[x, y, w, h]")]
 Point = Annotated[list[Unit], Field(min_length=2, max_length=2, description="[x, y]")]
 Stroke = Annotated[list[Point], Field(min_length=1, max_length=2000)]
 Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
-ParticipantIds = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Field(max_length=500)]
+ParticipantIds = Annotated[list[Id], Field(max_length=500)]
 MAX_INK_POINTS = 20000
 
 
 class AnnotationIn(Input):
-    """A new annotation. Coordinates are fractions of the page (0..1, from the top-left)."""
+    """A new annotation. Coordinates are fractions of the page (0..1, from the top-left).
+
+    A highlight needs ``rects`` and ``quote``; a note ``point`` and ``body``; ink ``strokes``
+    (at most 20 000 points in all)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"kind": {"const": kind}}},
+                    "then": {"required": list(needs), "properties": needs},
+                }
+                for kind, needs in (
+                    ("highlight", {"rects": {"minItems": 1}, "quote": {"pattern": "\\S"}}),
+                    ("note", {"point": {"type": "array"}, "body": {"pattern": "\\S"}}),
+                    ("ink", {"strokes": {"minItems": 1}}),
+                )
+            ]
+        }
+    )
 
     kind: AnnotationKind
     page: int = Field(ge=1, le=100000)
-    version: int | None = Field(default=None, ge=1, le=MAX_ID, description="Default: current")
+    version: Id | None = Field(default=None, description="Default: current")
     rects: list[Rect] = Field(default_factory=list, max_length=200, description="highlight")
     point: Point | None = Field(default=None, description="note: where its icon sits")
     strokes: list[Stroke] = Field(default_factory=list, max_length=200, description="ink")
@@ -89,7 +107,7 @@ class AnnotationOut(Output):
 
 
 class ReadingIn(Input):
-    version: int = Field(ge=1, le=MAX_ID)
+    version: Id
     page: int = Field(ge=1, le=100000)
 
 
@@ -99,10 +117,13 @@ class ReadingOut(Output):
 
 
 class OpinionIn(Input):
+    """About exactly one of ``agenda_item_id`` and ``document_id``, unless it is a reply
+    (``parent_id``: the subject is the parent's)."""
+
     body: str = Field(min_length=1, max_length=10000)
-    agenda_item_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    document_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    parent_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="A reply to")
+    agenda_item_id: Id | None = None
+    document_id: Id | None = None
+    parent_id: Id | None = Field(default=None, description="A reply to")
 
     @model_validator(mode="after")
     def _one_subject(self) -> OpinionIn:

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import EmailStr, Field
 
 from ..models import Language, OrganizationLevel, Role
-from .common import Input, Output
+from .common import Id, Input, Output
 
 SLUG = r"^[a-z0-9][a-z0-9-]{1,63}$"
 USERNAME = r"^[a-z0-9][a-z0-9._-]{2,63}$"
@@ -17,12 +17,12 @@ class OrganizationIn(Input):
     slug: str = Field(pattern=SLUG, description="Short stable name, e.g. `hai-phong`.")
     name: str = Field(min_length=1, max_length=200)
     level: OrganizationLevel
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class OrganizationPatch(Input):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class OrganizationOut(Output):
@@ -39,7 +39,7 @@ class UserIn(Input):
     title: str = Field(default="", max_length=200)
     email: EmailStr | None = None
     role: Role
-    organization_id: int
+    organization_id: Id
     language: Language = Language.VI
     password: str | None = Field(
         default=None,
@@ -54,7 +54,7 @@ class UserPatch(Input):
     title: str | None = Field(default=None, max_length=200)
     email: EmailStr | None = None
     role: Role | None = None
-    organization_id: int | None = None
+    organization_id: Id | None = None
     language: Language | None = None
     is_active: bool | None = None
 
@@ -66,7 +66,7 @@ class UserOut(Output):
     title: str
     email: str
     role: Role
-    organization_id: int
+    organization_id: Id
     language: Language
     is_active: bool
     created_at: datetime
@@ -88,15 +88,15 @@ class EndpointIn(Input):
     name: str = Field(min_length=1, max_length=200)
     location: str = Field(default="", max_length=300)
     capacity: int = Field(default=0, ge=0, le=10_000)
-    organization_id: int
-    operator_id: int | None = None
+    organization_id: Id
+    operator_id: Id | None = None
 
 
 class EndpointPatch(Input):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     location: str | None = Field(default=None, max_length=300)
     capacity: int | None = Field(default=None, ge=0, le=10_000)
-    operator_id: int | None = None
+    operator_id: Id | None = None
     is_active: bool | None = None
 
 
@@ -106,6 +106,6 @@ class EndpointOut(Output):
     name: str
     location: str
     capacity: int
-    organization_id: int
+    organization_id: Id
     operator_id: int | None
     is_active: bool

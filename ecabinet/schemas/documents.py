@@ -7,16 +7,14 @@ from datetime import datetime
 from pydantic import Field
 
 from ..models import BoardBookStatus, Classification
-from .common import Input, Output
-
-MAX_ID = 2**31 - 1
+from .common import Id, IdOrZero, Input, Output
 
 
 class DocumentPatch(Input):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     classification: Classification | None = None
-    agenda_item_id: int | None = Field(default=None, ge=0, le=MAX_ID, description="0 = none")
-    restricted_to: list[int] | None = Field(
+    agenda_item_id: IdOrZero | None = Field(default=None, description="0 = none")
+    restricted_to: list[Id] | None = Field(
         default=None,
         max_length=500,
         description="Participant ids who alone may see the document; [] lifts the restriction.",

@@ -8,27 +8,25 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from ..models import AttendanceStatus, OpinionAnswer, PositionKind
-from .common import Input, Output
-
-Id = Field(gt=0, lt=2**31)
+from .common import Id, Input, Output
 
 
 class RoomDeclarationIn(Input):
-    endpoint_participant_id: int = Id
+    endpoint_participant_id: Id
     headcount: int = Field(ge=0, le=10_000)
-    present_participant_ids: list[int] = Field(default_factory=list, max_length=500)
+    present_participant_ids: list[Id] = Field(default_factory=list, max_length=500)
     note: str = Field(default="", max_length=500)
 
 
 class AttendanceCorrectionIn(Input):
-    participant_id: int = Id
+    participant_id: Id
     status: AttendanceStatus
     note: str = Field(default="", max_length=500)
 
 
 class SpeechRequestIn(Input):
-    agenda_item_id: int | None = Field(default=None, gt=0, lt=2**31)
-    endpoint_participant_id: int | None = Field(default=None, gt=0, lt=2**31)
+    agenda_item_id: Id | None = None
+    endpoint_participant_id: Id | None = None
     note: str = Field(default="", max_length=500)
 
 
@@ -42,7 +40,7 @@ class PositionIn(Input):
 
 
 class CurrentItemIn(Input):
-    agenda_item_id: int | None = Field(default=None, gt=0, lt=2**31)
+    agenda_item_id: Id | None = None
 
 
 class ConclusionIn(Input):
@@ -51,8 +49,16 @@ class ConclusionIn(Input):
 
 class MotionIn(Input):
     title: str = Field(min_length=1, max_length=500)
-    agenda_item_id: int | None = Field(default=None, gt=0, lt=2**31)
-    options: list[str] = Field(default_factory=lambda: ["agree", "disagree", "abstain"])
+    agenda_item_id: Id | None = None
+    options: list[str] = Field(
+        default_factory=lambda: ["agree", "disagree", "abstain"],
+        json_schema_extra={
+            "minItems": 2,
+            "maxItems": 10,
+            "uniqueItems": True,
+            "items": {"type": "string", "minLength": 1, "maxLength": 64},
+        },
+    )
     secret: bool = False
 
     @field_validator("options")
@@ -68,7 +74,7 @@ class MotionIn(Input):
 
 class VoteIn(Input):
     choice: str = Field(min_length=1, max_length=64)
-    for_member_id: int | None = Field(default=None, gt=0, lt=2**31)
+    for_member_id: Id | None = None
     receipt: str | None = Field(default=None, min_length=20, max_length=100)
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AwareDatetime, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, model_validator
 
 from ..models import (
     Confidentiality,
@@ -20,7 +20,7 @@ from ..models import (
     MeetingStatus,
     Rsvp,
 )
-from .common import Input, Output
+from .common import Id, Input, Output
 
 
 def _known_zone(value: str) -> str:
@@ -38,8 +38,17 @@ Title = Annotated[str, Field(min_length=1, max_length=300)]
 class ParticipantRef(Input):
     """A person by username, or an endpoint (điểm cầu) by id; exactly one of the two."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["username"], "properties": {"username": {"not": {"type": "null"}}}},
+                {"required": ["endpoint"], "properties": {"endpoint": {"not": {"type": "null"}}}},
+            ]
+        }
+    )
+
     username: str | None = Field(default=None, max_length=64)
-    endpoint: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    endpoint: Id | None = None
     role: MeetingRole = MeetingRole.MEMBER
 
     @model_validator(mode="after")
@@ -50,6 +59,8 @@ class ParticipantRef(Input):
 
 
 class MeetingFields(Input):
+    """``ends_at`` must be after ``starts_at`` (422 otherwise)."""
+
     title: Title
     starts_at: AwareDatetime
     ends_at: AwareDatetime
@@ -118,10 +129,27 @@ class MeetingPatch(Input):
 
 
 class RsvpIn(Input):
+    """``delegate_username`` goes with the answer ``delegated``, and only then, with a
+    ``reason``; ``needs_action`` is not an answer."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "not": {"required": ["answer"], "properties": {"answer": {"const": "needs_action"}}},
+            "if": {"required": ["answer"], "properties": {"answer": {"const": "delegated"}}},
+            "then": {
+                "required": ["delegate_username", "reason"],
+                "properties": {
+                    "delegate_username": {"type": "string", "minLength": 1},
+                    "reason": {"type": "string", "pattern": "\\S"},
+                },
+            },
+            "else": {"properties": {"delegate_username": {"type": "null"}}},
+        }
+    )
     answer: Rsvp
     delegate_username: str | None = Field(default=None, max_length=64)
     reason: str = Field(default="", max_length=500)
-    endpoint: int | None = Field(
+    endpoint: Id | None = Field(
         default=None, description="Answer for this endpoint (its room operator confirms it)."
     )
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .common import Input
+from .common import Id, Input
 
-Id = Field(gt=0, lt=2**31)
 MAX_CONTENT = 200_000
 
 
@@ -16,12 +15,12 @@ class VersionIn(Input):
 
     content: str = Field(min_length=1, max_length=MAX_CONTENT)
     title: str | None = Field(default=None, min_length=1, max_length=300)
-    base_version: int | None = Field(default=None, gt=0, lt=2**31)
+    base_version: Id | None = None
     note: str = Field(default="", max_length=500)
 
 
 class ReviewIn(Input):
-    reviewer_ids: list[int] = Field(min_length=1, max_length=200)
+    reviewer_ids: list[Id] = Field(min_length=1, max_length=200)
 
 
 class CommentIn(Input):
@@ -31,12 +30,12 @@ class CommentIn(Input):
     body: str = Field(min_length=1, max_length=5000)
     section: str = Field(default="", max_length=300)
     changes_requested: bool = False
-    reply_to: int | None = Field(default=None, gt=0, lt=2**31)
+    reply_to: Id | None = None
 
 
 class ApproveIn(Input):
     """Approve ``version`` (the latest) for signature. ``signer_ids`` is the signing order; the
     chair must be last. Default: the approving secretary, then the chair."""
 
-    version: int = Id
-    signer_ids: list[int] | None = Field(default=None, min_length=1, max_length=200)
+    version: Id
+    signer_ids: list[Id] | None = Field(default=None, min_length=1, max_length=200)

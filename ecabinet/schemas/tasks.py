@@ -6,9 +6,8 @@ from datetime import datetime
 
 from pydantic import Field, field_validator
 
-from .common import Input
+from .common import Id, Input
 
-Id = Field(gt=0, lt=2**31)
 MAX_CONCLUSIONS = 200
 MAX_TASKS_PER_CONCLUSION = 50
 
@@ -22,8 +21,8 @@ def _aware(value: datetime) -> datetime:
 class PlannedTaskIn(Input):
     title: str = Field(min_length=1, max_length=500)
     description: str = Field(default="", max_length=10_000)
-    assignee_id: int = Id
-    cooperating_ids: list[int] = Field(default_factory=list, max_length=50)
+    assignee_id: Id
+    cooperating_ids: list[Id] = Field(default_factory=list, max_length=50)
     deadline: datetime
 
     _deadline = field_validator("deadline")(_aware)
@@ -31,7 +30,7 @@ class PlannedTaskIn(Input):
 
 class NoticeConclusionIn(Input):
     text: str = Field(min_length=1, max_length=20_000)
-    agenda_item_id: int | None = Field(default=None, gt=0, lt=2**31)
+    agenda_item_id: Id | None = None
     tasks: list[PlannedTaskIn] = Field(default_factory=list, max_length=MAX_TASKS_PER_CONCLUSION)
 
 
@@ -41,7 +40,7 @@ class NoticeIn(Input):
 
     title: str = Field(default="", max_length=500)
     conclusions: list[NoticeConclusionIn] | None = Field(default=None, max_length=MAX_CONCLUSIONS)
-    supersedes_id: int | None = Field(default=None, gt=0, lt=2**31)
+    supersedes_id: Id | None = None
 
 
 class NoticePatch(Input):
@@ -60,8 +59,8 @@ class TaskPatch(Input):
 
     title: str | None = Field(default=None, min_length=1, max_length=500)
     deadline: datetime | None = None
-    assignee_id: int | None = Field(default=None, gt=0, lt=2**31)
-    cooperating_ids: list[int] | None = Field(default=None, max_length=50)
+    assignee_id: Id | None = None
+    cooperating_ids: list[Id] | None = Field(default=None, max_length=50)
 
     @field_validator("deadline")
     @classmethod

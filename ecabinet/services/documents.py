@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import NotFound, UnsupportedMediaType, ValidationFailed
 from ..files.blobs import BlobRef, StagedBlob
+from ..files.names import clean_filename
 from ..files.pdf import PdfInfo, PdfRejected, inspect_pdf
 from ..models import (
     AgendaItem,
@@ -38,7 +37,6 @@ from . import document_access as access
 from .actor import Actor
 from .context import Services, perform
 
-MAX_FILENAME = 150
 log = logging.getLogger("ecabinet.documents")
 
 
@@ -58,14 +56,9 @@ class DocumentView:
     receipt: DocumentReceipt | None
 
 
-def safe_filename(name: str, fallback: str = "document") -> str:
-    """A display name for a file: no path, no control characters, ends in .pdf."""
-    name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] not in ("C", "Z") or ch == " ")
-    name = re.sub(r"\s+", " ", name).strip(" .")
-    stem = name[:-4] if name.lower().endswith(".pdf") else name
-    stem = stem[: MAX_FILENAME - 4].strip(" .") or fallback
-    return f"{stem}.pdf"
+def safe_filename(name: str) -> str:
+    """A document's display name: ``files.names.clean_filename`` for a PDF."""
+    return clean_filename(name, ".pdf", fallback="document")
 
 
 async def check_may_upload(svc: Services, actor: Actor, meeting_id: int) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..errors import Conflict, Forbidden, NotFound, UnsupportedMediaType, ValidationFailed
 from ..files.attachments import AttachmentKind, AttachmentRejected, sniff
 from ..files.blobs import StagedBlob
+from ..files.names import clean_filename
 from ..models import (
     Conclusion,
     DocumentVersion,
@@ -325,9 +326,7 @@ async def _sniff(staged: StagedBlob) -> AttachmentKind:
 
 
 def _filename(name: str, extension: str) -> str:
-    base = Path(name.replace("\\", "/")).name
-    stem = "".join(ch for ch in base.rsplit(".", 1)[0] if ch.isprintable()).strip(" .")
-    return f"{stem[:150] or 'attachment'}{extension}"
+    return clean_filename(name, extension, fallback="attachment")
 
 
 async def update_task(svc: Services, actor: Actor, task_id: int, data: TaskPatch) -> TaskView:

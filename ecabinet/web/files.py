@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
-from urllib.parse import quote
 
 from aiohttp import web
 
+from ..files.names import content_disposition
+
+__all__ = ["content_disposition", "counts_as_open", "send_file", "send_pdf"]
+
 CHUNK = 256 * 1024
-
-
-def content_disposition(filename: str) -> str:
-    """RFC 6266 ``attachment`` with an ASCII fallback and the UTF-8 name (RFC 5987)."""
-    clean = "".join(
-        ch for ch in unicodedata.normalize("NFC", filename) if unicodedata.category(ch)[0] != "C"
-    )
-    clean = clean.replace("/", "_").replace("\\", "_").strip() or "document.pdf"
-    ascii_name = unicodedata.normalize("NFKD", clean).encode("ascii", "ignore").decode()
-    ascii_name = re.sub(r"[^A-Za-z0-9._ -]", "_", ascii_name).strip() or "document.pdf"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(clean, safe='')}"
 
 
 def counts_as_open(request: web.Request) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ..errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from ..files.blobs import BlobStore, BlobTooLarge, StagedBlob
@@ -56,17 +57,27 @@ async def receive(request: web.Request, store: BlobStore, limit: int) -> Upload:
                 break
             if not isinstance(part, BodyPartReader):
                 raise BadRequest("Nested multipart is not accepted.", code="malformed_multipart")
+            if part.name is None:
+                raise BadRequest(
+                    "A part's Content-Disposition header cannot be read.",
+                    code="malformed_multipart",
+                )
             if part.name == "file":
                 if upload is not None:
                     raise ValidationFailed("Send one file per upload.", code="one_file_only")
                 upload = Upload(store.stage(limit), part.filename or "")
                 await _stream(part, upload.staged)
-            elif part.name:
+            else:
                 fields[part.name] = await _text(part)
         else:
             raise BadRequest("Too many parts in the body.", code="malformed_multipart")
     except BlobTooLarge as exc:
         raise too_large(limit) from exc
+    except (HttpProcessingError, ValueError) as exc:
+        # A part's headers aiohttp cannot parse (a raw CR/LF in a file name: InvalidHeader).
+        if upload is not None:
+            upload.staged.discard()
+        raise BadRequest("The multipart body is malformed.", code="malformed_multipart") from exc
     except BaseException:
         if upload is not None:
             upload.staged.discard()

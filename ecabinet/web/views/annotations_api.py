@@ -94,6 +94,7 @@ async def delete_annotation(req: ApiRequest) -> None:
     "GET",
     f"/api/documents/{ID}/annotated.pdf",
     summary="Download your annotated copy: the PDF with your annotations as PDF annotations",
+    errors=(409,),  # document_signed: annotations are never written into a signed PDF
     tags=TAGS,
     query={"shared": "1 to include the annotations others shared with you"},
 )
@@ -109,6 +110,7 @@ async def annotated_pdf(req: ApiRequest) -> web.StreamResponse:
 @api.route(
     "GET",
     f"/api/meetings/{ID}/annotations.pdf",
+    errors=(409,),  # nothing_shared
     summary="Every shared annotation of the meeting, one PDF with a bookmark per document "
     "(secretaries)",
     tags=TAGS,

@@ -13,7 +13,15 @@ from ...schemas.documents import DocumentCreated
 from ...services import ballot_documents
 from .. import uploads
 from ..api import ApiRegistry, ApiRequest
-from .documents_api import upload_meta
+from .documents_api import UPLOAD_FORM, upload_meta
+
+BALLOT_FORM = {
+    media: {
+        **form,
+        "properties": {k: v for k, v in form["properties"].items() if k != "agenda_item_id"},
+    }
+    for media, form in UPLOAD_FORM.items()
+}
 
 api = ApiRegistry()
 
@@ -22,6 +30,7 @@ api = ApiRegistry()
     "POST",
     r"/api/ballots/{id:\d+}/documents",
     summary="Attach a PDF to an open ballot (multipart/form-data: file, title, classification)",
+    consumes=BALLOT_FORM,
     response=DocumentCreated,
     status=201,
     tags=("ballots",),

@@ -20,7 +20,7 @@ from ...schemas.directory import (
 )
 from ...services import directory
 from ..access import access_ended
-from ..api import ApiRegistry, ApiRequest
+from ..api import ApiRegistry, ApiRequest, IntQuery
 
 api = ApiRegistry()
 TAGS = ("admin",)
@@ -68,14 +68,16 @@ async def update_organization(req: ApiRequest) -> Organization:
     summary="List users",
     response=list[UserOut],
     tags=TAGS,
-    query={"organization_id": "Only users of this organization", "q": "Part of a name or username"},
+    query={
+        "organization_id": IntQuery("Only users of this organization"),
+        "q": "Part of a name or username",
+    },
 )
 async def list_users(req: ApiRequest) -> Sequence[User]:
-    org = req.query("organization_id")
     return await directory.list_users(
         req.services,
         req.actor,
-        organization_id=int(org) if org.isdigit() and len(org) < 10 else None,
+        organization_id=req.query_int("organization_id"),
         query=req.query("q"),
     )
 

@@ -23,12 +23,34 @@ from ...services import board_book, documents, receipts
 from ...services import document_content as content
 from ...services.documents import DocumentView, UploadMeta, safe_filename
 from .. import document_events, files, uploads
-from ..api import MAX_ID, ApiRegistry, ApiRequest
+from ..api import MAX_ID, ApiRegistry, ApiRequest, IntQuery
 
 api = ApiRegistry()
 TAGS = ("documents",)
 ID = r"{id:\d+}"
 UPLOAD_FIELDS = frozenset({"title", "classification", "agenda_item_id"})
+PDF_FILE = {"type": "string", "format": "binary", "description": "The PDF"}
+UPLOAD_FORM = {
+    "multipart/form-data": {
+        "type": "object",
+        "required": ["file"],
+        "additionalProperties": False,
+        "properties": {
+            "file": PDF_FILE,
+            "title": {"type": "string", "maxLength": 300, "description": "Default: the file name"},
+            "classification": {"type": "string", "enum": [c.value for c in Classification]},
+            "agenda_item_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        },
+    }
+}
+VERSION_FORM = {
+    "multipart/form-data": {
+        "type": "object",
+        "required": ["file"],
+        "additionalProperties": False,
+        "properties": {"file": PDF_FILE},
+    }
+}
 
 
 def document_out(req: ApiRequest, view: DocumentView) -> DocumentOut:
@@ -96,6 +118,7 @@ async def list_documents(req: ApiRequest) -> list[DocumentOut]:
     "POST",
     f"/api/meetings/{ID}/documents",
     summary="Upload a PDF (multipart/form-data: file, title, classification, agenda_item_id)",
+    consumes=UPLOAD_FORM,
     response=DocumentCreated,
     status=201,
     tags=TAGS,
@@ -146,6 +169,7 @@ async def update_document(req: ApiRequest) -> DocumentOut:
     "POST",
     f"/api/documents/{ID}/versions",
     summary="Upload a new version (multipart/form-data: file); old versions are kept",
+    consumes=VERSION_FORM,
     response=DocumentCreated,
     status=201,
     tags=TAGS,
@@ -186,13 +210,12 @@ async def withdraw_document(req: ApiRequest) -> None:
     f"/api/documents/{ID}/content",
     summary="The PDF (Range, ETag); confidential documents carry your watermark",
     tags=TAGS,
-    query={"version": "Version number (default: the current one)"},
+    query={
+        "version": IntQuery("Version number (default: the current one)", code="invalid_version")
+    },
 )
 async def document_content(req: ApiRequest) -> web.StreamResponse:
-    raw = req.query("version")
-    version = int(raw) if raw.isdigit() and 0 < len(raw) < 6 else None
-    if raw and version is None:
-        raise ValidationFailed("version must be a positive number.", code="invalid_version")
+    version = req.query_int("version")
     served = await content.open_content(
         req.services, req.actor, req.id(), version, counts=files.counts_as_open(req.request)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...errors import NotFound
 from ...schemas.live import IceServerOut, JoinOut
 from ...services import live
-from ..api import MAX_ID, ApiRegistry, ApiRequest
+from ..api import MAX_ID, ApiRegistry, ApiRequest, IntQuery
 
 api = ApiRegistry()
 TAGS = ("live meeting",)
@@ -26,7 +26,7 @@ def ws_url(req: ApiRequest, meeting_id: int) -> str:
     summary="Get a join token for the meeting room",
     response=JoinOut,
     tags=TAGS,
-    query={"endpoint": "Join as this endpoint (điểm cầu) you operate"},
+    query={"endpoint": IntQuery("Join as this endpoint (điểm cầu) you operate")},
 )
 async def join(req: ApiRequest) -> JoinOut:
     """For an invited person, an invited endpoint's operator, the chair and the secretary; anyone

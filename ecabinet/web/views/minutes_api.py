@@ -6,12 +6,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from ...errors import ValidationFailed
+from ...files.names import content_disposition
 from ...schemas.minutes import ApproveIn, CommentIn, ReviewIn, VersionIn
 from ...schemas.signing import SignIn
 from ...services import minutes, minutes_signing
 from ...services.minutes_render import Diff
 from ...services.minutes_view import CommentView, MinutesView, VersionDetail
-from ..api import ApiRegistry, ApiRequest
+from ..api import ApiRegistry, ApiRequest, IntQuery
 
 api = ApiRegistry()
 TAGS = ("minutes",)
@@ -85,7 +86,10 @@ async def get_version(req: ApiRequest) -> VersionDetail:
     summary="What changed between two versions (unified diff lines)",
     response=Diff,
     tags=TAGS,
-    query={"from": "the older version number", "to": "the newer version number"},
+    query={
+        "from": IntQuery("the older version number", code="bad_version", required=True),
+        "to": IntQuery("the newer version number", code="bad_version", required=True),
+    },
 )
 async def diff_versions(req: ApiRequest) -> Diff:
     old, new = version_number(req, "from"), version_number(req, "to")
@@ -112,7 +116,7 @@ async def send_for_review(req: ApiRequest) -> MinutesView:
     summary="Reviewers' comments, oldest first",
     response=list[CommentView],
     tags=TAGS,
-    query={"version": "only this version's comments"},
+    query={"version": IntQuery("only this version's comments", code="bad_version")},
 )
 async def list_comments(req: ApiRequest) -> list[CommentView]:
     number = version_number(req, "version", required=False)
@@ -160,7 +164,11 @@ async def sign(req: ApiRequest) -> MinutesView:
 
 
 @api.route(
-    "GET", f"{M}/pdf", summary="The PDF as it stands (with the signatures so far)", tags=TAGS
+    "GET",
+    f"{M}/pdf",
+    summary="The PDF as it stands (with the signatures so far)",
+    tags=TAGS,
+    errors=(409,),  # minutes_not_approved
 )
 async def minutes_pdf(req: ApiRequest) -> web.StreamResponse:
     found = await minutes_signing.pdf(req.services, req.actor, req.id())
@@ -168,7 +176,7 @@ async def minutes_pdf(req: ApiRequest) -> web.StreamResponse:
         body=found.data,
         content_type="application/pdf",
         headers={
-            "Content-Disposition": f'inline; filename="{found.filename}"',
+            "Content-Disposition": content_disposition(found.filename, inline=True),
             "ETag": f'"{found.sha256}"',
             "Cache-Control": "no-store",
         },

@@ -8,7 +8,7 @@ from ...errors import ValidationFailed
 from ...schemas.annotations import OpinionIn, OpinionOut, OpinionPatch
 from ...services import opinions
 from ...services.opinions import OpinionView
-from ..api import MAX_ID, ApiRegistry, ApiRequest
+from ..api import MAX_ID, ApiRegistry, ApiRequest, IntQuery
 from ..files import content_disposition
 
 api = ApiRegistry()
@@ -50,7 +50,10 @@ def _optional_id(req: ApiRequest, name: str) -> int | None:
     summary="Opinions on the meeting's agenda items and documents you may see, oldest first",
     response=list[OpinionOut],
     tags=TAGS,
-    query={"agenda_item_id": "Only this item's", "document_id": "Only this document's"},
+    query={
+        "agenda_item_id": IntQuery("Only this item's", code="invalid_agenda_item_id"),
+        "document_id": IntQuery("Only this document's", code="invalid_document_id"),
+    },
 )
 async def list_opinions(req: ApiRequest) -> list[OpinionOut]:
     views = await opinions.list_opinions(

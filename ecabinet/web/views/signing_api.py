@@ -24,7 +24,7 @@ from ...schemas.signing import (
 )
 from ...services import audit_log, pki, signer_certificates, signing, verification
 from ...services.audit import ChainReport
-from ..api import ApiRegistry, ApiRequest
+from ..api import MAX_INT, ApiRegistry, ApiRequest, IntQuery
 from ..file_body import read_body
 
 api = ApiRegistry()
@@ -40,6 +40,7 @@ def _int(raw: str) -> int | None:
     "/api/ca.pem",
     summary="The platform CA certificate (PEM), to trust in outside PDF tools",
     auth=False,
+    errors=(404,),
     tags=TAGS,
 )
 async def ca_pem(req: ApiRequest) -> web.StreamResponse:
@@ -63,6 +64,7 @@ async def ca_pem(req: ApiRequest) -> web.StreamResponse:
     "GET",
     "/api/me/signing-certificate",
     summary="My current signing certificate (never the key)",
+    errors=(404,),
     response=CredentialOut,
     tags=TAGS,
 )
@@ -95,6 +97,7 @@ async def upload_pkcs12(req: ApiRequest) -> SignerCredential:
     "POST",
     r"/api/admin/users/{id:\d+}/signing-certificate",
     summary="Issue a user a signing certificate from the platform CA",
+    errors=(503,),
     response=CredentialOut,
     status=201,
     tags=TAGS,
@@ -215,6 +218,7 @@ def report_out(report: verification.VerificationReport) -> VerificationOut:
     "POST",
     "/api/verify",
     summary="Verify the signatures of a PDF (send it as the body, Content-Type application/pdf)",
+    consumes={"application/pdf": {"type": "string", "format": "binary"}},
     response=VerificationOut,
     tags=TAGS,
 )
@@ -236,10 +240,10 @@ async def verify_pdf(req: ApiRequest) -> VerificationOut:
         "subject_type": "e.g. meeting",
         "subject_id": "e.g. a meeting id",
         "action": "An action, or a prefix ending in '.'",
-        "actor_id": "Who acted",
-        "meeting_id": "Everything about one meeting",
-        "before_seq": "Entries older than this sequence number (paging)",
-        "limit": "At most this many (default 100, max 500)",
+        "actor_id": IntQuery("Who acted"),
+        "meeting_id": IntQuery("Everything about one meeting"),
+        "before_seq": IntQuery("Entries older than this sequence number (paging)"),
+        "limit": IntQuery("At most this many (default 100, max 500)", maximum=MAX_INT),
     },
 )
 async def audit_events(req: ApiRequest) -> Sequence[AuditEvent]:

@@ -21,16 +21,16 @@ from ...services.context import Services
 from ...services.task_dashboard import Dashboard, TaskFilter, TaskPage
 from ...services.tasks import TaskView
 from .. import files, uploads
-from ..api import MAX_ID, ApiRegistry, ApiRequest, read_json
+from ..api import MAX_ID, MAX_INT, ApiRegistry, ApiRequest, IntQuery, read_json
 
 api = ApiRegistry()
 CONCLUSIONS = ("conclusions",)
 TASKS = ("tasks",)
 ID = r"{id:\d+}"
 PROGRESS_FIELDS = frozenset({"note", "percent", "done"})
-FILTERS = {
-    "meeting_id": "Tasks of one meeting",
-    "organization_id": "Tasks assigned to one organization",
+FILTERS: dict[str, str | IntQuery] = {
+    "meeting_id": IntQuery("Tasks of one meeting", code="invalid_filter"),
+    "organization_id": IntQuery("Tasks assigned to one organization", code="invalid_filter"),
     "level": "The assignee's level: government, ministry, province, district, commune",
     "status": "assigned, in_progress, overdue, done (by the deadline) or done_late",
     "due_from": "Deadline on or after this day (YYYY-MM-DD, local time)",
@@ -173,7 +173,13 @@ async def notice_pdf(req: ApiRequest) -> web.StreamResponse:
     summary="Tasks you may see, nearest deadline first (filters, paging)",
     response=TaskPage,
     tags=TASKS,
-    query={**FILTERS, "limit": "At most this many (default 50, max 200)", "offset": "Skip"},
+    query={
+        **FILTERS,
+        "limit": IntQuery(
+            "At most this many (default 50, max 200)", maximum=MAX_INT, code="invalid_filter"
+        ),
+        "offset": IntQuery("Skip", minimum=0, maximum=MAX_INT, code="invalid_filter"),
+    },
 )
 async def list_tasks(req: ApiRequest) -> TaskPage:
     return await task_dashboard.list_tasks(
@@ -250,6 +256,24 @@ async def receive_progress(
     "POST",
     f"/api/tasks/{ID}/progress",
     summary="Report progress (assignee organization): JSON, or multipart with a file",
+    consumes={
+        "application/json": ProgressIn,
+        "multipart/form-data": {
+            "type": "object",
+            "required": ["percent", "file"],
+            "additionalProperties": False,
+            "properties": {
+                "note": {
+                    "type": "string",
+                    "maxLength": 1000,
+                    "description": "At most 4 KB of UTF-8",
+                },
+                "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+                "done": {"type": "boolean"},
+                "file": {"type": "string", "format": "binary"},
+            },
+        },
+    },
     response=TaskView,
     status=201,
     tags=TASKS,
@@ -286,8 +310,8 @@ async def attachment(req: ApiRequest) -> web.StreamResponse:
     tags=("admin",),
     query={
         "action": "An action, or a prefix ending in '.'",
-        "before_seq": "Entries older than this sequence number (paging)",
-        "limit": "At most this many (default 100, max 500)",
+        "before_seq": IntQuery("Entries older than this sequence number (paging)"),
+        "limit": IntQuery("At most this many (default 100, max 500)", maximum=MAX_INT),
     },
 )
 async def meeting_audit(req: ApiRequest) -> Sequence[AuditEvent]:
