@@ -12,6 +12,7 @@ from .i18n_minutes import MINUTES_ERRORS_VI, MINUTES_VI
 from .i18n_reader import READER_VI
 from .i18n_room import ROOM_VI
 from .i18n_room_session import ROOM_SESSION_VI
+from .i18n_room_ui import ROOM_UI_VI
 from .i18n_tasks import TASKS_ERRORS_VI, TASKS_VI
 
 LANGUAGES = ("vi", "en")
@@ -22,6 +23,7 @@ VI: dict[str, str] = {
     **MINUTES_VI,
     **ROOM_VI,
     **ROOM_SESSION_VI,
+    **ROOM_UI_VI,
     **READER_VI,
     **TASKS_VI,
     "e-Cabinet": "Phòng họp không giấy",

@@ -157,9 +157,6 @@ function renderItem() {
       href: `/documents/${d.id}/read`, target: "_blank", rel: "noopener", textContent: d.title,
     })));
   }
-  const onItem = $("ask-on-item");
-  onItem.disabled = !item;
-  onItem.checked = Boolean(item) && onItem.dataset.touched !== "off";
 }
 
 function renderFloor() {
@@ -187,9 +184,7 @@ function renderFloor() {
     queue.append(li);
   }
   if (!floor.queue.length) queue.append(el("li", { className: "muted empty", textContent: t("Nobody has asked for the floor.") }));
-  const open = s.started && s.status === "in_progress";
-  const waiting = floor.queue.some((r) => r.participant_id === me) || (speaking && speaking.participant_id === me);
-  $("ask-floor").disabled = !open || waiting || me === null;
+  // "Ask for the floor" is the raised hand (room_floor.js owns the button).
 }
 
 function tick() {
@@ -329,16 +324,6 @@ if (channel) {
     }
   });
 }
-
-// ------------------------------------------------------------------ asking for the floor
-
-$("ask-on-item").addEventListener("change", (e) => { e.target.dataset.touched = e.target.checked ? "on" : "off"; });
-$("ask-floor").addEventListener("click", guarded(async () => {
-  const body = {};
-  if ($("ask-on-item").checked && live.state) body.agenda_item_id = live.state.current_item_id;
-  if (live.you && live.you.endpoint) body.endpoint_participant_id = myNumber(); // for the room
-  await api("POST", `/api/meetings/${meetingId}/floor/requests`, body);
-}));
 
 setInterval(() => {
   tick();
