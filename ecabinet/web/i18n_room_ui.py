@@ -12,4 +12,31 @@ ROOM_UI_VI: dict[str, str] = {
     "Ask for the floor (raise hand)": "Đăng ký phát biểu (giơ tay)",
     "Lower hand (withdraw the request)": "Hạ tay (rút đăng ký)",
     "Raised hands (the speaking queue)": "Giơ tay (danh sách đăng ký phát biểu)",
+    # the vote dialog (vote_dialog.js) in the room and the reader
+    "Later (Esc)": "Để sau (Esc)",
+    "Vote now": "Biểu quyết ngay",
+    "The vote has closed.": "Đã kết thúc biểu quyết.",
+    "Close": "Đóng",
 }
+
+# The English texts of the vote dialog (static/js/vote_dialog.js, VOTE_TEXTS): the room and the
+# reader send their translations to the browser.
+VOTE_DIALOG_TEXTS: tuple[str, ...] = (
+    "Agree",
+    "Disagree",
+    "Abstain",
+    "Adopted",
+    "Not adopted",
+    "No quorum",
+    "Voting open",
+    "Voting closed",
+    "Votes cast",
+    "Later (Esc)",
+    "Close",
+    "Vote now",
+    "You have voted",
+    "For the member you stand in for",
+    "Secret ballot: nobody can see how you voted.",
+    "The vote has closed.",
+    "Secret vote",
+)
