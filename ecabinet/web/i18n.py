@@ -12,7 +12,7 @@ from .i18n_minutes import MINUTES_ERRORS_VI, MINUTES_VI
 from .i18n_reader import READER_VI
 from .i18n_room import ROOM_VI
 from .i18n_room_session import ROOM_SESSION_VI
-from .i18n_room_ui import ROOM_UI_VI
+from .i18n_room_ui import ROOM_UI_VI, SESSION_ERRORS_VI
 from .i18n_tasks import TASKS_ERRORS_VI, TASKS_VI
 
 LANGUAGES = ("vi", "en")
@@ -259,6 +259,7 @@ ERRORS_VI: dict[str, str] = {
     "bad_signer_list": "Danh sách người ký không hợp lệ.",
     **TASKS_ERRORS_VI,
     **MINUTES_ERRORS_VI,
+    **SESSION_ERRORS_VI,
 }
 
 

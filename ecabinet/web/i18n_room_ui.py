@@ -17,6 +17,29 @@ ROOM_UI_VI: dict[str, str] = {
     "Vote now": "Biểu quyết ngay",
     "The vote has closed.": "Đã kết thúc biểu quyết.",
     "Close": "Đóng",
+    # the chair's confirmations (confirm_dialog.js) on the console and in the room
+    "Start anyway": "Vẫn bắt đầu",
+    "There is no quorum: a vote can be opened once enough members are present (in the room or checked in at the hall).": "Chưa đủ số thành viên tham dự: chỉ mở biểu quyết được khi đủ số thành viên có mặt (trong phòng họp trực tuyến hoặc điểm danh tại hội trường).",
+    "Start the session without a quorum?": "Bắt đầu phiên họp khi chưa đủ số thành viên?",
+    "End the session for everyone? Votes and the floor close; this cannot be undone.": "Kết thúc phiên họp cho tất cả mọi người? Biểu quyết và đăng ký phát biểu sẽ đóng lại; không thể hoàn tác.",
+}
+
+# Service errors of the session (by stable code) shown in the console's page in Vietnamese
+# (merged into :data:`ecabinet.web.i18n.ERRORS_VI`).
+SESSION_ERRORS_VI: dict[str, str] = {
+    "no_quorum": "Chưa đủ số thành viên tham dự theo quy định: chưa thể biểu quyết. Hãy chờ thêm thành viên vào phòng họp hoặc điểm danh có mặt tại hội trường.",
+    "session_not_started": "Phiên họp chưa bắt đầu.",
+    "session_started": "Phiên họp đã bắt đầu.",
+    "session_not_in_progress": "Phiên họp không còn diễn ra.",
+    "consent_adopted": "Các nội dung không có ý kiến khác đã được thông qua.",
+    "motion_open": "Đang có một biểu quyết mở: hãy kết thúc biểu quyết đó trước.",
+    "motion_closed": "Biểu quyết đã kết thúc.",
+    "already_requested": "Đồng chí đã đăng ký phát biểu.",
+    "speech_state": "Lượt phát biểu đã thay đổi; hãy xem lại danh sách.",
+    "no_vote_right": "Đồng chí không có quyền biểu quyết nội dung này.",
+    "not_chair": "Chỉ chủ tọa được thực hiện thao tác này.",
+    "positions_closed": "Đã hết thời gian đăng ký ý kiến trước phiên họp.",
+    "invalid_transition": "Không thể chuyển cuộc họp sang trạng thái này.",
 }
 
 # The English texts of the vote dialog (static/js/vote_dialog.js, VOTE_TEXTS): the room and the
@@ -40,3 +63,9 @@ VOTE_DIALOG_TEXTS: tuple[str, ...] = (
     "The vote has closed.",
     "Secret vote",
 )
+
+
+def session_error_texts(language: str) -> dict[str, str]:
+    """The session's refusals by code for a page in ``language`` (English pages show the
+    server's own message)."""
+    return dict(SESSION_ERRORS_VI) if language == "vi" else {}

@@ -51,7 +51,10 @@
   });
   $("btn-mute-all").addEventListener("click", () => send("mute_all"));
   $("btn-end").addEventListener("click", () => {
-    if (window.confirm(t("End the meeting for everyone?"))) send("end_meeting");
+    // In the page (confirm_dialog.js), never the browser's confirm().
+    window.ecabinetConfirm(t("End the meeting for everyone?"), t("End meeting")).then((yes) => {
+      if (yes) send("end_meeting");
+    });
   });
   $("pick-camera").addEventListener("change", (e) => room.switchDevice("video", e.target.value));
   $("pick-mic").addEventListener("change", (e) => room.switchDevice("audio", e.target.value));

@@ -14,6 +14,15 @@ let retry = 0;
 let refreshing = null;
 let again = false;
 window.ecabinetConsole = { refreshes: 0, live: false };
+// A refusal is shown in the page (#console-error), in the page's language: the server's message,
+// or its translation by code (#console-errors, filled for Vietnamese). No alert().
+const ERRORS = JSON.parse(document.getElementById("console-errors").textContent || "{}");
+
+function showError(text) {
+  const box = document.getElementById("console-error");
+  box.textContent = text;
+  box.hidden = !text;
+}
 
 async function call(spec, body) {
   const [method, path] = spec.split(" ");
@@ -25,9 +34,11 @@ async function call(spec, body) {
   });
   const data = resp.status === 204 ? {} : await resp.json();
   if (!resp.ok) {
-    alert(data.error ? data.error.message : resp.statusText);
+    const error = data.error || {};
+    showError(ERRORS[error.code] || error.message || resp.statusText);
     throw new Error(resp.status);
   }
+  showError("");
   return data;
 }
 
@@ -95,6 +106,8 @@ async function refresh() {
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-api]");
   if (button) {
+    // The chair's unusual or irreversible acts ask first, in the page (confirm_dialog.js).
+    if (button.dataset.confirm && !(await window.ecabinetConfirm(button.dataset.confirm, button.dataset.confirmOk))) return;
     const body = button.dataset.body ? JSON.parse(button.dataset.body) : undefined;
     await call(button.dataset.api, body);
     await refresh();
