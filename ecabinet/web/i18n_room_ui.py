@@ -12,6 +12,12 @@ ROOM_UI_VI: dict[str, str] = {
     "Ask for the floor (raise hand)": "Đăng ký phát biểu (giơ tay)",
     "Lower hand (withdraw the request)": "Hạ tay (rút đăng ký)",
     "Raised hands (the speaking queue)": "Giơ tay (danh sách đăng ký phát biểu)",
+    # the room's controls and views (room_layout.js)
+    "Meeting controls": "Điều khiển cuộc họp",
+    "Gallery view": "Xem dạng lưới",
+    "Speaker view": "Xem người phát biểu",
+    "Devices": "Thiết bị",
+    "Keyboard shortcut": "Phím tắt",
     # the vote dialog (vote_dialog.js) in the room and the reader
     "Later (Esc)": "Để sau (Esc)",
     "Vote now": "Biểu quyết ngay",

@@ -9,14 +9,22 @@
   if (!room) return;
   const { t, $, meetingId, state, send } = room;
 
+  // An icon button's text label (its .label; the icons are inline SVG) and its tooltip, which
+  // names the keyboard shortcut (data-shortcut, handled by room_layout.js).
+  function label(id, text) {
+    const b = $(id);
+    (b.querySelector(".label") || b).textContent = text;
+    b.title = b.dataset.shortcut ? `${text} (${b.dataset.shortcut})` : text;
+  }
+
   function renderButtons() {
-    $("btn-mic").textContent = state.audioOn ? t("Mute") : t("Unmute");
+    label("btn-mic", state.audioOn ? t("Mute") : t("Unmute"));
     $("btn-mic").setAttribute("aria-pressed", String(state.audioOn));
-    $("btn-cam").textContent = state.videoOn ? t("Stop camera") : t("Start camera");
+    label("btn-cam", state.videoOn ? t("Stop camera") : t("Start camera"));
     $("btn-cam").setAttribute("aria-pressed", String(state.videoOn));
-    $("btn-hand").textContent = state.hand ? t("Lower hand") : t("Raise hand");
+    label("btn-hand", state.hand ? t("Lower hand") : t("Raise hand"));
     $("btn-hand").setAttribute("aria-pressed", String(state.hand));
-    $("btn-share").textContent = state.screen ? t("Stop sharing") : t("Share screen");
+    label("btn-share", state.screen ? t("Stop sharing") : t("Share screen"));
     $("btn-share").disabled = !state.screen && Boolean(state.sharer) && !(state.you && state.you.moderator);
     $("btn-share").setAttribute("aria-pressed", String(Boolean(state.screen)));
   }
@@ -67,5 +75,5 @@
     send("thumbnail_page", { page: state.page });
   });
 
-  Object.assign(room, { renderButtons, setAudio, setVideo });
+  Object.assign(room, { renderButtons, setAudio, setVideo, label });
 })();
