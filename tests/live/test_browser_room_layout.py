@@ -70,6 +70,13 @@ async def test_the_room_has_icon_controls_shortcuts_views_and_the_console_inside
         await room.locator("body").press("h")
         await expect(room.locator("#btn-hand")).to_have_attribute("aria-pressed", "true")
         await expect(room.locator("#floor-queue")).to_contain_text("Daibieu")
+        await expect(
+            chair.locator(
+                f"#roster li[data-participant='p{meeting.participants['daibieu']}'] .floor-give"
+            )
+        ).to_be_visible()
+        if shot := os.environ.get("ECABINET_SCREENSHOT_ROOM"):  # docs/screenshot-room.png
+            await chair.screenshot(path=shot, full_page=True)
         await room.locator("body").press("m")
         await expect(room.locator("#btn-mic")).to_have_attribute("aria-pressed", "true")
         assert await room.evaluate("window.ecabinetRoom.audioOn") is True
@@ -105,8 +112,6 @@ async def test_the_room_has_icon_controls_shortcuts_views_and_the_console_inside
         start = panel.locator("#console-session-start")
         await expect(start).to_be_visible()
         await expect(panel.locator(".queue")).to_contain_text("Daibieu")  # the raised hand
-        if shot := os.environ.get("ECABINET_SCREENSHOT_ROOM"):  # docs/screenshot-room.png
-            await chair.screenshot(path=shot)
         await start.click()
         if await chair.locator("#confirm-dialog").is_visible():
             await chair.locator("#confirm-dialog-ok").click()
