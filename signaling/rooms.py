@@ -23,7 +23,7 @@ from ecabinet.services import floor, live, live_state
 from ecabinet.services.context import Services
 from ecabinet.services.live import Attendee
 
-from . import presenting, session_events
+from . import floor_hand, presenting, session_events
 from . import protocol as p
 from .beside import Beside
 from .bus import Bus, Subscription
@@ -76,6 +76,7 @@ class Room:
         self._heard: dict[str, float] = {}  # process (bus origin) -> when last heard from
         self.presentation: dict[str, Any] | None = None  # who presents which document, where
         self._beside = Beside()  # session state reads and attendance records
+        self._floor_version = 0  # the newest session state the hands were taken from
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -194,10 +195,12 @@ class Room:
     async def _send_session_state(self, conn: Connection) -> None:
         """The session's current state (and the presentation, if any) to one connection."""
         try:
-            conn.send(await session_events.current(self._svc, self.meeting_id))
+            message = await session_events.current(self._svc, self.meeting_id)
         except Exception:
             log.exception("room %s: could not read the session's state", self.meeting_id)
             return
+        conn.send(message)
+        await self._hands_from(message["state"])
         if self.presentation is not None:
             conn.send(session_events.presenting_message(self.presentation))
 
@@ -290,7 +293,7 @@ class Room:
                 take_over=member.attendee.moderator,
             )
         elif isinstance(msg, p.Hand):
-            await self._update(member, hand=msg.raised)
+            await self._hand(member, msg.raised)
         elif isinstance(msg, p.Present | p.StopPresenting):
             await self._present(member, msg)
         elif isinstance(msg, p.ThumbnailPage):
@@ -304,6 +307,30 @@ class Room:
             msg, p.Admit | p.Deny | p.Mute | p.StopVideo | p.StopScreen | p.Remove | p.LowerHand
         ):
             await self._target_command(member, msg)
+
+    async def _hand(self, member: Member, raised: bool) -> None:
+        """A participant's hand is their request in the floor's queue (set beside the room; the
+        roster follows the session state that comes back); anyone else's is just a hand."""
+        if floor_hand.queues(member.attendee):
+            work = floor_hand.set_hand(self._svc, self._bus, member.attendee, raised)
+            self._beside.run(work, key=f"hand:{member.participant}")
+        else:
+            await self._update(member, hand=raised)
+
+    async def _hands_from(self, state: dict[str, Any]) -> None:
+        """Raised hands = the floor's queue: set each local participant's hand from a session
+        state (an older state than the last one used changes nothing)."""
+        version = int(state.get("version", 0))
+        if version < self._floor_version:
+            return
+        self._floor_version = version
+        raised = floor_hand.raised_hands(state)
+        for member in list(self.members.values()):
+            if member.presence.lobby or not floor_hand.queues(member.attendee):
+                continue
+            want = member.participant in raised
+            if member.presence.hand != want:
+                await self._update(member, hand=want)
 
     async def _present(self, member: Member, msg: p.Present | p.StopPresenting) -> None:
         await presenting.present(self._svc, self._bus, member.attendee, msg)
@@ -389,6 +416,7 @@ class Room:
                 for member in list(self.members.values()):
                     if not member.presence.lobby:
                         member.conn.send(out)
+                await self._hands_from(state)
         elif kind == "admitted":
             found = message.get("participants")
             if isinstance(found, list):
@@ -458,7 +486,7 @@ class Room:
             conn.send(p.server_message("screen_stopped", by=by))
         elif action == "lower_hand" and member.presence.hand:
             conn.send(p.server_message("hand_lowered", by=by))
-            await self._update(member, hand=False)
+            await self._hand(member, False)
 
     def _apply_ended(self, by: str) -> None:
         self.ended = True

@@ -115,17 +115,27 @@ async def test_user_language_is_stored_and_wins_over_the_cookie(client, world, s
 
 
 def test_every_string_of_the_rooms_session_panel_has_a_vietnamese_translation():
-    """room_session.js shows text through t("…") and its LABELS table; the room page sends the
-    translations of ROOM_VI and ROOM_SESSION_STRINGS, so each must be there and in Vietnamese."""
+    """room_session.js, room_floor.js and vote_dialog.js show text through t("…") and the vote
+    labels table (VOTE_LABELS); the room page sends the translations of ROOM_VI,
+    ROOM_SESSION_STRINGS, ROOM_UI_VI and VOTE_DIALOG_TEXTS, so each must be there and in
+    Vietnamese (the reader sends VOTE_DIALOG_TEXTS for the vote dialog)."""
     from ecabinet.web.i18n_room import ROOM_VI
     from ecabinet.web.i18n_room_session import ROOM_SESSION_STRINGS
+    from ecabinet.web.i18n_room_ui import ROOM_UI_VI, VOTE_DIALOG_TEXTS
 
-    source = (Path(__file__).parents[1] / "static/js/room_session.js").read_text()
-    used = set(re.findall(r'\bt\("([^"]+)"\)', source))
-    labels = re.search(r"const LABELS = \{(.*?)\};", source, re.S)
+    js = Path(__file__).parents[1] / "static/js"
+    sources = {
+        name: (js / name).read_text()
+        for name in ("room_session.js", "room_floor.js", "vote_dialog.js")
+    }
+    used = set(re.findall(r'\bt\("([^"]+)"\)', "".join(sources.values())))
+    labels = re.search(r"export const VOTE_LABELS = \{(.*?)\};", sources["vote_dialog.js"], re.S)
     assert labels is not None
-    used |= set(re.findall(r':\s*"([^"]+)"', labels.group(1)))
+    label_texts = set(re.findall(r':\s*"([^"]+)"', labels.group(1)))
+    used |= label_texts
     assert len(used) > 20
-    sent = set(ROOM_VI) | set(ROOM_SESSION_STRINGS)
+    sent = set(ROOM_VI) | set(ROOM_SESSION_STRINGS) | set(ROOM_UI_VI) | set(VOTE_DIALOG_TEXTS)
     assert sorted(used - sent) == []
     assert sorted(s for s in used if s not in VI) == []
+    dialog = set(re.findall(r'\bt\("([^"]+)"\)', sources["vote_dialog.js"])) | label_texts
+    assert sorted(dialog - set(VOTE_DIALOG_TEXTS)) == []

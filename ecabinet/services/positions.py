@@ -135,6 +135,8 @@ async def overview(
                         pos.participant_id, name, pos.position.value, pos.note, pos.updated_at
                     )
                 )
+        if not any(counts.values()):
+            entry.consent = False  # nobody answered: silence adopts nothing, the item is debated
         result.append(entry)
     return PositionsView(
         meeting_id, members, result, [i.agenda_item_id for i in result if i.consent]

@@ -19,6 +19,7 @@ from .i18n_minutes import MINUTES_ERRORS_VI, MINUTES_VI
 from .i18n_reader import READER_VI
 from .i18n_room import ROOM_VI
 from .i18n_room_session import ROOM_SESSION_VI
+from .i18n_room_ui import ROOM_UI_VI, SESSION_ERRORS_VI
 from .i18n_signing import SIGNING_ERRORS_VI, SIGNING_VI
 from .i18n_tasks import TASKS_ERRORS_VI, TASKS_VI
 
@@ -35,6 +36,7 @@ VI: dict[str, str] = {
     **SCHEDULING_FORM_VI,
     **AGENDA_BUILDER_VI,
     **ROOM_SESSION_VI,
+    **ROOM_UI_VI,
     **READER_VI,
     **TASKS_VI,
     **SIGNING_VI,
@@ -272,6 +274,7 @@ ERRORS_VI: dict[str, str] = {
     **TASKS_ERRORS_VI,
     **MINUTES_ERRORS_VI,
     **SIGNING_ERRORS_VI,
+    **SESSION_ERRORS_VI,
 }
 
 

@@ -98,6 +98,10 @@ async function main() {
       let m;
       try { m = JSON.parse(event.data); } catch { return; }
       if (follow.roomSeen) return;
+      // The reader's vote dialog (reader_vote.js) follows the session on this same socket.
+      if (m.type === "hello" || m.type === "session") {
+        document.dispatchEvent(new CustomEvent("ecabinet:session-feed", { detail: m }));
+      }
       if (m.type === "hello") { follow.feedSeen = true; feedRetry = 0; }
       if (m.type === "you") mayPresent(m.participant, m.may_present);
       if (m.type === "presenting") presenting(m);

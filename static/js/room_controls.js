@@ -9,14 +9,22 @@
   if (!room) return;
   const { t, $, meetingId, state, send } = room;
 
+  // An icon button's text label (its .label; the icons are inline SVG) and its tooltip, which
+  // names the keyboard shortcut (data-shortcut, handled by room_layout.js).
+  function label(id, text) {
+    const b = $(id);
+    (b.querySelector(".label") || b).textContent = text;
+    b.title = b.dataset.shortcut ? `${text} (${b.dataset.shortcut})` : text;
+  }
+
   function renderButtons() {
-    $("btn-mic").textContent = state.audioOn ? t("Mute") : t("Unmute");
+    label("btn-mic", state.audioOn ? t("Mute") : t("Unmute"));
     $("btn-mic").setAttribute("aria-pressed", String(state.audioOn));
-    $("btn-cam").textContent = state.videoOn ? t("Stop camera") : t("Start camera");
+    label("btn-cam", state.videoOn ? t("Stop camera") : t("Start camera"));
     $("btn-cam").setAttribute("aria-pressed", String(state.videoOn));
-    $("btn-hand").textContent = state.hand ? t("Lower hand") : t("Raise hand");
+    label("btn-hand", state.hand ? t("Lower hand") : t("Raise hand"));
     $("btn-hand").setAttribute("aria-pressed", String(state.hand));
-    $("btn-share").textContent = state.screen ? t("Stop sharing") : t("Share screen");
+    label("btn-share", state.screen ? t("Stop sharing") : t("Share screen"));
     $("btn-share").disabled = !state.screen && Boolean(state.sharer) && !(state.you && state.you.moderator);
     $("btn-share").setAttribute("aria-pressed", String(Boolean(state.screen)));
   }
@@ -51,7 +59,10 @@
   });
   $("btn-mute-all").addEventListener("click", () => send("mute_all"));
   $("btn-end").addEventListener("click", () => {
-    if (window.confirm(t("End the meeting for everyone?"))) send("end_meeting");
+    // In the page (confirm_dialog.js), never the browser's confirm().
+    window.ecabinetConfirm(t("End the meeting for everyone?"), t("End meeting")).then((yes) => {
+      if (yes) send("end_meeting");
+    });
   });
   $("pick-camera").addEventListener("change", (e) => room.switchDevice("video", e.target.value));
   $("pick-mic").addEventListener("change", (e) => room.switchDevice("audio", e.target.value));
@@ -64,5 +75,5 @@
     send("thumbnail_page", { page: state.page });
   });
 
-  Object.assign(room, { renderButtons, setAudio, setVideo });
+  Object.assign(room, { renderButtons, setAudio, setVideo, label });
 })();

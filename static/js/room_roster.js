@@ -23,6 +23,12 @@
     return b;
   }
 
+  // A raised hand is a request to speak (room_floor.js): say its place in the queue.
+  function handText(e) {
+    const place = room.queuePosition ? room.queuePosition(e.participant) : 0;
+    return place ? t("hand raised") + " · " + t("queue") + " " + place : t("hand raised");
+  }
+
   function entryItem(e, moderatorControls) {
     const li = document.createElement("li");
     li.dataset.participant = e.participant;
@@ -36,7 +42,7 @@
     const flags = document.createElement("span");
     flags.className = "flags";
     for (const [on, text, kind] of [
-      [e.hand, t("hand raised"), "hand"],
+      [e.hand, handText(e), "hand"],
       [!e.audio, t("muted"), "muted"],
       [!e.video, t("camera off"), "off"],
       [state.sharer === e.participant, t("sharing screen"), "screen"],
@@ -59,6 +65,7 @@
     for (const e of state.roster.values()) {
       const controls = [];
       if (moderator && state.you.participant !== e.participant) {
+        if (room.floorControls) controls.push(...room.floorControls(e));
         if (e.audio) controls.push(button(t("Mute"), () => send("mute", { participant: e.participant })));
         if (e.video) controls.push(button(t("Stop video"), () => send("stop_video", { participant: e.participant })));
         if (e.hand) controls.push(button(t("Lower hand"), () => send("lower_hand", { participant: e.participant })));

@@ -11,7 +11,10 @@
 // Readers opened from here ("?meeting=ID") talk to this page over a BroadcastChannel
 // (static/js/reader_follow.js): they get the latest `presenting` message and may send
 // `present` / `stop_presenting`, which this page forwards on its socket.
+// An opened vote also comes up as a dialog over the room for every voter (vote_dialog.js).
 "use strict";
+
+import { VoteDialog, VOTE_LABELS } from "./vote_dialog.js";
 
 const root = document.getElementById("room");
 const panel = document.getElementById("session-panel");
@@ -70,13 +73,13 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
-// Labels for the words the state carries as codes (other vote options are names: shown as is).
-const LABELS = {
-  agree: "Agree", disagree: "Disagree", abstain: "Abstain",
-  adopted: "Adopted", rejected: "Not adopted", no_quorum: "No quorum",
-  open: "Voting open", closed: "Voting closed",
-};
-const label = (code) => t(LABELS[code] || code);
+// Labels for the words the state carries as codes (other vote options are names: shown as is);
+// the same words as the vote dialog's and the console's.
+const label = (code) => t(VOTE_LABELS[code] || code);
+const dialog = new VoteDialog({
+  t, me: null, csrf,
+  onVoted: async () => { live.votesSent += 1; await loadMine(); },
+});
 
 const fmt = (s) => `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 const myNumber = () => (live.you && live.you.participant.startsWith("p") ? Number(live.you.participant.slice(1)) : null);
@@ -88,6 +91,7 @@ document.addEventListener("ecabinet:room-message", (event) => {
   const m = event.detail;
   if (m.type === "welcome") {
     live.you = m.you;
+    dialog.me = myNumber();
   } else if (m.type === "session") {
     if (live.state && m.version < live.state.version) return; // an older state: ignore
     const itemChanged = !live.state || live.state.current_item_id !== m.state.current_item_id;
@@ -97,6 +101,8 @@ document.addEventListener("ecabinet:room-message", (event) => {
     render();
     if (itemChanged || live.documents === null) loadDocuments();
     if (m.event === "snapshot" || m.event.startsWith("motion.")) loadMine();
+    // A reader of this meeting in another tab shows the vote too (reader_vote.js).
+    if (channel) channel.postMessage({ type: "session", version: m.version, event: m.event });
   } else if (m.type === "presenting") {
     live.presenting = m.document === null ? null : m;
     renderPresenting();
@@ -157,9 +163,6 @@ function renderItem() {
       href: `/documents/${d.id}/read`, target: "_blank", rel: "noopener", textContent: d.title,
     })));
   }
-  const onItem = $("ask-on-item");
-  onItem.disabled = !item;
-  onItem.checked = Boolean(item) && onItem.dataset.touched !== "off";
 }
 
 function renderFloor() {
@@ -187,9 +190,7 @@ function renderFloor() {
     queue.append(li);
   }
   if (!floor.queue.length) queue.append(el("li", { className: "muted empty", textContent: t("Nobody has asked for the floor.") }));
-  const open = s.started && s.status === "in_progress";
-  const waiting = floor.queue.some((r) => r.participant_id === me) || (speaking && speaking.participant_id === me);
-  $("ask-floor").disabled = !open || waiting || me === null;
+  // "Ask for the floor" is the raised hand (room_floor.js owns the button).
 }
 
 function tick() {
@@ -217,6 +218,8 @@ function renderVotes() {
     box.append(motionCard(mo));
   }
   if (!open && !last) box.append(el("p", { className: "muted", textContent: t("No votes yet.") }));
+  const mine = open && live.mine && live.mine.motions ? live.mine.motions.find((x) => x.id === open.id) : null;
+  dialog.update(open || null, mine || null);
 }
 
 function motionCard(mo) {
@@ -329,16 +332,6 @@ if (channel) {
     }
   });
 }
-
-// ------------------------------------------------------------------ asking for the floor
-
-$("ask-on-item").addEventListener("change", (e) => { e.target.dataset.touched = e.target.checked ? "on" : "off"; });
-$("ask-floor").addEventListener("click", guarded(async () => {
-  const body = {};
-  if ($("ask-on-item").checked && live.state) body.agenda_item_id = live.state.current_item_id;
-  if (live.you && live.you.endpoint) body.endpoint_participant_id = myNumber(); // for the room
-  await api("POST", `/api/meetings/${meetingId}/floor/requests`, body);
-}));
 
 setInterval(() => {
   tick();

@@ -8,12 +8,26 @@
 const root = document.getElementById("session");
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const meeting = root.dataset.meeting;
+// On the console page the page itself; inside the room (moderators) the console page's address,
+// whose live part is swapped in here with every id prefixed (data-id-prefix) so none collides
+// with the room's own.
+const source = root.dataset.source || location.pathname;
+const idPrefix = root.dataset.idPrefix || "";
 let version = Number(root.dataset.version);
 let socket = null;
 let retry = 0;
 let refreshing = null;
 let again = false;
 window.ecabinetConsole = { refreshes: 0, live: false };
+// A refusal is shown in the page (#console-error), in the page's language: the server's message,
+// or its translation by code (#console-errors, filled for Vietnamese). No alert().
+const ERRORS = JSON.parse(document.getElementById("console-errors").textContent || "{}");
+
+function showError(text) {
+  const box = document.getElementById("console-error");
+  box.textContent = text;
+  box.hidden = !text;
+}
 
 async function call(spec, body) {
   const [method, path] = spec.split(" ");
@@ -25,9 +39,11 @@ async function call(spec, body) {
   });
   const data = resp.status === 204 ? {} : await resp.json();
   if (!resp.ok) {
-    alert(data.error ? data.error.message : resp.statusText);
+    const error = data.error || {};
+    showError(ERRORS[error.code] || error.message || resp.statusText);
     throw new Error(resp.status);
   }
+  showError("");
   return data;
 }
 
@@ -70,7 +86,7 @@ async function refresh() {
   refreshing = (async () => {
     do {
       again = false;
-      const resp = await fetch(location.pathname, { credentials: "same-origin" });
+      const resp = await fetch(source, { credentials: "same-origin" });
       if (!resp.ok) return;
       const fresh = new DOMParser().parseFromString(await resp.text(), "text/html");
       const next = fresh.getElementById("session-live");
@@ -80,6 +96,7 @@ async function refresh() {
       const active = document.activeElement;
       const focused = active && active.form && active.form.dataset.api ? active.form.dataset.api + " " + active.name : null;
       const kept = typedValues(live);
+      if (idPrefix) prefixIds(next);
       live.replaceChildren(...next.childNodes);
       restore(live, kept, focused);
       version = Math.max(version, Number(nextRoot.dataset.version));
@@ -90,11 +107,27 @@ async function refresh() {
   return refreshing;
 }
 
+function prefixIds(container) {
+  for (const node of container.querySelectorAll("[id]")) node.id = idPrefix + node.id;
+  for (const attr of ["aria-labelledby", "aria-describedby", "aria-controls", "for"]) {
+    for (const node of container.querySelectorAll(`[${attr}]`)) {
+      node.setAttribute(attr, node.getAttribute(attr).split(/\s+/).map((v) => idPrefix + v).join(" "));
+    }
+  }
+}
+
+// Only the console's own controls (inside #session-live): in the room, the page's other
+// buttons (the room's vote dialog, the session panel) are not the console's.
+const inConsole = (target) => document.getElementById("session-live").contains(target);
+
 // ------------------------------------------------------------------ actions
 
 document.addEventListener("click", async (event) => {
+  if (!inConsole(event.target)) return;
   const button = event.target.closest("button[data-api]");
   if (button) {
+    // The chair's unusual or irreversible acts ask first, in the page (confirm_dialog.js).
+    if (button.dataset.confirm && !(await window.ecabinetConfirm(button.dataset.confirm, button.dataset.confirmOk))) return;
     const body = button.dataset.body ? JSON.parse(button.dataset.body) : undefined;
     await call(button.dataset.api, body);
     await refresh();
@@ -113,6 +146,7 @@ document.addEventListener("click", async (event) => {
 });
 
 document.addEventListener("submit", async (event) => {
+  if (!inConsole(event.target)) return;
   const form = event.target.closest("form[data-api]");
   if (!form) return;
   event.preventDefault();

@@ -78,10 +78,14 @@ async def test_member_votes_in_the_room_and_the_console_follows_live(
         motion = await run(
             "POST", "/motions", {"title": "Thông qua tờ trình", "agenda_item_id": item["id"]}
         )
+        # The vote comes up as a dialog over the room (test_browser_vote_dialog.py); the member
+        # votes there, and the panel's card says the same.
+        dialog = room.locator("#vote-dialog")
+        await dialog.locator("button[data-choice=agree]").click()
+        await expect(dialog.locator(".voted")).to_have_text("You have voted: Agree")
+        await dialog.locator("button[data-choice=disagree]").click()
+        await expect(dialog.locator(".voted")).to_have_text("You have voted: Disagree")
         card = room.locator(f".motion[data-motion='{motion['id']}']")
-        await card.locator("button[data-choice=agree]").click()
-        await expect(card.locator(".voted")).to_have_text("You have voted: Agree")
-        await card.locator("button[data-choice=disagree]").click()
         await expect(card.locator(".voted")).to_have_text("You have voted: Disagree")
         await expect(console.locator("#votes-h ~ article.motion")).to_contain_text(
             "Votes cast: 1/2"
@@ -91,14 +95,14 @@ async def test_member_votes_in_the_room_and_the_console_follows_live(
         closed = room.locator(f".motion[data-motion='{motion['id']}'][data-status=closed]")
         await expect(closed.locator(".tally")).to_have_text("Agree: 0 · Disagree: 1 · Abstain: 0")
         await expect(closed.locator(".outcome")).to_have_text("Not adopted")
-        await expect(console.locator("#votes-h ~ article.motion")).to_contain_text("closed")
+        await expect(console.locator("#votes-h ~ article.motion")).to_contain_text("Voting closed")
         assert await console.evaluate("window.__notReloaded") is True
         assert await console.evaluate("window.ecabinetConsole.refreshes") >= 4
 
         # A secret vote: the room says so, and the member can still change their vote (the
         # receipt stays in the browser); nobody sees the choice, the result counts it once.
         secret = await run("POST", "/motions", {"title": "Bỏ phiếu kín nhân sự", "secret": True})
-        card = room.locator(f".motion[data-motion='{secret['id']}']")
+        card = room.locator("#vote-dialog")
         await expect(card).to_contain_text("Secret ballot: nobody can see how you voted.")
         await card.locator("button[data-choice=agree]").click()
         await expect(card.locator(".voted")).to_have_text("You have voted")
@@ -109,7 +113,8 @@ async def test_member_votes_in_the_room_and_the_console_follows_live(
         closed = room.locator(f".motion[data-motion='{secret['id']}'][data-status=closed]")
         await expect(closed.locator(".tally")).to_have_text("Agree: 0 · Disagree: 0 · Abstain: 1")
 
-        # The member asks for the floor from the room, on the current item.
+        # The member asks for the floor from the room (the raised hand), on the current item.
+        await expect(card).to_be_hidden()
         await room.locator("#ask-floor").click()
         await expect(room.locator("#floor-queue")).to_contain_text("Daibieu")
         await expect(console.locator(".queue")).to_contain_text("Daibieu")

@@ -201,9 +201,10 @@ async def test_reconnect_gets_the_current_state_not_a_replay(
     chair = await enter(client, "botruong", meeting.id)
     member = await enter(client, "daibieu", meeting.id)
     await chair.send("hand", raised=True)
+    await _entry_where(member, pid(meeting, "botruong"), hand=True)  # the request is queued
     await chair.send("hand", raised=False)
     await chair.send("media_state", audio=True, video=False)
-    await _entry_where(member, pid(meeting, "botruong"), audio=True)
+    await _entry_where(member, pid(meeting, "botruong"), audio=True, hand=False)
     await member.ws.close()
     await chair.expect("participant_left", participant=pid(meeting, "daibieu"))
     again = await enter(client, "daibieu", meeting.id)

@@ -24,6 +24,7 @@ from ...services import (
 from ...services.permissions import Permission
 from ..appkeys import services_key
 from ..i18n import request_language, translate
+from ..i18n_room_ui import session_error_texts
 from ..session import require_actor
 from .pages import redirect
 
@@ -49,6 +50,9 @@ async def session_page(request: web.Request) -> dict[str, Any]:
         "attendance": await attendance.get(svc, actor, meeting_id),
         "meeting_id": meeting_id,
         "notice": request.query.get("notice", "")[:40],
+        "error_texts": session_error_texts(
+            request_language(request, svc.settings.default_language)
+        ),
     }
 
 

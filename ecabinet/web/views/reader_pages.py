@@ -14,6 +14,8 @@ from aiohttp import web
 
 from ...services import agenda, annotations, ballot_documents, documents
 from ..appkeys import services_key
+from ..i18n import request_language, translate
+from ..i18n_room_ui import VOTE_DIALOG_TEXTS
 from ..session import require_actor
 from .admin_pages import _path_id
 
@@ -29,6 +31,7 @@ async def reader_page(request: web.Request) -> dict[str, Any]:
     view = await documents.get_document(svc, actor, document_id)
     targets = await annotations.share_targets(svc, actor, document_id)
     current = next(v for v in view.versions if v.number == view.document.current_version)
+    language = request_language(request, svc.settings.default_language)
     ballot_id = None
     if view.document.meeting_id is None:  # attached to an opinion ballot
         ballot_id = await ballot_documents.ballot_of(svc, actor, document_id)
@@ -37,6 +40,7 @@ async def reader_page(request: web.Request) -> dict[str, Any]:
         "ballot_id": ballot_id,
         "version": current,
         "share_targets": [{"id": t.participant_id, "name": t.name} for t in targets],
+        "vote_strings": {text: translate(language, text) for text in VOTE_DIALOG_TEXTS},
     }
 
 
