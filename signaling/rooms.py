@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ecabinet.errors import DomainError
@@ -31,6 +31,7 @@ from .connection import Connection
 from .media import MediaPlane, MediaRefused
 from .presence import Presence
 from .ratelimit import TokenBucket
+from .resume import Parking
 from .routing import meeting_channel
 
 log = logging.getLogger("signaling.rooms")
@@ -45,10 +46,22 @@ class Member:
     presence: Presence
     offers: TokenBucket
     has_media: bool = False
+    parking: Parking = field(default_factory=Parking)  # resumption (signaling/resume.py)
 
     @property
     def participant(self) -> str:
         return self.attendee.participant
+
+    @property
+    def session(self) -> str:
+        """The id of the socket that first seated this member: it names the roster entry, and
+        survives a resumed socket."""
+        return self.presence.conn
+
+    def close(self, code: int, reason: str) -> None:
+        """Close the socket for good: a parked member stops waiting for a resume."""
+        self.conn.close(code, reason)
+        self.parking.end()
 
     def send_away(self, reason: str) -> None:
         """The member lost their place (invitation withdrawn, account disabled, meeting over):
@@ -56,7 +69,7 @@ class Member:
         self.conn.send(
             p.error_message("no_longer_admitted", "You can no longer be in this meeting.")
         )
-        self.conn.close(p.CloseCode.UNAUTHORIZED, reason)
+        self.close(p.CloseCode.UNAUTHORIZED, reason)
 
 
 class Room:
@@ -168,7 +181,7 @@ class Room:
         offers = TokenBucket(per_minute / 60, max(1, per_minute // 4), self._loop_time)
         member = Member(attendee, conn, presence, offers)
         self.members[attendee.participant] = member
-        conn.send(p.server_message("welcome", you=presence.public(), meeting=self.meeting_id))
+        conn.send(self._welcome(member, resumed=False))
         if lobby:
             conn.send(p.server_message("lobby", message="Waiting for the chair to admit you."))
         else:
@@ -181,6 +194,35 @@ class Room:
         if attendee.role == live.HOST_CHAIR:
             self._media.set_chair(self.meeting_id, attendee.participant)
         return member
+
+    def _welcome(self, member: Member, *, resumed: bool) -> dict[str, Any]:
+        return p.server_message(
+            "welcome",
+            you=member.presence.public(),
+            meeting=self.meeting_id,
+            revision=p.REVISION,
+            resume=member.parking.token,
+            resumed=resumed,
+        )
+
+    async def resume(self, member: Member, attendee: Attendee, conn: Connection) -> None:
+        """A new socket took over a member's session (``auth`` with its resumption token): the
+        roster entry, the media and the attendance carry on; the client gets the current state
+        (it missed what happened while it was away) and a new token."""
+        old, member.conn = member.conn, conn
+        member.attendee = attendee
+        if not old.closing:
+            old.close(p.CloseCode.REPLACED, "resumed")  # the old socket had not noticed yet
+        member.parking.parked = False
+        member.parking.end()
+        member.parking.rotate()
+        conn.send(self._welcome(member, resumed=True))
+        conn.send(self._snapshot(member))
+        conn.send(p.server_message("participant", participant=member.presence.public()))
+        self._beside.run(self._send_session_state(conn))
+        if member.has_media:
+            # Slots, share and quality may have changed meanwhile: the SFU says them again.
+            self._media.refresh(self.meeting_id, member.participant)
 
     def _record_attendance(self, participant: str, *, joined: bool) -> None:
         """Joins and leaves are written beside the room, each participant's in order."""
@@ -206,7 +248,7 @@ class Room:
         if self.members.get(member.participant) is not member:
             return
         del self.members[member.participant]
-        await self._publish("left", participant=member.participant, conn=member.conn.id)
+        await self._publish("left", participant=member.participant, conn=member.session)
         await self._release_media(member)
         if not member.presence.lobby:
             self._record_attendance(member.participant, joined=False)
@@ -226,7 +268,7 @@ class Room:
         """Close a local member without announcing a departure (its successor is announced)."""
         if self.members.get(member.participant) is member:
             del self.members[member.participant]
-        member.conn.close(code, reason)
+        member.close(code, reason)
         await self._release_media(member)
 
     def _snapshot(self, member: Member) -> dict[str, Any]:
@@ -396,7 +438,7 @@ class Room:
 
     async def _apply_presence(self, entry: Presence) -> None:
         local = self.members.get(entry.participant)
-        if local is not None and local.conn.id != entry.conn:
+        if local is not None and local.session != entry.conn:
             # The participant connected again (here or on another process): drop this socket.
             await self._drop_local(local, p.CloseCode.REPLACED, "replaced")
         if self.entries.get(entry.participant) == entry:
@@ -436,10 +478,10 @@ class Room:
             self._beside.run(self._send_session_state(conn))
         elif action == "deny" and member.presence.lobby:
             conn.send(p.server_message("denied", by=by))
-            conn.close(p.CloseCode.FORBIDDEN, "denied")
+            member.close(p.CloseCode.FORBIDDEN, "denied")
         elif action == "remove":
             conn.send(p.server_message("removed", by=by))
-            conn.close(p.CloseCode.REMOVED, "removed")
+            member.close(p.CloseCode.REMOVED, "removed")
         elif action == "mute" and not member.presence.lobby:
             if member.has_media:
                 self._media.mute(self.meeting_id, member.participant, True)
@@ -464,7 +506,7 @@ class Room:
         self.ended = True
         for member in list(self.members.values()):
             member.conn.send(p.server_message("meeting_ended", by=by))
-            member.conn.close(p.CloseCode.MEETING_OVER, "meeting ended")
+            member.close(p.CloseCode.MEETING_OVER, "meeting ended")
 
     # -- media events (from the SFU carrying this meeting, wherever it runs) ---------------------
 
@@ -476,5 +518,10 @@ class Room:
                     member.conn.send(message)
             return
         member = self.members.get(participant)
-        if member is not None:
-            member.conn.send(message)
+        if member is None:
+            return
+        member.conn.send(message)
+        if type_ == "media_connection" and fields.get("state") in ("failed", "closed"):
+            # Socket and media both gone (a closed tab, a dead network): no resume to wait for.
+            if member.parking.parked:
+                member.parking.end()

@@ -99,16 +99,30 @@ class SfuPlane:
         if chair:
             room.set_chair(participant)
         # The first layout was decided before the hub knew the participant has media: say it.
-        slots = {"slots": room.slots_of(participant), "sources": room.sources_of(participant)}
-        self._sink(meeting_id, participant, "slots", slots)
-        if room.screen_sharer is not None:
-            share = {"participant": room.screen_sharer, "previous": None}
-            self._sink(meeting_id, participant, "screen", share)
+        self._say_state(meeting_id, room, participant, quality=False)
         return Answer(
             answer.sdp,
             [{"mid": b.mid, "kind": b.kind, "slot": b.slot} for b in answer.slots],
             list(answer.publishes),
         )
+
+    def _say_state(
+        self, meeting_id: int, room: MediaRoom, participant: str, *, quality: bool
+    ) -> None:
+        slots = {"slots": room.slots_of(participant), "sources": room.sources_of(participant)}
+        self._sink(meeting_id, participant, "slots", slots)
+        if room.screen_sharer is not None:
+            share = {"participant": room.screen_sharer, "previous": None}
+            self._sink(meeting_id, participant, "screen", share)
+        wanted = room.quality_of(participant) if quality else None
+        if wanted is not None:
+            self._sink(meeting_id, participant, "quality", {"quality": wanted.value})
+
+    def refresh(self, meeting_id: int, participant: str) -> None:
+        """A resumed socket missed what changed while it was away: slots, share, quality."""
+        room = self._rooms.get(meeting_id)
+        if room is not None and participant in room.participant_ids:
+            self._say_state(meeting_id, room, participant, quality=True)
 
     async def leave(self, meeting_id: int, participant: str) -> None:
         room = self._rooms.get(meeting_id)
