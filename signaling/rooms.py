@@ -437,6 +437,9 @@ class Room:
                 self.admitted.update(str(x) for x in found)
 
     async def _apply_presence(self, entry: Presence) -> None:
+        current = self.entries.get(entry.participant)
+        if current is not None and current.conn != entry.conn and current.seated > entry.seated:
+            return  # a superseded connection's entry, repeated late: the newer one stays
         local = self.members.get(entry.participant)
         if local is not None and local.session != entry.conn:
             # The participant connected again (here or on another process): drop this socket.
