@@ -116,9 +116,11 @@ class SignalingSession:
     **Reconnecting**: when the server says ``reconnect`` (it is restarting) or the socket drops
     after we were welcomed, the session opens a new socket by itself, after the server's
     ``retry_after`` hint or an exponential backoff with jitter (:class:`Backoff`), with the same
-    join token (or a new ticket from ``renew`` when the token is refused), re-sends our own
-    ``media_state`` and ``hand``, and asks the media client to renegotiate (a new peer
-    connection: the server that carried our media may be gone). ``close_code`` is set only when
+    join token (or a new ticket from ``renew`` when the token is refused) and the resumption
+    token of the last ``welcome``, re-sends our own ``media_state`` and ``hand``, and — unless
+    the server resumed the session and our peer connection is healthy (docs/signaling.md §5a) —
+    asks the media client to renegotiate (a new peer connection: the server that carried our
+    media may be gone). ``close_code`` is set only when
     the session is over for good (closed by us, refused, removed, meeting ended, or
     ``Backoff.give_up`` seconds without success).
     """
