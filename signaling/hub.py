@@ -151,6 +151,7 @@ class Hub:
     async def _await_resume(
         self, room: Room, member: Member, conn: Connection, grace: float
     ) -> None:
+        await room.refresh_connection(member)  # no media: "connection lost" meanwhile
         await member.parking.wait(grace)
         if member.conn is conn:  # not resumed: gone after all
             member.parking.parked = False

@@ -24,6 +24,7 @@ PUBLIC_FIELDS = (
     "audio",
     "video",
     "hand",
+    "connection",
 )
 
 
@@ -45,6 +46,9 @@ class Presence:
     # different connections, the later wins, whichever order the bus delivers them in (a
     # process may repeat a parked, superseded entry on ``sync``).
     seated: float = 0.0
+    # "ok", or "lost": no media from it for a while, or its socket dropped and it has no media
+    # (rooms.py); it is still in the room (it may come back) until the grace runs out.
+    connection: str = "ok"
 
     @classmethod
     def of(cls, attendee: Attendee, *, lobby: bool, conn: str, node: str) -> Presence:

@@ -46,6 +46,7 @@ class Member:
     presence: Presence
     offers: TokenBucket
     has_media: bool = False
+    media_silent: bool = False  # the SFU heard nothing from its peer connection for a while
     parking: Parking = field(default_factory=Parking)  # resumption (signaling/resume.py)
 
     @property
@@ -216,6 +217,7 @@ class Room:
         member.parking.parked = False
         member.parking.end()
         member.parking.rotate()
+        await self.refresh_connection(member)
         conn.send(self._welcome(member, resumed=True))
         conn.send(self._snapshot(member))
         conn.send(p.server_message("participant", participant=member.presence.public()))
@@ -223,6 +225,14 @@ class Room:
         if member.has_media:
             # Slots, share and quality may have changed meanwhile: the SFU says them again.
             self._media.refresh(self.meeting_id, member.participant)
+
+    async def refresh_connection(self, member: Member) -> None:
+        """Mark the member "connection lost" in everyone's roster while its media is silent, or
+        while its socket is gone and it has no media; "ok" again when that ends."""
+        lost = member.media_silent or (member.parking.parked and not member.has_media)
+        wanted = "lost" if lost else "ok"
+        if member.presence.connection != wanted and self.members.get(member.participant) is member:
+            await self._update(member, connection=wanted)
 
     def _record_attendance(self, participant: str, *, joined: bool) -> None:
         """Joins and leaves are written beside the room, each participant's in order."""
@@ -382,6 +392,9 @@ class Room:
             endpoint=member.attendee.endpoint_id is not None,
         )
         member.has_media = True
+        if member.media_silent:  # a new peer connection: heard afresh
+            member.media_silent = False
+            await self.refresh_connection(member)
         if not member.presence.audio:
             self._media.mute(self.meeting_id, member.participant, True)
         member.conn.send(
@@ -414,7 +427,9 @@ class Room:
         elif kind == "media_event":
             fields = message.get("fields")
             to = message.get("to")
-            if isinstance(fields, dict):
+            if isinstance(fields, dict) and message.get("type") == "media_silence":
+                await self._on_silence(fields)
+            elif isinstance(fields, dict):
                 self._on_media(to if isinstance(to, str) else None, str(message["type"]), fields)
         elif kind == "present":
             found = message.get("presentation")
@@ -512,6 +527,14 @@ class Room:
             member.close(p.CloseCode.MEETING_OVER, "meeting ended")
 
     # -- media events (from the SFU carrying this meeting, wherever it runs) ---------------------
+
+    async def _on_silence(self, fields: dict[str, Any]) -> None:
+        """The SFU heard nothing from a participant's media for a while (or hears it again):
+        the process holding its socket updates its roster entry."""
+        member = self.members.get(str(fields.get("participant")))
+        if member is not None:
+            member.media_silent = fields.get("silent") is True
+            await self.refresh_connection(member)
 
     def _on_media(self, participant: str | None, type_: str, fields: dict[str, Any]) -> None:
         message = p.server_message(type_, **fields)

@@ -20,6 +20,7 @@ from .sfu.room import (
     ConnectionStateChanged,
     MediaEvent,
     MediaRoom,
+    MediaSilenceChanged,
     QualityRequested,
     ScreenShareChanged,
     ScreenShareRefused,
@@ -70,6 +71,9 @@ class SfuPlane:
             sink(meeting_id, event.participant_id, "quality", {"quality": event.quality.value})
         elif isinstance(event, ActiveSpeakerChanged):
             sink(meeting_id, None, "speaker", {"participant": event.participant_id})
+        elif isinstance(event, MediaSilenceChanged):
+            fields = {"participant": event.participant_id, "silent": event.silent}
+            sink(meeting_id, None, "media_silence", fields)
         elif isinstance(event, ConnectionStateChanged):
             sink(meeting_id, event.participant_id, "media_connection", {"state": event.state})
 

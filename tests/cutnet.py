@@ -3,7 +3,8 @@ goes through it, the media (UDP, straight to the server's ICE candidates) does n
 can drop the WebSocket for a few seconds while the media path stays healthy.
 
 ``cut(seconds)`` aborts every open connection (an RST, no WebSocket close frame: what a broken
-network looks like to both ends) and refuses new ones until the time is up.
+network looks like to both ends) and refuses new ones until the time is up. ``stall()`` keeps
+the connections open but lets nothing through (a silently dead path: no RST, no FIN).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class CuttableProxy:
         self._open: set[asyncio.StreamWriter] = set()
         self._refuse_until = 0.0
         self.cuts = 0
+        self.stalled = False
 
     async def start(self) -> CuttableProxy:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
@@ -32,6 +34,10 @@ class CuttableProxy:
 
     def refusing(self) -> bool:
         return asyncio.get_running_loop().time() < self._refuse_until
+
+    def stall(self) -> None:
+        """From now on, swallow everything in both directions without closing anything."""
+        self.stalled = True
 
     def cut(self, seconds: float) -> None:
         """Abort every connection now; refuse new ones for ``seconds``."""
@@ -68,6 +74,8 @@ class CuttableProxy:
     ) -> None:
         try:
             while data := await reader.read(65536):
+                if self.stalled:
+                    continue
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):

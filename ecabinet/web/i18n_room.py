@@ -24,6 +24,7 @@ ROOM_VI: dict[str, str] = {
     "Admit": "Cho vào",
     "Deny": "Từ chối",
     "Remove": "Mời ra",
+    "connection lost": "mất kết nối",
     "Stop video": "Tắt hình",
     "You": "Bạn",
     "Main speaker": "Người phát biểu chính",

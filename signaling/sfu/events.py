@@ -54,12 +54,22 @@ class ScreenShareChanged:
     previous: str | None
 
 
+@dataclass(frozen=True)
+class MediaSilenceChanged:
+    """No authenticated packet from ``participant_id`` for a while (``silent``), or packets again
+    (liveness.py): the roster shows "connection lost" meanwhile."""
+
+    participant_id: str
+    silent: bool
+
+
 MediaEvent = (
     SlotsChanged
     | QualityRequested
     | ActiveSpeakerChanged
     | ConnectionStateChanged
     | ScreenShareChanged
+    | MediaSilenceChanged
 )
 
 

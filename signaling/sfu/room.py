@@ -39,12 +39,13 @@ from signaling.sfu.codecs import (
     parse_offer,
     preferred_codecs,
 )
-from signaling.sfu.consent import tolerate_event_loop_lag
+from signaling.sfu.consent import heard_packets, tolerate_event_loop_lag
 from signaling.sfu.events import (
     ActiveSpeakerChanged,
     ConnectionStateChanged,
     JoinAnswer,
     MediaEvent,
+    MediaSilenceChanged,
     ParticipantExists,
     QualityRequested,
     ScreenShareChanged,
@@ -66,6 +67,7 @@ from signaling.sfu.layout import (
     quality_demand,
     slot_sources,
 )
+from signaling.sfu.liveness import CHECK_EVERY, SilenceWatch
 from signaling.sfu.negotiation import answer_direction, bind_slots, screen_mid
 from signaling.sfu.outlet import RtpOutlet
 from signaling.sfu.passthrough import (
@@ -85,6 +87,7 @@ __all__ = [  # the events live in events.py; importing them from here keeps work
     "JoinAnswer",
     "MediaEvent",
     "MediaRoom",
+    "MediaSilenceChanged",
     "ParticipantExists",
     "QualityRequested",
     "ScreenShareChanged",
@@ -142,6 +145,7 @@ class MediaRoom:
         self._quality: dict[str, Quality] = {}
         self._screen: str | None = None  # who shares its screen
         self.speakers = SpeakerDetector()
+        self.silence = SilenceWatch()  # media paths gone quiet (liveness.py)
         self._loop = asyncio.get_running_loop()
         self._ticker = self._loop.create_task(self._speaker_ticks())
         self._closed = False
@@ -368,12 +372,25 @@ class MediaRoom:
         return report
 
     async def _speaker_ticks(self) -> None:
+        next_liveness = self._loop.time() + CHECK_EVERY
         while True:
             await asyncio.sleep(SPEAKER_TICK)
+            if self._loop.time() >= next_liveness:
+                next_liveness = self._loop.time() + CHECK_EVERY
+                self._check_liveness()
             speaker = self.speakers.tick(self._loop.time(), self._muted)
             if speaker is not None:
                 self._emit(ActiveSpeakerChanged(speaker))
                 self._relayout()
+
+    def _check_liveness(self) -> None:
+        counts = {
+            pid: heard_packets(p.pc)
+            for pid, p in self._participants.items()
+            if p.pc.connectionState == "connected"
+        }
+        for participant_id, silent in self.silence.check(self._loop.time(), counts):
+            self._emit(MediaSilenceChanged(participant_id, silent))
 
     def _view(self) -> RoomView:
         video = frozenset(p for p, x in self._participants.items() if "video" in x.sources)
