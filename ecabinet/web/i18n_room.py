@@ -28,6 +28,7 @@ ROOM_VI: dict[str, str] = {
     "Stop video": "Tắt hình",
     "You": "Bạn",
     "Main speaker": "Người phát biểu chính",
+    "Chair": "Chủ trì",
     "Second video": "Hình thứ hai",
     "Sites": "Các điểm cầu",
     "Previous page": "Trang trước",
