@@ -19,6 +19,7 @@ from .sfu.room import (
     ActiveSpeakerChanged,
     ConnectionStateChanged,
     MediaEvent,
+    MediaFlooded,
     MediaRoom,
     MediaSilenceChanged,
     QualityRequested,
@@ -71,6 +72,14 @@ class SfuPlane:
             sink(meeting_id, event.participant_id, "quality", {"quality": event.quality.value})
         elif isinstance(event, ActiveSpeakerChanged):
             sink(meeting_id, None, "speaker", {"participant": event.participant_id})
+        elif isinstance(event, MediaFlooded):
+            fields = {
+                "code": "media_flood",
+                "message": "You sent far more media than the meeting allows: your media was "
+                "disconnected.",
+                "ref": "offer",
+            }
+            sink(meeting_id, event.participant_id, "error", fields)
         elif isinstance(event, MediaSilenceChanged):
             fields = {"participant": event.participant_id, "silent": event.silent}
             sink(meeting_id, None, "media_silence", fields)

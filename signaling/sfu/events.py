@@ -63,6 +63,15 @@ class MediaSilenceChanged:
     silent: bool
 
 
+@dataclass(frozen=True)
+class MediaFlooded:
+    """``participant_id`` sent far more than its ``source``'s budget for seconds on end: the
+    room dropped its media (policer.py) and refuses its offers for a while."""
+
+    participant_id: str
+    source: str
+
+
 MediaEvent = (
     SlotsChanged
     | QualityRequested
@@ -70,6 +79,7 @@ MediaEvent = (
     | ConnectionStateChanged
     | ScreenShareChanged
     | MediaSilenceChanged
+    | MediaFlooded
 )
 
 
