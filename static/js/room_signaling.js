@@ -32,12 +32,16 @@
   async function connect() {
     status(state.retry ? t("Reconnecting…") : t("Connecting…"));
     try {
-      state.ticket = await fetchTicket();
+      const ticket = fetchTicket();
+      // The camera's start-up overlaps the ticket and the socket (once; room_peer.js).
+      if (room.openLocal) room.openLocal();
+      state.ticket = await ticket;
     } catch (err) {
       notice(String(err.message || err));
       scheduleReconnect();
       return;
     }
+    if (room.prepareMedia) room.prepareMedia(state.ticket);  // offer ready by the snapshot
     const ws = new WebSocket(state.ticket.ws_url);
     state.ws = ws;
     ws.onopen = () => {
