@@ -199,7 +199,7 @@ async def main() -> int:
     await asyncio.to_thread(upgrade, settings.database_url)
     await create_accounts(settings, 3)
     port = free_port()
-    server = subprocess.Popen(  # noqa: S603, ASYNC220 (as bench.load.start_server)
+    server = subprocess.Popen(  # noqa: ASYNC220 (as bench.load.start_server)
         [sys.executable, "run.py", "serve", "--workers", "1"],
         cwd=args.server_root,
         env=server_env(settings, port),
