@@ -100,6 +100,8 @@ class Settings:
     ws_auth_failure_window: int = 300
     presence_interval: float = 10.0
     revalidate_interval: float = 60.0
+    # Seconds a dropped room socket keeps its roster entry and media for a ``resume``.
+    ws_resume_grace: float = 15.0
     join_opens_minutes: int = 30
     join_grace_minutes: int = 60
     media_codec: str = "h264"

@@ -238,6 +238,11 @@ class RoomClient:
         await pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type="answer"))
         return answer
 
+    def media_healthy(self) -> bool:
+        """Whether our peer connection still carries media (not failed or closed): after a
+        resumed signaling session there is then nothing to renegotiate."""
+        return self._pc is not None and self._pc.connectionState not in ("failed", "closed")
+
     async def reconnect(self) -> JoinAnswer:
         """Media again after the signaling socket came back (the server that carried it may have
         restarted): a new peer connection and a new offer on the same transport. What arrives

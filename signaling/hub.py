@@ -103,17 +103,67 @@ class Hub:
             counts[meeting_id] = (len(room.members) - lobby, lobby)
         return counts
 
-    async def enter(self, attendee: Attendee, conn: Connection) -> tuple[Room, Member]:
+    async def enter(
+        self, attendee: Attendee, conn: Connection, resume: str | None = None
+    ) -> tuple[Room, Member]:
+        """Seat a connection; with a ``resume`` token this process holds for that participant
+        and user, the connection takes the member's session over (signaling/resume.py)."""
         async with self._lock:
             if not self.accepting:
                 raise ShuttingDown
             room = self.rooms.get(attendee.meeting_id)
+            found = room.members.get(attendee.participant) if room is not None else None
+            if (
+                room is not None
+                and found is not None
+                and found.attendee.user_id == attendee.user_id
+                and not found.presence.lobby
+                and found.parking.matches(resume)
+            ):
+                await room.resume(found, attendee, conn)
+                log.info("room %s: %s resumed its session", room.meeting_id, found.participant)
+                return room, found
             if room is None:
                 room = Room(attendee.meeting_id, self.svc, self.bus, self.media)
                 await room.start()
                 self.rooms[attendee.meeting_id] = room
             member = await room.enter(attendee, conn)
         return room, member
+
+    def park(self, room: Room, member: Member) -> bool:
+        """The member's socket dropped (not closed on purpose): keep its roster entry and media
+        for ``ws_resume_grace`` seconds, waiting for a resume. False if it may not wait (in the
+        lobby, closed on purpose, the hub stopping, no grace configured)."""
+        grace = self.svc.settings.ws_resume_grace
+        if (
+            grace <= 0
+            or not self.accepting
+            or member.conn.closing
+            or member.presence.lobby
+            or room.ended
+            or room.members.get(member.participant) is not member
+        ):
+            return False
+        member.parking.park()
+        self.spawn(self._await_resume(room, member, member.conn, grace))
+        return True
+
+    async def _await_resume(
+        self, room: Room, member: Member, conn: Connection, grace: float
+    ) -> None:
+        await room.refresh_connection(member)  # no media: "connection lost" meanwhile
+        await member.parking.wait(grace)
+        if member.conn is conn:  # not resumed: gone after all
+            member.parking.parked = False
+            await self.leave(room, member)
+
+    def parked(self) -> list[Member]:
+        return [
+            m
+            for room in list(self.rooms.values())
+            for m in room.members.values()
+            if m.parking.parked
+        ]
 
     async def leave(self, room: Room, member: Member) -> None:
         await room.leave(member)
@@ -137,6 +187,7 @@ class Hub:
         for member in members:
             member.conn.send(p.reconnect_message())
             member.conn.close(p.CloseCode.SERVICE_RESTART, "restart")
+            member.parking.end()  # nobody resumes on a process that is stopping
         loop = asyncio.get_running_loop()
         deadline = loop.time() + DRAIN_TIMEOUT
         if self.rooms:
@@ -160,7 +211,7 @@ class Hub:
             rooms, self.rooms = list(self.rooms.values()), {}
         for room in rooms:
             for member in list(room.members.values()):
-                member.conn.close(p.CloseCode.GOING_AWAY, "server shutting down")
+                member.close(p.CloseCode.GOING_AWAY, "server shutting down")
                 await member.conn.wait_closed()
             await room.stop()
         await self.media.close()

@@ -56,6 +56,10 @@ class MediaPlane(Protocol):
         self, meeting_id: int, participant: str, active: bool, *, take_over: bool
     ) -> None: ...
 
+    def refresh(self, meeting_id: int, participant: str) -> None:
+        """Say the participant's slots, share and quality again (its socket was resumed)."""
+        ...
+
     async def close_room(self, meeting_id: int) -> None: ...
 
     async def close(self) -> None: ...
@@ -87,6 +91,8 @@ class LocalMedia(Protocol):
     def set_floor(self, meeting_id: int, participant: str | None) -> None: ...
 
     def set_thumbnail_page(self, meeting_id: int, participant: str, page: int) -> None: ...
+
+    def refresh(self, meeting_id: int, participant: str) -> None: ...
 
     def share_screen(
         self, meeting_id: int, participant: str, active: bool, *, take_over: bool
@@ -137,6 +143,9 @@ class NoMedia:
     def set_thumbnail_page(self, meeting_id: int, participant: str, page: int) -> None:
         return None
 
+    def refresh(self, meeting_id: int, participant: str) -> None:
+        return None
+
     def share_screen(
         self, meeting_id: int, participant: str, active: bool, *, take_over: bool
     ) -> None:
@@ -167,6 +176,9 @@ class NoRouting:
         return None
 
     def set_thumbnail_page(self, meeting_id: int, participant: str, page: int) -> None:
+        return None
+
+    def refresh(self, meeting_id: int, participant: str) -> None:
         return None
 
     def share_screen(

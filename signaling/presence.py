@@ -7,6 +7,7 @@ Entries are replicated to every app process serving the meeting through the bus;
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -23,6 +24,7 @@ PUBLIC_FIELDS = (
     "audio",
     "video",
     "hand",
+    "connection",
 )
 
 
@@ -40,6 +42,13 @@ class Presence:
     hand: bool
     conn: str
     node: str
+    # When this connection was seated (wall clock): of two entries of one participant from
+    # different connections, the later wins, whichever order the bus delivers them in (a
+    # process may repeat a parked, superseded entry on ``sync``).
+    seated: float = 0.0
+    # "ok", or "lost": no media from it for a while, or its socket dropped and it has no media
+    # (rooms.py); it is still in the room (it may come back) until the grace runs out.
+    connection: str = "ok"
 
     @classmethod
     def of(cls, attendee: Attendee, *, lobby: bool, conn: str, node: str) -> Presence:
@@ -56,6 +65,7 @@ class Presence:
             hand=False,
             conn=conn,
             node=node,
+            seated=time.time(),
         )
 
     def public(self) -> dict[str, Any]:
@@ -71,7 +81,7 @@ class Presence:
         if not isinstance(data, dict):
             return None
         try:
-            entry = cls(**{f.name: data[f.name] for f in fields(cls)})
+            entry = cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
         except (KeyError, TypeError):
             return None
         return entry

@@ -15,6 +15,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 VERSION = 1
+# Revision of version 1 (docs/signaling.md, "Versions"): 2 added session resumption (``auth``'s
+# ``resume``, ``welcome``'s ``resume``/``resumed``/``revision``). Additive: ``v`` stays 1.
+REVISION = 2
+MAX_RESUME = 128
 MAX_SDP = 60 * 1024  # under the 64 KiB frame limit, with room for the envelope
 MAX_TOKEN = 4096
 PARTICIPANT_ID = r"^[pu][1-9][0-9]{0,9}$"
@@ -59,6 +63,9 @@ class Auth(_Message):
 
     type: Literal["auth"]
     token: str = Field(min_length=1, max_length=MAX_TOKEN)
+    # The resumption token of the previous ``welcome``: keep the roster entry and the media
+    # through a socket reconnect within the grace period (docs/signaling.md §5a).
+    resume: str | None = Field(default=None, min_length=1, max_length=MAX_RESUME)
 
 
 class Offer(_Message):

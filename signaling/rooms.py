@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ecabinet.errors import DomainError
@@ -31,6 +31,7 @@ from .connection import Connection
 from .media import MediaPlane, MediaRefused
 from .presence import Presence
 from .ratelimit import TokenBucket
+from .resume import Parking
 from .routing import meeting_channel
 
 log = logging.getLogger("signaling.rooms")
@@ -45,10 +46,23 @@ class Member:
     presence: Presence
     offers: TokenBucket
     has_media: bool = False
+    media_silent: bool = False  # the SFU heard nothing from its peer connection for a while
+    parking: Parking = field(default_factory=Parking)  # resumption (signaling/resume.py)
 
     @property
     def participant(self) -> str:
         return self.attendee.participant
+
+    @property
+    def session(self) -> str:
+        """The id of the socket that first seated this member: it names the roster entry, and
+        survives a resumed socket."""
+        return self.presence.conn
+
+    def close(self, code: int, reason: str) -> None:
+        """Close the socket for good: a parked member stops waiting for a resume."""
+        self.conn.close(code, reason)
+        self.parking.end()
 
     def send_away(self, reason: str) -> None:
         """The member lost their place (invitation withdrawn, account disabled, meeting over):
@@ -56,7 +70,7 @@ class Member:
         self.conn.send(
             p.error_message("no_longer_admitted", "You can no longer be in this meeting.")
         )
-        self.conn.close(p.CloseCode.UNAUTHORIZED, reason)
+        self.close(p.CloseCode.UNAUTHORIZED, reason)
 
 
 class Room:
@@ -169,7 +183,7 @@ class Room:
         offers = TokenBucket(per_minute / 60, max(1, per_minute // 4), self._loop_time)
         member = Member(attendee, conn, presence, offers)
         self.members[attendee.participant] = member
-        conn.send(p.server_message("welcome", you=presence.public(), meeting=self.meeting_id))
+        conn.send(self._welcome(member, resumed=False))
         if lobby:
             conn.send(p.server_message("lobby", message="Waiting for the chair to admit you."))
         else:
@@ -182,6 +196,44 @@ class Room:
         if attendee.role == live.HOST_CHAIR:
             self._media.set_chair(self.meeting_id, attendee.participant)
         return member
+
+    def _welcome(self, member: Member, *, resumed: bool) -> dict[str, Any]:
+        return p.server_message(
+            "welcome",
+            you=member.presence.public(),
+            meeting=self.meeting_id,
+            revision=p.REVISION,
+            resume=member.parking.token,
+            resumed=resumed,
+        )
+
+    async def resume(self, member: Member, attendee: Attendee, conn: Connection) -> None:
+        """A new socket took over a member's session (``auth`` with its resumption token): the
+        roster entry, the media and the attendance carry on; the client gets the current state
+        (it missed what happened while it was away) and a new token."""
+        old, member.conn = member.conn, conn
+        member.attendee = attendee
+        if not old.closing:
+            old.close(p.CloseCode.REPLACED, "resumed")  # the old socket had not noticed yet
+        member.parking.parked = False
+        member.parking.end()
+        member.parking.rotate()
+        await self.refresh_connection(member)
+        conn.send(self._welcome(member, resumed=True))
+        conn.send(self._snapshot(member))
+        conn.send(p.server_message("participant", participant=member.presence.public()))
+        self._beside.run(self._send_session_state(conn))
+        if member.has_media:
+            # Slots, share and quality may have changed meanwhile: the SFU says them again.
+            self._media.refresh(self.meeting_id, member.participant)
+
+    async def refresh_connection(self, member: Member) -> None:
+        """Mark the member "connection lost" in everyone's roster while its media is silent, or
+        while its socket is gone and it has no media; "ok" again when that ends."""
+        lost = member.media_silent or (member.parking.parked and not member.has_media)
+        wanted = "lost" if lost else "ok"
+        if member.presence.connection != wanted and self.members.get(member.participant) is member:
+            await self._update(member, connection=wanted)
 
     def _record_attendance(self, participant: str, *, joined: bool) -> None:
         """Joins and leaves are written beside the room, each participant's in order."""
@@ -209,7 +261,7 @@ class Room:
         if self.members.get(member.participant) is not member:
             return
         del self.members[member.participant]
-        await self._publish("left", participant=member.participant, conn=member.conn.id)
+        await self._publish("left", participant=member.participant, conn=member.session)
         await self._release_media(member)
         if not member.presence.lobby:
             self._record_attendance(member.participant, joined=False)
@@ -229,7 +281,7 @@ class Room:
         """Close a local member without announcing a departure (its successor is announced)."""
         if self.members.get(member.participant) is member:
             del self.members[member.participant]
-        member.conn.close(code, reason)
+        member.close(code, reason)
         await self._release_media(member)
 
     def _snapshot(self, member: Member) -> dict[str, Any]:
@@ -367,6 +419,9 @@ class Room:
             endpoint=member.attendee.endpoint_id is not None,
         )
         member.has_media = True
+        if member.media_silent:  # a new peer connection: heard afresh
+            member.media_silent = False
+            await self.refresh_connection(member)
         if not member.presence.audio:
             self._media.mute(self.meeting_id, member.participant, True)
         member.conn.send(
@@ -399,7 +454,9 @@ class Room:
         elif kind == "media_event":
             fields = message.get("fields")
             to = message.get("to")
-            if isinstance(fields, dict):
+            if isinstance(fields, dict) and message.get("type") == "media_silence":
+                await self._on_silence(fields)
+            elif isinstance(fields, dict):
                 self._on_media(to if isinstance(to, str) else None, str(message["type"]), fields)
         elif kind == "present":
             found = message.get("presentation")
@@ -423,8 +480,11 @@ class Room:
                 self.admitted.update(str(x) for x in found)
 
     async def _apply_presence(self, entry: Presence) -> None:
+        current = self.entries.get(entry.participant)
+        if current is not None and current.conn != entry.conn and current.seated > entry.seated:
+            return  # a superseded connection's entry, repeated late: the newer one stays
         local = self.members.get(entry.participant)
-        if local is not None and local.conn.id != entry.conn:
+        if local is not None and local.session != entry.conn:
             # The participant connected again (here or on another process): drop this socket.
             await self._drop_local(local, p.CloseCode.REPLACED, "replaced")
         if self.entries.get(entry.participant) == entry:
@@ -464,10 +524,10 @@ class Room:
             self._beside.run(self._send_session_state(conn))
         elif action == "deny" and member.presence.lobby:
             conn.send(p.server_message("denied", by=by))
-            conn.close(p.CloseCode.FORBIDDEN, "denied")
+            member.close(p.CloseCode.FORBIDDEN, "denied")
         elif action == "remove":
             conn.send(p.server_message("removed", by=by))
-            conn.close(p.CloseCode.REMOVED, "removed")
+            member.close(p.CloseCode.REMOVED, "removed")
         elif action == "mute" and not member.presence.lobby:
             if member.has_media:
                 self._media.mute(self.meeting_id, member.participant, True)
@@ -492,9 +552,17 @@ class Room:
         self.ended = True
         for member in list(self.members.values()):
             member.conn.send(p.server_message("meeting_ended", by=by))
-            member.conn.close(p.CloseCode.MEETING_OVER, "meeting ended")
+            member.close(p.CloseCode.MEETING_OVER, "meeting ended")
 
     # -- media events (from the SFU carrying this meeting, wherever it runs) ---------------------
+
+    async def _on_silence(self, fields: dict[str, Any]) -> None:
+        """The SFU heard nothing from a participant's media for a while (or hears it again):
+        the process holding its socket updates its roster entry."""
+        member = self.members.get(str(fields.get("participant")))
+        if member is not None:
+            member.media_silent = fields.get("silent") is True
+            await self.refresh_connection(member)
 
     def _on_media(self, participant: str | None, type_: str, fields: dict[str, Any]) -> None:
         message = p.server_message(type_, **fields)
@@ -504,5 +572,10 @@ class Room:
                     member.conn.send(message)
             return
         member = self.members.get(participant)
-        if member is not None:
-            member.conn.send(message)
+        if member is None:
+            return
+        member.conn.send(message)
+        if type_ == "media_connection" and fields.get("state") in ("failed", "closed"):
+            # Socket and media both gone (a closed tab, a dead network): no resume to wait for.
+            if member.parking.parked:
+                member.parking.end()

@@ -146,6 +146,9 @@ class MediaRouter:
     def set_thumbnail_page(self, meeting_id: int, participant: str, page: int) -> None:
         self._operate(meeting_id, participant, "page", page)
 
+    def refresh(self, meeting_id: int, participant: str) -> None:
+        self._operate(meeting_id, participant, "refresh", None)
+
     def share_screen(
         self, meeting_id: int, participant: str, active: bool, *, take_over: bool
     ) -> None:
@@ -233,6 +236,8 @@ class MediaRouter:
             self.local.mute(meeting_id, participant, bool(value))
         elif op == "page" and isinstance(value, int):
             self.local.set_thumbnail_page(meeting_id, participant, value)
+        elif op == "refresh":
+            self.local.refresh(meeting_id, participant)
         elif op == "chair":
             self.local.set_chair(meeting_id, participant)
         elif op == "floor":

@@ -19,7 +19,9 @@ from .sfu.room import (
     ActiveSpeakerChanged,
     ConnectionStateChanged,
     MediaEvent,
+    MediaFlooded,
     MediaRoom,
+    MediaSilenceChanged,
     QualityRequested,
     ScreenShareChanged,
     ScreenShareRefused,
@@ -70,6 +72,17 @@ class SfuPlane:
             sink(meeting_id, event.participant_id, "quality", {"quality": event.quality.value})
         elif isinstance(event, ActiveSpeakerChanged):
             sink(meeting_id, None, "speaker", {"participant": event.participant_id})
+        elif isinstance(event, MediaFlooded):
+            fields = {
+                "code": "media_flood",
+                "message": "You sent far more media than the meeting allows: your media was "
+                "disconnected.",
+                "ref": "offer",
+            }
+            sink(meeting_id, event.participant_id, "error", fields)
+        elif isinstance(event, MediaSilenceChanged):
+            fields = {"participant": event.participant_id, "silent": event.silent}
+            sink(meeting_id, None, "media_silence", fields)
         elif isinstance(event, ConnectionStateChanged):
             sink(meeting_id, event.participant_id, "media_connection", {"state": event.state})
 
@@ -99,16 +112,30 @@ class SfuPlane:
         if chair:
             room.set_chair(participant)
         # The first layout was decided before the hub knew the participant has media: say it.
-        slots = {"slots": room.slots_of(participant), "sources": room.sources_of(participant)}
-        self._sink(meeting_id, participant, "slots", slots)
-        if room.screen_sharer is not None:
-            share = {"participant": room.screen_sharer, "previous": None}
-            self._sink(meeting_id, participant, "screen", share)
+        self._say_state(meeting_id, room, participant, quality=False)
         return Answer(
             answer.sdp,
             [{"mid": b.mid, "kind": b.kind, "slot": b.slot} for b in answer.slots],
             list(answer.publishes),
         )
+
+    def _say_state(
+        self, meeting_id: int, room: MediaRoom, participant: str, *, quality: bool
+    ) -> None:
+        slots = {"slots": room.slots_of(participant), "sources": room.sources_of(participant)}
+        self._sink(meeting_id, participant, "slots", slots)
+        if room.screen_sharer is not None:
+            share = {"participant": room.screen_sharer, "previous": None}
+            self._sink(meeting_id, participant, "screen", share)
+        wanted = room.quality_of(participant) if quality else None
+        if wanted is not None:
+            self._sink(meeting_id, participant, "quality", {"quality": wanted.value})
+
+    def refresh(self, meeting_id: int, participant: str) -> None:
+        """A resumed socket missed what changed while it was away: slots, share, quality."""
+        room = self._rooms.get(meeting_id)
+        if room is not None and participant in room.participant_ids:
+            self._say_state(meeting_id, room, participant, quality=True)
 
     async def leave(self, meeting_id: int, participant: str) -> None:
         room = self._rooms.get(meeting_id)

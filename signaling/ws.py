@@ -18,7 +18,7 @@ import contextlib
 import logging
 from urllib.parse import urlsplit
 
-from aiohttp import WSMsgType, web
+from aiohttp import WebSocketError, WSMsgType, web
 
 from ecabinet.config import Settings
 from ecabinet.errors import DomainError, Forbidden, NotFound
@@ -60,8 +60,11 @@ class Refused(Exception):
         self.close_code, self.code, self.message = close_code, code, message
 
 
-async def authenticate(ws: web.WebSocketResponse, hub: Hub, meeting_id: int) -> live.Attendee:
-    """The auth phase: one ``auth`` frame, in time, with a valid token for this meeting."""
+async def authenticate(
+    ws: web.WebSocketResponse, hub: Hub, meeting_id: int
+) -> tuple[live.Attendee, str | None]:
+    """The auth phase: one ``auth`` frame, in time, with a valid token for this meeting.
+    Returns who it is and the resumption token it presented, if any."""
     settings = hub.svc.settings
     try:
         async with asyncio.timeout(settings.ws_auth_timeout):
@@ -77,7 +80,7 @@ async def authenticate(ws: web.WebSocketResponse, hub: Hub, meeting_id: int) -> 
     if not isinstance(msg, p.Auth):
         raise Refused(p.CloseCode.POLICY, "auth_required", "Send the auth message first.")
     try:
-        return await live.attendee_from_token(hub.svc, msg.token, meeting_id)
+        return await live.attendee_from_token(hub.svc, msg.token, meeting_id), msg.resume
     except InvalidToken as exc:
         raise Refused(p.CloseCode.UNAUTHORIZED, exc.code, exc.message) from None
     except (live.WrongMeeting, Forbidden) as exc:
@@ -129,7 +132,7 @@ async def _socket(
             raise Refused(
                 p.CloseCode.FLOOD, "too_many_failures", "Too many failed attempts; wait a while."
             )
-        attendee = await authenticate(ws, hub, meeting_id)
+        attendee, resume = await authenticate(ws, hub, meeting_id)
     except Refused as exc:
         if exc.close_code in (p.CloseCode.UNAUTHORIZED, p.CloseCode.FORBIDDEN):
             hub.auth_failures.fail(address)
@@ -141,7 +144,7 @@ async def _socket(
         with contextlib.suppress(DomainError):
             await live.mark_started(hub.svc, attendee)
     try:
-        room, member = await hub.enter(attendee, conn)
+        room, member = await hub.enter(attendee, conn, resume)
     except ShuttingDown:
         await _restarting(ws, conn)
         return
@@ -150,14 +153,19 @@ async def _socket(
     finally:
         # aiohttp cancels this handler when the peer vanishes: the departure must still be
         # announced, so it runs in a task of its own.
-        await asyncio.shield(hub.spawn(_finish(hub, room, member, ws)))
+        await asyncio.shield(hub.spawn(_finish(hub, room, member, conn, ws)))
 
 
-async def _finish(hub: Hub, room: Room, member: Member, ws: web.WebSocketResponse) -> None:
-    await hub.leave(room, member)
-    if not member.conn.closing:
-        member.conn.close(p.CloseCode.NORMAL)
-    await _drain(ws, member.conn)
+async def _finish(
+    hub: Hub, room: Room, member: Member, conn: Connection, ws: web.WebSocketResponse
+) -> None:
+    """This socket is done: if it dropped (not closed on purpose) the member waits for a resume
+    (signaling/resume.py); if another socket took its session over, nothing leaves."""
+    if member.conn is conn and not hub.park(room, member):
+        await hub.leave(room, member)
+    if not conn.closing:
+        conn.close(p.CloseCode.NORMAL)
+    await _drain(ws, conn)
 
 
 async def _drain(ws: web.WebSocketResponse, conn: Connection) -> None:
@@ -179,10 +187,17 @@ async def _serve(ws: web.WebSocketResponse, room: Room, member: Member, settings
     conn = member.conn
     while not conn.closing:
         frame = await ws.receive()
-        if frame.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+        if frame.type == WSMsgType.CLOSE:
+            # The client closed on purpose (a close frame): nothing to resume.
+            conn.close(p.CloseCode.NORMAL, "closed by the client")
+            return
+        if frame.type in (WSMsgType.CLOSING, WSMsgType.CLOSED):
             return
         if frame.type == WSMsgType.ERROR:
-            log.info("socket %s: %s", conn.id, ws.exception())
+            log.info("socket %s: %s", conn.id, frame.data)
+            if isinstance(frame.data, WebSocketError):
+                # A protocol violation (e.g. a frame over the limit, 1009): closed on purpose.
+                conn.close(frame.data.code, "protocol error")
             return
         verdict = throttle.check()
         if verdict is Verdict.FLOOD:

@@ -116,9 +116,11 @@ class SignalingSession:
     **Reconnecting**: when the server says ``reconnect`` (it is restarting) or the socket drops
     after we were welcomed, the session opens a new socket by itself, after the server's
     ``retry_after`` hint or an exponential backoff with jitter (:class:`Backoff`), with the same
-    join token (or a new ticket from ``renew`` when the token is refused), re-sends our own
-    ``media_state`` and ``hand``, and asks the media client to renegotiate (a new peer
-    connection: the server that carried our media may be gone). ``close_code`` is set only when
+    join token (or a new ticket from ``renew`` when the token is refused) and the resumption
+    token of the last ``welcome``, re-sends our own ``media_state`` and ``hand``, and — unless
+    the server resumed the session and our peer connection is healthy (docs/signaling.md §5a) —
+    asks the media client to renegotiate (a new peer connection: the server that carried our
+    media may be gone). ``close_code`` is set only when
     the session is over for good (closed by us, refused, removed, meeting ended, or
     ``Backoff.give_up`` seconds without success).
     """
@@ -153,6 +155,9 @@ class SignalingSession:
         self.last_close_code: int | None = None  # of the latest socket
         self.reconnects = 0  # sockets re-opened after a drop or a ``reconnect``
         self.rejoins = 0  # media renegotiated after a reconnect
+        self.resumes = 0  # reconnects that resumed the session (media and roster entry kept)
+        self.resume_token: str | None = None  # from the latest ``welcome`` (single use)
+        self.resumed = False  # whether the latest ``welcome`` resumed the session
         self._client: Any = None
         self._answer: asyncio.Future[dict[str, Any]] | None = None
         self._changed = asyncio.Condition()
@@ -176,7 +181,12 @@ class SignalingSession:
         self._welcomed, self._dropped = False, None
         ws = await self._session.ws_connect(self.ticket.ws_url, headers=headers)
         self.ws = ws
-        await self.send("auth", token=self.ticket.token)
+        if self.resume_token is not None:
+            # Spent once presented: a refused resume (another process) gets a fresh one.
+            token, self.resume_token = self.resume_token, None
+            await self.send("auth", token=self.ticket.token, resume=token)
+        else:
+            await self.send("auth", token=self.ticket.token)
         self._reader = asyncio.get_running_loop().create_task(self._read(ws))
         await self.wait_for(lambda: self._welcomed or self._dropped is not None)
 
@@ -268,7 +278,9 @@ class SignalingSession:
             self._reconnector = None
             async with self._changed:
                 self._changed.notify_all()
-        if self._client is not None and not self.in_lobby:
+        if self.resumed:
+            self.resumes += 1
+        if self._client is not None and not self.in_lobby and self._needs_media():
             try:
                 await self._client.reconnect()
                 self.rejoins += 1
@@ -281,11 +293,22 @@ class SignalingSession:
             if self._auto_reconnect and not self._closing and self._dropped in RECONNECT_CODES:
                 self._reconnector = asyncio.get_running_loop().create_task(self._reconnect())
 
+    def _needs_media(self) -> bool:
+        """After a reconnect: a new offer, unless the session was resumed and our peer
+        connection is still healthy (then the media never stopped)."""
+        if not self.resumed:
+            return True
+        healthy = getattr(self._client, "media_healthy", None)
+        return not (healthy() if callable(healthy) else False)
+
     def _apply(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
         if kind == "welcome":
             self.you = message["you"]
             self.in_lobby = bool(self.you.get("lobby"))
+            resume = message.get("resume")
+            self.resume_token = resume if isinstance(resume, str) else None
+            self.resumed = message.get("resumed") is True
             self._welcomed = True
         elif kind == "reconnect":
             with contextlib.suppress(TypeError, ValueError):

@@ -27,3 +27,8 @@ class JoinOut(Output):
     participant: str = Field(description="Your participant id in the room.")
     lobby: bool = Field(description="True: you wait in the lobby until the chair admits you.")
     codec: str = Field(description="The meeting's video codec: offer it ('h264' or 'vp8').")
+    moderator: bool = Field(
+        default=False,
+        description="True: you enter as a moderator (the chair's console: offer its thumbnail "
+        "slots); lets a client prepare its offer before the socket's welcome.",
+    )

@@ -65,6 +65,12 @@ def _heard(dtls: RTCDtlsTransport) -> int:
     return getattr(dtls, _HEARD, 0)
 
 
+def heard_packets(pc: RTCPeerConnection) -> int:
+    """Authenticated packets received on ``pc`` so far (liveness.py watches it move)."""
+    transports = {id(t.sender.transport): t.sender.transport for t in pc.getTransceivers()}
+    return sum(_heard(d) for d in transports.values() if d is not None)
+
+
 def note_authenticated(dtls: RTCDtlsTransport) -> None:
     """Count one packet that passed SRTP authentication outside aiortc's receive path
     (ingest.py's synchronous RTP path)."""

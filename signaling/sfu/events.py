@@ -54,12 +54,32 @@ class ScreenShareChanged:
     previous: str | None
 
 
+@dataclass(frozen=True)
+class MediaSilenceChanged:
+    """No authenticated packet from ``participant_id`` for a while (``silent``), or packets again
+    (liveness.py): the roster shows "connection lost" meanwhile."""
+
+    participant_id: str
+    silent: bool
+
+
+@dataclass(frozen=True)
+class MediaFlooded:
+    """``participant_id`` sent far more than its ``source``'s budget for seconds on end: the
+    room dropped its media (policer.py) and refuses its offers for a while."""
+
+    participant_id: str
+    source: str
+
+
 MediaEvent = (
     SlotsChanged
     | QualityRequested
     | ActiveSpeakerChanged
     | ConnectionStateChanged
     | ScreenShareChanged
+    | MediaSilenceChanged
+    | MediaFlooded
 )
 
 

@@ -35,6 +35,7 @@ from aiortc.rtp import RtpPacket
 from signaling.sfu.codecs import MeetingCodec
 from signaling.sfu.keyframes import KeyframeRequester
 from signaling.sfu.outlet import RtpOutlet, abs_send_time, ntp_time
+from signaling.sfu.policer import IngestPolicer, Step
 from signaling.sfu.rtprewrite import StreamRewriter, keyframe_start
 
 logger = logging.getLogger(__name__)
@@ -104,7 +105,12 @@ class Source:
         self._video = kind == "video"
         self._fanout: tuple[SlotTrack, ...] = ()
         self._on_level = on_level
-        self._padding = 0  # padding-only packets dropped so far (sequence numbers removed)
+        self._padding = 0  # packets not forwarded so far (their sequence numbers removed)
+        # Ingest policing (policer.py): None = unpoliced; on_step gets its per-second steps.
+        self.policer: IngestPolicer | None = None
+        self.on_step: Callable[[Step], None] | None = None
+        self._frame_done = True  # the previous packet ended a frame (marker bit)
+        self._resync = False  # frames were dropped: forward again from a keyframe
 
     def subscribe(self, slot: SlotTrack) -> None:
         self.subscribers.add(slot)
@@ -124,7 +130,10 @@ class Source:
             # its sequence number is taken out so subscribers see no gap they would wait for.
             self._padding = (self._padding + 1) & 0xFFFF
             return
-        seq = (packet.sequence_number - self._padding) & 0xFFFF
+        policer = self.policer
+        if policer is not None and not self._police(policer, packet, len(payload)):
+            self._padding = (self._padding + 1) & 0xFFFF  # dropped: no gap to NACK either
+            return
         if self._video:
             self.frames += packet.marker
             keyframe = keyframe_start(self.codec, payload)
@@ -132,6 +141,13 @@ class Source:
                 self.keyframe_count += 1
                 if self.keyframes is not None:
                     self.keyframes.keyframe_seen()
+            if self._resync:
+                if not keyframe:
+                    self._padding = (self._padding + 1) & 0xFFFF
+                    return
+                self._resync = False
+        seq = (packet.sequence_number - self._padding) & 0xFFFF
+        if self._video:
             if not self.enabled or not self._fanout:
                 return
             now = time.time()
@@ -152,6 +168,20 @@ class Source:
                 slot.offer(self, packet, seq, keyframe, dynamic, now, ntp)
             except Exception:  # (an exception here would end the publisher's DTLS transport)
                 logger.exception("forwarding %s to slot %s failed", self, slot.name)
+
+    def _police(self, policer: IngestPolicer, packet: RtpPacket, size: int) -> bool:
+        """The ingest budget's verdict on one packet (whole frames for video)."""
+        frame_start = self._frame_done or not self._video
+        self._frame_done = bool(packet.marker)
+        admitted = policer.admit(size, frame_start, time.monotonic())
+        if policer.step is not Step.NONE:
+            step, policer.step = policer.step, Step.NONE
+            if self.on_step is not None:
+                self.on_step(step)
+        if not admitted and self._video and not self._resync:
+            self._resync = True  # later frames need the dropped one: wait for a keyframe
+            self.request_keyframe()
+        return admitted
 
     def request_keyframe(self) -> None:
         if self.keyframes is not None and self._video:

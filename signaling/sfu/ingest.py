@@ -91,6 +91,7 @@ class ReceiveHandler:
         "_video",
         "audio",
         "packets",
+        "remb_cap",
     )
 
     def __init__(self, receiver: RTCRtpReceiver, on_packet: RtpCallback) -> None:
@@ -106,6 +107,7 @@ class ReceiveHandler:
         self._last_active: dict[int, float] = {}
         self._is_rtx: dict[int, bool] = {}  # payload type: an RTX codec (aiortc's is_rtx, cached)
         self._last_remb = 0.0
+        self.remb_cap = REMB_CAP_BPS  # lowered by the ingest policer (policer.py) while over
         self.packets = 0  # RTP packets handled here (tests: the synchronous path is in use)
 
     def __call__(self, packet: RtpPacket) -> None:
@@ -155,7 +157,7 @@ class ReceiveHandler:
             fmt=RTCP_PSFB_APP,
             ssrc=rtcp_ssrc,
             media_ssrc=0,
-            fci=pack_remb_fci(REMB_CAP_BPS, [media_ssrc]),
+            fci=pack_remb_fci(int(self.remb_cap), [media_ssrc]),
         )
         _spawn(self._receiver._send_rtcp(remb))
 
@@ -174,6 +176,14 @@ def attach_receiver(receiver: RTCRtpReceiver, on_packet: RtpCallback) -> None:
     Without :func:`fast_ingest` on its peer connection, aiortc's own path still reaches the tap
     that passthrough.tap_rtp installs."""
     setattr(receiver, _HANDLER, ReceiveHandler(receiver, on_packet))
+
+
+def set_remb_cap(receiver: RTCRtpReceiver, bps: float) -> None:
+    """The REMB sent to this receiver's publisher from now on (sent with its next packet)."""
+    handler = getattr(receiver, _HANDLER, None)
+    if isinstance(handler, ReceiveHandler):
+        handler.remb_cap = bps
+        handler._last_remb = 0.0
 
 
 def fast_ingest(pc: RTCPeerConnection) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -39,12 +40,14 @@ from signaling.sfu.codecs import (
     parse_offer,
     preferred_codecs,
 )
-from signaling.sfu.consent import tolerate_event_loop_lag
+from signaling.sfu.consent import heard_packets, tolerate_event_loop_lag
 from signaling.sfu.events import (
     ActiveSpeakerChanged,
     ConnectionStateChanged,
     JoinAnswer,
     MediaEvent,
+    MediaFlooded,
+    MediaSilenceChanged,
     ParticipantExists,
     QualityRequested,
     ScreenShareChanged,
@@ -53,7 +56,7 @@ from signaling.sfu.events import (
     SlotsChanged,
 )
 from signaling.sfu.forwarder import SlotTrack, Source
-from signaling.sfu.ingest import fast_ingest
+from signaling.sfu.ingest import REMB_CAP_BPS, fast_ingest, set_remb_cap
 from signaling.sfu.keyframes import KeyframeRequester
 from signaling.sfu.layout import (
     SCREEN,
@@ -66,6 +69,7 @@ from signaling.sfu.layout import (
     quality_demand,
     slot_sources,
 )
+from signaling.sfu.liveness import CHECK_EVERY, SilenceWatch
 from signaling.sfu.negotiation import answer_direction, bind_slots, screen_mid
 from signaling.sfu.outlet import RtpOutlet
 from signaling.sfu.passthrough import (
@@ -75,6 +79,7 @@ from signaling.sfu.passthrough import (
     request_keyframe_upstream,
     tap_rtp,
 )
+from signaling.sfu.policer import IngestPolicer, IngestPolicy, Step
 from signaling.sfu.reports import SenderReports
 
 logger = logging.getLogger(__name__)
@@ -84,7 +89,9 @@ __all__ = [  # the events live in events.py; importing them from here keeps work
     "ConnectionStateChanged",
     "JoinAnswer",
     "MediaEvent",
+    "MediaFlooded",
     "MediaRoom",
+    "MediaSilenceChanged",
     "ParticipantExists",
     "QualityRequested",
     "ScreenShareChanged",
@@ -96,6 +103,7 @@ __all__ = [  # the events live in events.py; importing them from here keeps work
 MAX_BUNDLE = RTCBundlePolicy.MAX_BUNDLE
 SPEAKER_TICK = 0.1  # seconds between active-speaker decisions
 DEFAULT_THUMBNAILS = 16
+FLOOD_BAN = 60.0  # seconds a publisher disconnected for flooding may not offer again
 
 
 @dataclass
@@ -126,6 +134,7 @@ class MediaRoom:
         on_event: Callable[[MediaEvent], None] | None = None,
         thumbnails: int = DEFAULT_THUMBNAILS,
         keyframe_interval: float = 0.4,
+        policy: IngestPolicy | None = None,
     ) -> None:
         install_passthrough()
         self.meeting_id = meeting_id
@@ -134,6 +143,8 @@ class MediaRoom:
         self._on_event = on_event or (lambda event: None)
         self._thumbnails = thumbnails
         self._keyframe_interval = keyframe_interval
+        self.policy = policy or IngestPolicy()  # what each publication may send (policer.py)
+        self._flooded: dict[str, float] = {}  # participant -> loop time its offers are refused to
         self._participants: dict[str, _Participant] = {}
         self._order: list[str] = []
         self._muted: set[str] = set()
@@ -142,6 +153,7 @@ class MediaRoom:
         self._quality: dict[str, Quality] = {}
         self._screen: str | None = None  # who shares its screen
         self.speakers = SpeakerDetector()
+        self.silence = SilenceWatch()  # media paths gone quiet (liveness.py)
         self._loop = asyncio.get_running_loop()
         self._ticker = self._loop.create_task(self._speaker_ticks())
         self._closed = False
@@ -155,6 +167,11 @@ class MediaRoom:
         """Accept ``participant_id``'s offer; return the answer. Raises :class:`OfferRejected`."""
         if participant_id in self._participants:
             raise ParticipantExists(participant_id)
+        if self._flooded.get(participant_id, 0.0) > self._loop.time():
+            raise OfferRejected(
+                "media_flood",
+                "You sent far more media than the meeting allows; try again in a minute.",
+            )
         sections = parse_offer(offer_sdp, self.codec)
         plan = SlotPlan.for_kind(ParticipantKind(kind), self._thumbnails)
         bindings = bind_slots(sections, plan)
@@ -343,10 +360,37 @@ class MediaRoom:
         mid = _mid_of(participant.pc, track)
         name = SCREEN if mid is not None and mid == participant.screen_mid else track.kind
         participant.sources[name] = source
+        source.policer = IngestPolicer(
+            self.policy.budget(track.kind), self.policy, time.monotonic()
+        )
+        source.on_step = lambda step: self._policed(participant, name, receiver, step)
         if receiver is not None:
             tap_rtp(receiver, source.forward)
         if participant.participant_id in self._participants:
             self._relayout()
+
+    def _policed(
+        self,
+        participant: _Participant,
+        source: str,
+        receiver: RTCRtpReceiver | None,
+        step: Step,
+    ) -> None:
+        """A publication went over its budget (cap its REMB), back within it (the normal cap),
+        or flooded for seconds on end (drop its media, refuse its offers for a while)."""
+        pid = participant.participant_id
+        if step is Step.CAP and receiver is not None and source != "audio":
+            logger.info("%s: %s over its ingest budget, REMB lowered", pid, source)
+            set_remb_cap(receiver, self.policy.budget("video").bitrate / 2)
+        elif step is Step.UNCAP and receiver is not None and source != "audio":
+            set_remb_cap(receiver, REMB_CAP_BPS)
+        elif step is Step.DISCONNECT and self._participants.get(pid) is participant:
+            logger.warning("%s: %s flooded the SFU; its media is disconnected", pid, source)
+            self._flooded[pid] = self._loop.time() + FLOOD_BAN
+            self._emit(MediaFlooded(pid, source))
+            task = self._loop.create_task(self.remove_participant(pid))
+            self._cleanups.add(task)
+            task.add_done_callback(self._cleanups.discard)
 
     def _on_connection_state(self, participant: _Participant) -> None:
         state = participant.pc.connectionState
@@ -368,12 +412,25 @@ class MediaRoom:
         return report
 
     async def _speaker_ticks(self) -> None:
+        next_liveness = self._loop.time() + CHECK_EVERY
         while True:
             await asyncio.sleep(SPEAKER_TICK)
+            if self._loop.time() >= next_liveness:
+                next_liveness = self._loop.time() + CHECK_EVERY
+                self._check_liveness()
             speaker = self.speakers.tick(self._loop.time(), self._muted)
             if speaker is not None:
                 self._emit(ActiveSpeakerChanged(speaker))
                 self._relayout()
+
+    def _check_liveness(self) -> None:
+        counts = {
+            pid: heard_packets(p.pc)
+            for pid, p in self._participants.items()
+            if p.pc.connectionState == "connected"
+        }
+        for participant_id, silent in self.silence.check(self._loop.time(), counts):
+            self._emit(MediaSilenceChanged(participant_id, silent))
 
     def _view(self) -> RoomView:
         video = frozenset(p for p, x in self._participants.items() if "video" in x.sources)

@@ -4,7 +4,11 @@
 // chair's console a grid of thumbnails), offered with the meeting's codec only, answered by the
 // SFU. Once per socket; when the media path breaks (room_media.js watchdog) a fresh offer
 // ("restart": aiortc has no ICE restart, so the server rebuilds the peer connection).
-// Exposes on ecabinetRoomParts: publishingSender, startMedia, applyAnswer, stopMedia.
+// To cut the time to the first remote frame (bench/first_frame.py), the camera is opened as the
+// page loads and the first peer connection is built, and its ICE candidates gathered, while the
+// socket authenticates (prepareMedia, from the ticket): the offer goes out on the snapshot.
+// Exposes on ecabinetRoomParts: publishingSender, openLocal, prepareMedia, startMedia,
+// applyAnswer, stopMedia.
 "use strict";
 
 (() => {
@@ -19,20 +23,37 @@
     return transceiver ? transceiver.sender : null;
   }
 
-  async function startMedia(force) {
-    // Once per socket: after a reconnect the server has dropped our media, so offer again.
-    if (state.pc && state.mediaWs === state.ws && !force) return;
-    state.mediaWs = state.ws;
-    if (!state.local) {
-      state.local = await room.openDevices();
-      $("video-self").srcObject = state.local;
-      state.local.getAudioTracks().forEach((tr) => { tr.enabled = state.audioOn; });
-      room.fillPickers();
+  let devices = null;  // the promise of the camera and microphone (opened once)
+  let prepared = null;  // {pc, ready, moderator}: a first peer connection built ahead of time
+
+  function openLocal() {
+    if (!devices) {
+      devices = room.openDevices().then((stream) => {
+        state.local = stream;
+        $("video-self").srcObject = stream;
+        stream.getAudioTracks().forEach((tr) => { tr.enabled = state.audioOn; });
+        room.fillPickers();
+        return stream;
+      });
     }
-    const restart = Boolean(state.pc);
-    if (state.pc) state.pc.close();
-    const pc = new RTCPeerConnection({ iceServers: state.ticket.ice_servers });
-    state.pc = pc;
+    return devices;
+  }
+
+  function prepareMedia(ticket) {
+    // From the ticket, before the socket's welcome: devices, transceivers, offer, candidates.
+    if (prepared || state.pc || ticket.lobby) return;
+    const moderator = Boolean(ticket.moderator);
+    const entry = { pc: null, moderator, ready: null };
+    prepared = entry;
+    entry.ready = openLocal().then(async () => {
+      entry.pc = buildPeer(ticket.ice_servers, moderator);
+      await entry.pc.setLocalDescription(await entry.pc.createOffer());
+      await gathered(entry.pc);
+    }).catch(() => { entry.pc = null; });
+  }
+
+  function buildPeer(iceServers, moderator) {
+    const pc = new RTCPeerConnection({ iceServers });
     const mic = state.local.getAudioTracks()[0];
     const camera = state.local.getVideoTracks()[0];
     const screen = state.screen ? state.screen.getVideoTracks()[0] : null;
@@ -40,11 +61,39 @@
     pc.addTransceiver(camera || "video", { direction: camera ? "sendrecv" : "recvonly" });
     // The second video m-line: our screen share (idle until we share) + the "second" slot.
     pc.addTransceiver(screen || "video", { direction: "sendrecv" });
-    const videoSlots = state.you && state.you.moderator ? THUMBNAILS : 0;
+    const videoSlots = moderator ? THUMBNAILS : 0;
     for (let i = 0; i < videoSlots; i += 1) pc.addTransceiver("video", { direction: "recvonly" });
     for (let i = 1; i < AUDIO_SLOTS; i += 1) pc.addTransceiver("audio", { direction: "recvonly" });
     for (const transceiver of pc.getTransceivers()) preferCodec(transceiver);
     pc.ontrack = (event) => room.attachTrack(event.transceiver.mid, event.track);
+    return pc;
+  }
+
+  async function startMedia(force) {
+    // Once per socket: after a reconnect the server has dropped our media, so offer again.
+    if (state.pc && state.mediaWs === state.ws && !force) return;
+    state.mediaWs = state.ws;
+    await openLocal();
+    const restart = Boolean(state.pc);
+    if (state.pc) state.pc.close();
+    const moderator = Boolean(state.you && state.you.moderator);
+    let pc = null;
+    const ahead = prepared;
+    prepared = null;
+    if (ahead && !restart) {
+      await ahead.ready;
+      // Built for the layout the ticket announced: use it if the welcome agrees.
+      const usable = ahead.pc && ahead.moderator === moderator
+        && ahead.pc.signalingState === "have-local-offer";
+      if (usable) {
+        pc = ahead.pc;
+      } else if (ahead.pc) {
+        ahead.pc.close();
+      }
+    }
+    const fresh = !pc;
+    if (fresh) pc = buildPeer(state.ticket.ice_servers, moderator);
+    state.pc = pc;
     if (state.unwatch) state.unwatch();
     state.unwatch = media.watchConnection(pc, () => {
       if (pc !== state.pc) return;
@@ -52,8 +101,10 @@
       status(t("Reconnecting…"));
       startMedia(true);
     });
-    await pc.setLocalDescription(await pc.createOffer());
-    await gathered(pc);
+    if (fresh) {
+      await pc.setLocalDescription(await pc.createOffer());
+      await gathered(pc);
+    }
     if (pc !== state.pc) return;
     send("offer", { sdp: pc.localDescription.sdp, restart });
     room.startStats();
@@ -103,6 +154,8 @@
   }
 
   function stopMedia() {
+    if (prepared && prepared.pc) prepared.pc.close();
+    prepared = null;
     if (state.unwatch) state.unwatch();
     if (state.pc) state.pc.close();
     state.pc = null;
@@ -112,5 +165,7 @@
     }
   }
 
-  Object.assign(room, { publishingSender, startMedia, applyAnswer, stopMedia });
+  Object.assign(room, {
+    publishingSender, openLocal, prepareMedia, startMedia, applyAnswer, stopMedia,
+  });
 })();

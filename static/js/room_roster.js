@@ -46,6 +46,7 @@
       [!e.audio, t("muted"), "muted"],
       [!e.video, t("camera off"), "off"],
       [state.sharer === e.participant, t("sharing screen"), "screen"],
+      [e.connection === "lost", t("connection lost"), "lost"],
     ]) {
       if (!on) continue;
       const badge = document.createElement("span");

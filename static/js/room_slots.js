@@ -2,6 +2,8 @@
 // second, thumb…, audio…) and which mid carries it ("answer"); this part makes the chair's grid
 // thumbnails, attaches each received track to its slot's <video> or <audio>, and labels the
 // slots with who is in them (and "Shared screen"). Switching speakers needs no renegotiation.
+// The main slot is labelled "Main speaker" only while the one shown has the floor or is the
+// active speaker; the chair shown while nobody speaks is labelled "Chair".
 // Exposes on ecabinetRoomParts: ensureThumbTiles, attachTrack, renderSlots.
 "use strict";
 
@@ -9,6 +11,28 @@
   const room = window.ecabinetRoomParts;
   if (!room) return;
   const { t, $, state } = room;
+  let speaker = null;      // the active speaker (from "speaker")
+  let floorHolder = null;  // who has the floor, as "p<id>" (from "session")
+
+  document.addEventListener("ecabinet:room-message", (e) => {
+    const m = e.detail;
+    if (m.type === "speaker") {
+      speaker = m.participant;
+    } else if (m.type === "session" && m.state) {
+      const speaking = m.state.floor && m.state.floor.speaking;
+      floorHolder = speaking ? "p" + speaking.participant_id : null;
+    } else {
+      return;
+    }
+    renderSlots();
+  });
+
+  function mainLabel(participant) {
+    if (!participant) return "";
+    if (participant === floorHolder || participant === speaker) return t("Main speaker");
+    const entry = state.roster.get(participant);
+    return entry && entry.role === "chair" ? t("Chair") : "";
+  }
 
   function ensureThumbTiles(names) {
     const thumbs = $("thumbs");
@@ -44,6 +68,8 @@
   }
 
   function renderSlots() {
+    const label = document.querySelector(".tile.main .slot-label");
+    if (label) label.textContent = mainLabel(state.slots.main);
     for (const [slot, participant] of Object.entries(state.slots)) {
       const label = $("name-" + slot);
       if (!label) continue;

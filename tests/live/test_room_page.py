@@ -8,6 +8,8 @@ from pathlib import Path
 from aiohttp.test_utils import TestClient
 
 from ecabinet.web.i18n import VI
+from ecabinet.web.i18n_room import ROOM_VI
+from ecabinet.web.views.room_pages import room_strings
 
 from .conftest import Meeting
 
@@ -57,3 +59,14 @@ def test_every_room_string_has_a_vietnamese_translation() -> None:
     used |= set(re.findall(r'(?:good|fair|poor): "([^"]+)"', script))
     assert used, "no strings found: the patterns are out of date"
     assert sorted(used - VI.keys()) == []
+
+
+def test_the_room_says_its_own_words_where_a_shared_catalogue_means_another_thing() -> None:
+    """The chair's "Remove" is "Mời ra" (ask out of the meeting), not the agenda's "Xóa"
+    (delete), although both are "Remove" in English (issue 22 item 4)."""
+    strings = room_strings("vi")
+    assert strings["Remove"] == "Mời ra"
+    assert VI["Remove"] == "Xóa"  # the shared catalogue keeps its own sense
+    for text, vietnamese in ROOM_VI.items():
+        assert strings[text] == vietnamese, text
+    assert room_strings("en")["Remove"] == "Remove"

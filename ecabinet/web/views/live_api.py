@@ -48,4 +48,5 @@ async def join(req: ApiRequest) -> JoinOut:
         participant=ticket.attendee.participant,
         lobby=not ticket.attendee.invited,
         codec=req.services.settings.media_codec,
+        moderator=ticket.attendee.moderator,
     )
