@@ -167,16 +167,19 @@ async def _run(client: TestClient, ballots: list[tuple[str, str, bool]]) -> list
     meeting = await create_meeting(client, endpoint.id)
     m = meeting.id
     who = {name: bearer(await api_login(client, name)) for name in READERS}
-    peers: dict[str, Peer] = {name: await enter(client, name, m) for name in IN_THE_ROOM}
-    for _ in range(100):  # the room records attendance beside the join
-        rows = (
-            await (await client.get(f"/api/meetings/{m}/attendance", headers=who["thuky"])).json()
-        )["rows"]
-        if sum(1 for r in rows if r["status"].startswith("present")) >= 3:
-            break
-        await asyncio.sleep(0.05)
-    else:
-        pytest.fail(f"the room did not record attendance: {rows}")
+    peers: dict[str, Peer] = {}
+    for count, name in enumerate(IN_THE_ROOM, start=1):
+        # one at a time: the room records attendance beside the join, and the audit's order of
+        # those entries must not depend on which write happened to land first
+        peers[name] = await enter(client, name, m)
+        for _ in range(200):
+            resp = await client.get(f"/api/meetings/{m}/attendance", headers=who["thuky"])
+            rows = (await resp.json())["rows"]
+            if sum(1 for r in rows if r["status"].startswith("present")) >= count:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            pytest.fail(f"the room did not record attendance: {rows}")
     listeners = {f"room:{n}": Listener(peer.ws, room=True) for n, peer in peers.items()}
     for name in READERS:
         resp = await client.get(f"/api/meetings/{m}/session", headers=who[name])
