@@ -37,7 +37,7 @@ from ecabinet.clock import FrozenClock
 from ecabinet.config import Settings
 from ecabinet.models import Base, Role
 from ecabinet.schemas.directory import EndpointIn
-from ecabinet.services import directory
+from ecabinet.services import attendance, directory
 from ecabinet.web.appkeys import services_key
 
 from .conftest import TEST_SECRET, api_login, bearer, build_world
@@ -128,16 +128,26 @@ async def _read(client: TestClient, headers: dict[str, str], meeting_id: int) ->
 
 
 class Listener:
-    """A socket's messages, read up to the one that announces a given change."""
+    """A socket's messages, read up to the one that announces a given change. The socket is read
+    all the time (so it answers the server's heartbeat pings while the surfaces are read)."""
 
     def __init__(self, ws: Any, *, room: bool) -> None:
         self.ws, self.room = ws, room
+        self.inbox: asyncio.Queue[Any] = asyncio.Queue()
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        while True:
+            msg = await self.ws.receive()
+            await self.inbox.put(msg)
+            if msg.type != WSMsgType.TEXT:
+                return
 
     async def until(self, event: str) -> list[dict[str, Any]]:
         kept: list[dict[str, Any]] = []
         async with asyncio.timeout(WAIT):
             while True:
-                msg = await self.ws.receive()
+                msg = await self.inbox.get()
                 assert msg.type == WSMsgType.TEXT, msg
                 data: dict[str, Any] = msg.json()
                 if self.room and data.get("type") != "session":
@@ -146,6 +156,10 @@ class Listener:
                     kept.append(data)
                 if data.get("type") == "session" and data.get("event") == event:
                     return kept
+
+    async def close(self) -> None:
+        self.reader.cancel()
+        await self.ws.close()
 
 
 async def _run(client: TestClient, ballots: list[tuple[str, str, bool]]) -> list[Surfaces]:
@@ -172,10 +186,10 @@ async def _run(client: TestClient, ballots: list[tuple[str, str, bool]]) -> list
         # one at a time: the room records attendance beside the join, and the audit's order of
         # those entries must not depend on which write happened to land first
         peers[name] = await enter(client, name, m)
-        for _ in range(200):
-            resp = await client.get(f"/api/meetings/{m}/attendance", headers=who["thuky"])
-            rows = (await resp.json())["rows"]
-            if sum(1 for r in rows if r["status"].startswith("present")) >= count:
+        for _ in range(200):  # read beside the app: polling over HTTP would show in /metrics
+            async with svc.db.reading() as session:
+                rows = (await attendance.compute(session, m, svc.clock.now())).rows
+            if sum(1 for r in rows if r.status.value.startswith("present")) >= count:
                 break
             await asyncio.sleep(0.05)
         else:
@@ -232,7 +246,7 @@ async def _run(client: TestClient, ballots: list[tuple[str, str, bool]]) -> list
     closed.pop("_response")
     snapshots.append(closed)
     for listener in listeners.values():
-        await listener.ws.close()
+        await listener.close()
     return snapshots
 
 
