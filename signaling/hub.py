@@ -23,7 +23,7 @@ from . import protocol as p
 from .bus import Bus, InProcessBus, Subscription
 from .connection import Connection
 from .media import MediaPlane, NoRouting
-from .page_sockets import PageSockets, close_ended
+from .page_sockets import PageSockets
 from .ratelimit import FailureCounter
 from .rooms import Member, Room
 from .routing import accounts_channel
@@ -92,7 +92,7 @@ class Hub:
             member.send_away("access ended")
         pages = self.page_sockets.of_user(user_id, keep_session)
         for ws in pages:
-            self.spawn(close_ended(ws))
+            self.page_sockets.close(ws)
         closed = len(members) + len(pages)
         if closed:
             log.info("user %s: access ended, %d live socket(s) closed", user_id, closed)

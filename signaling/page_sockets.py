@@ -10,6 +10,7 @@ password change ends their *other* sessions only: the message then names the ses
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Iterator
 from typing import Protocol
@@ -30,6 +31,7 @@ class PageSockets:
 
     def __init__(self) -> None:
         self._open: dict[int, dict[ClosableSocket, str]] = {}
+        self._closing: dict[ClosableSocket, asyncio.Task[None]] = {}
 
     @contextlib.contextmanager
     def hold(self, user_id: int, session_id: str, ws: ClosableSocket) -> Iterator[None]:
@@ -50,6 +52,21 @@ class PageSockets:
             for ws, session_id in list(self._open.get(user_id, {}).items())
             if not ws.closed and (keep_session is None or session_id != keep_session)
         ]
+
+    def close(self, ws: ClosableSocket) -> None:
+        """Close it with 4401 (in a task of its own, which the socket's handler waits for before
+        it returns, so the close frame is sent before the connection goes)."""
+        if ws not in self._closing:
+            task = asyncio.get_running_loop().create_task(close_ended(ws))
+            self._closing[ws] = task
+            task.add_done_callback(lambda _: self._closing.pop(ws, None))
+
+    async def settle(self, ws: ClosableSocket) -> None:
+        """Wait for a close begun by :meth:`close` (the handler's last step)."""
+        task = self._closing.get(ws)
+        if task is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(task), 5)
 
     def __len__(self) -> int:
         return sum(len(sockets) for sockets in self._open.values())

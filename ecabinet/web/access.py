@@ -42,3 +42,10 @@ def held(app: web.Application, actor: Actor, ws: web.WebSocketResponse) -> Itera
         return
     with registry.hold(actor.user_id, actor.session_id, ws):
         yield
+
+
+async def settled(app: web.Application, ws: web.WebSocketResponse) -> None:
+    """Before a page socket's handler returns: let a close begun by the message finish."""
+    registry = page_sockets(app)
+    if registry is not None:
+        await registry.settle(ws)

@@ -38,7 +38,7 @@ from ..schemas.annotations import AnnotationOut
 from ..services import annotations, auth
 from ..services.actor import Actor
 from ..services.context import Services
-from .access import held
+from .access import held, settled
 from .appkeys import services_key
 from .session import require_actor
 
@@ -212,6 +212,7 @@ async def document_socket(request: web.Request) -> web.StreamResponse:
             if message.type == WSMsgType.ERROR:
                 break
     finally:
+        await settled(request.app, ws)
         stack.close()
         sockets.discard(ws)
         for task in (forward, watch):

@@ -43,7 +43,7 @@ from ..errors import DomainError, Forbidden, NotFound
 from ..services import live_state, session
 from ..services.actor import Actor
 from ..services.context import Services
-from .access import held
+from .access import held, settled
 from .appkeys import services_key
 from .document_events import HEARTBEAT, origin_allowed, still_logged_in, watch_session
 from .session import require_actor
@@ -155,6 +155,7 @@ async def session_socket(request: web.Request) -> web.StreamResponse:
         tasks.append(asyncio.create_task(watch_session(ws, svc, actor)))
         await _serve(ws, svc, actor, seat)
     finally:
+        await settled(request.app, ws)
         stack.close()
         for task in tasks:
             task.cancel()
