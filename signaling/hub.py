@@ -23,6 +23,7 @@ from . import protocol as p
 from .bus import Bus, InProcessBus, Subscription
 from .connection import Connection
 from .media import MediaPlane, NoRouting
+from .page_sockets import PageSockets
 from .ratelimit import FailureCounter
 from .rooms import Member, Room
 from .routing import accounts_channel
@@ -46,6 +47,7 @@ class Hub:
         self._lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._accounts: asyncio.Task[None] | None = None
+        self.page_sockets = PageSockets()  # the session and document sockets, closed with these
         settings = svc.settings
         self.auth_failures = FailureCounter(
             settings.ws_auth_failures, settings.ws_auth_failure_window, time.monotonic
@@ -61,32 +63,40 @@ class Hub:
 
     async def _watch_accounts(self, sub: Subscription) -> None:
         async for message in sub:
-            user_id = message.get("user_id")
+            user_id, keep = message.get("user_id"), message.get("keep_session")
             if message.get("kind") == "access_ended" and isinstance(user_id, int):
-                self.close_user(user_id)
+                self.close_user(user_id, keep_session=keep if isinstance(keep, str) else None)
 
-    async def access_ended(self, user_id: int) -> None:
+    async def access_ended(self, user_id: int, *, keep_session: str | None = None) -> None:
         """Called once the user's sessions are revoked: every process (this one too, through the
-        bus) closes the user's live sockets."""
-        await self.bus.publish(
-            accounts_channel(self.svc), {"kind": "access_ended", "user_id": user_id}
-        )
+        bus) closes the user's live sockets — but those of ``keep_session``, when the user changed
+        their own password in it."""
+        message: dict[str, Any] = {"kind": "access_ended", "user_id": user_id}
+        if keep_session is not None:
+            message["keep_session"] = keep_session
+        await self.bus.publish(accounts_channel(self.svc), message)
 
-    def close_user(self, user_id: int) -> int:
+    def close_user(self, user_id: int, *, keep_session: str | None = None) -> int:
         """Close this process's live sockets of a user whose access ended (disabled, password
-        reset): each gets ``no_longer_admitted`` and close 4401; reconnecting needs a new join
-        token, which needs a session. Returns how many were closed."""
+        reset or changed): room members get ``no_longer_admitted`` and close 4401 (reconnecting
+        needs a new join token, which needs a session); the session and document sockets close
+        with 4401 too. Sockets opened with ``keep_session`` stay. Returns how many were closed."""
         members = [
             m
             for room in list(self.rooms.values())
             for m in list(room.members.values())
             if m.attendee.user_id == user_id
+            and (keep_session is None or m.attendee.session_id != keep_session)
         ]
         for member in members:
             member.send_away("access ended")
-        if members:
-            log.info("user %s: access ended, %d live socket(s) closed", user_id, len(members))
-        return len(members)
+        pages = self.page_sockets.of_user(user_id, keep_session)
+        for ws in pages:
+            self.page_sockets.close(ws)
+        closed = len(members) + len(pages)
+        if closed:
+            log.info("user %s: access ended, %d live socket(s) closed", user_id, closed)
+        return closed
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run clean-up that must finish even if the socket's handler is cancelled."""

@@ -201,6 +201,12 @@ class World:
 
 @pytest.fixture
 async def world(svc: Services) -> World:
+    return await build_world(svc)
+
+
+async def build_world(svc: Services) -> World:
+    """The directory of the ``world`` fixture, in any app's database."""
+
     async def org(slug: str, name: str, level: OrganizationLevel, parent: int | None) -> int:
         created = await directory.create_organization(
             svc, None, OrganizationIn(slug=slug, name=name, level=level, parent_id=parent)

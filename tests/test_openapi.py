@@ -81,7 +81,10 @@ async def test_authenticated_operations_say_so(client, world):
     public = {
         path for path, ops in doc["paths"].items() for op in ops.values() if not op["security"]
     }
-    assert public == {"/api/auth/login", "/api/auth/refresh", "/api/ca.pem"}
+    # the board book's content takes a session or a signed link (?sig=, SEC-C2) and checks them
+    # itself
+    board_book = "/api/meetings/{id}/board-book/content"
+    assert public == {"/api/auth/login", "/api/auth/refresh", "/api/ca.pem", board_book}
     assert doc["paths"]["/api/admin/users"]["get"]["responses"]["403"]
 
 

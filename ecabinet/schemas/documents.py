@@ -101,6 +101,11 @@ class ReminderSent(Output):
     reminded: int
 
 
+class SignedLinkOut(Output):
+    url: str = Field(description="The path with its signature; GET it before expires_at")
+    expires_at: datetime
+
+
 class BoardBookOut(Output):
     status: BoardBookStatus | None = Field(description="null: not built yet for these contents")
     progress: int

@@ -240,12 +240,18 @@ async def _build(svc: Services, book_id: int, plan: BookPlan) -> None:
         await asyncio.to_thread(progress_file.unlink, missing_ok=True)
 
 
-async def book_file(svc: Services, actor: Actor, meeting_id: int) -> tuple[Path, str]:
-    """The finished book for this reader (watermarked for them if it holds confidential pages)."""
+async def ready_book(svc: Services, actor: Actor, meeting_id: int) -> tuple[BookState, BoardBook]:
+    """The reader's book state and its finished book, or 404 (not visible, or not built yet)."""
     current = await state(svc, actor, meeting_id)
     book = current.book
     if book is None or book.status is not BoardBookStatus.READY or not book.sha256:
         raise NotFound("The board book is not built yet.", code="board_book_not_ready")
+    return current, book
+
+
+async def book_file(svc: Services, actor: Actor, meeting_id: int) -> tuple[Path, str]:
+    """The finished book for this reader (watermarked for them if it holds confidential pages)."""
+    current, book = await ready_book(svc, actor, meeting_id)
     path = svc.files.blobs.path_of(book.sha256)
     if book.watermarked:
         path = await watermarked_copy(

@@ -1,11 +1,20 @@
 """Who may see and compose a meeting's conclusions notices — every decision about them is here.
 
-* The meeting's **secretaries** (:func:`document_access.is_secretary_of`) compose, edit and
-  publish, and see drafts.
-* A **published** notice is also read by task overseers (``task.oversee``), the meeting's
-  participants (persons, deputies, operators of invited endpoints), the users of the
-  organizations those participants belong to, and the users of the organizations given a task
-  or co-operating on one. Drafts are for the secretaries only.
+The rule (:func:`standing`), in one place, for every surface (the JSON API, the PDF, the meeting's
+conclusions page, the mail's link):
+
+* the **organizing office** — the meeting's **secretaries** (its named secretary and the
+  secretaries of the organizing organization, :func:`document_access.is_secretary_of`) —
+  compose, edit and publish, and see drafts;
+* a **published** notice is also read by its **recipients**: the meeting's participants
+  (persons, deputies, operators of invited endpoints: those the publication mails), the users of
+  the organizations those participants belong to (the organizations the notice is addressed to),
+  and the users of the organizations given a task or co-operating on one (those the task mails
+  go to);
+* **nobody else**: no role reads notices by being that role — not administrators, not task
+  overseers, not the secretaries of an organization with no part in the meeting (overseeing
+  tasks shows the tasks, through :mod:`task_access`, not the notices). Drafts are for the
+  secretaries only.
 * Anything else answers exactly like a notice or meeting that does not exist.
 """
 
@@ -29,7 +38,6 @@ from ..models import (
 from .actor import Actor
 from .document_access import is_secretary_of
 from .meetings import taking_part
-from .permissions import Permission
 
 NOT_FOUND = "No such conclusions notice."
 
@@ -45,8 +53,6 @@ async def standing(session: AsyncSession, actor: Actor, meeting: Meeting) -> tup
     """(is the meeting's secretary, may read its published notices)."""
     if is_secretary_of(actor, meeting):
         return True, True
-    if actor.can(Permission.TASK_OVERSEE):
-        return False, True
     if meeting.status is MeetingStatus.DRAFT:
         return False, False
     taking = await session.scalar(

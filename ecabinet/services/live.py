@@ -14,7 +14,7 @@ The signaling hub (``signaling/``) calls these; nothing here knows about WebSock
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,6 +57,7 @@ class Attendee:
     role: str  # the meeting role (chair/member/invitee/observer), or "secretary" / "guest"
     moderator: bool  # may admit, mute, remove and end the meeting
     invited: bool  # False: waits in the lobby until admitted
+    session_id: str = ""  # the login session the join token came from (never sent to others)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -199,6 +200,7 @@ async def mint_join(
         mtg=meeting_id,
         pid=attendee.participant,
         ep=attendee.endpoint_id,
+        sid=actor.session_id,  # a password change closes the sockets of the user's other sessions
     )
     async with perform(svc, actor, "meeting.join") as act:
         act.record(
@@ -263,7 +265,8 @@ async def attendee_from_token(svc: Services, token: str, meeting_id: int) -> Att
         raise InvalidToken(
             "The invitation changed; ask for a new join token.", code="invitation_changed"
         )
-    return attendee
+    sid = claims.get("sid")
+    return replace(attendee, session_id=sid) if isinstance(sid, str) else attendee
 
 
 async def _record(

@@ -35,8 +35,8 @@ from ..models import (
     User,
 )
 from ..schemas.tasks import PlannedTaskIn, ProgressIn, TaskPatch
+from . import conclusion_access, task_reminders
 from . import task_access as access
-from . import task_reminders
 from .actor import Actor
 from .context import Services, perform
 
@@ -89,6 +89,7 @@ class TaskView:
     created_at: datetime
     can_report: bool = False
     can_edit: bool = False
+    may_read_notice: bool = False  # the conclusions notice it comes from (conclusion_access)
     progress: list[ProgressView] = field(default_factory=list)
 
 
@@ -179,6 +180,8 @@ async def detail(session: AsyncSession, actor: Actor, task: Task, now: datetime)
     view.can_edit = task.status is not TaskStatus.DONE and await access.may_edit(
         session, actor, task
     )
+    meeting = await conclusion_access.meeting_of(session, task.meeting_id)
+    view.may_read_notice = (await conclusion_access.standing(session, actor, meeting))[1]
     view.progress = await _progress(session, task.id)
     return view
 

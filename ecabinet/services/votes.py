@@ -6,7 +6,8 @@ secret vote is a ``vote_cast`` row per member (who has voted, nothing else) and 
 ``secret_ballot`` row keyed by the hash of a receipt returned once to the voter (what was chosen,
 nothing else). Changing a secret vote needs the receipt. The motion row is locked while voting
 and closing, so no vote lands after the tally. Closing deletes the secret ballots; the tally stays.
-Nothing in this module logs.
+While a secret vote is open nobody sees its split, moderators included: only the count of votes
+cast; the per-choice counts are released once, at the close. Nothing in this module logs.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class MotionView:
     closed_at: datetime | None
     votes_cast: int
     members: int
-    tally: dict[str, int] | None  # live for the chair and secretary; for all once closed
+    tally: dict[str, int] | None  # named: live for the chair and secretary; all: once closed
     result: dict[str, Any] | None
     my_choices: dict[int, str | bool]  # member seat → choice (named) or True (secret, voted)
     may_vote_for: list[int]
@@ -154,7 +155,9 @@ async def motions_of(session: AsyncSession, seat: seats.Seat) -> list[MotionView
                 )
             ):
                 choices[vote.member_id] = vote.choice
-        live = seat.runs_session and not closed
+        # A secret vote's split is nobody's while it is open, the chair's and secretary's neither:
+        # read after each audit entry ("X voted at t"), it would tell who chose what.
+        live = seat.runs_session and not closed and not motion.secret
         result.append(
             MotionView(
                 motion.id,

@@ -38,6 +38,7 @@ from ..schemas.annotations import AnnotationOut
 from ..services import annotations, auth
 from ..services.actor import Actor
 from ..services.context import Services
+from .access import held, settled
 from .appkeys import services_key
 from .session import require_actor
 
@@ -199,9 +200,11 @@ async def document_socket(request: web.Request) -> web.StreamResponse:
     sockets = request.app[open_sockets_key]
     forward: asyncio.Task[None] | None = None
     watch: asyncio.Task[None] | None = None
+    stack = contextlib.ExitStack()
     try:
         await ws.prepare(request)
         sockets.add(ws)
+        stack.enter_context(held(request.app, actor, ws))  # closed at once if access ends
         await ws.send_json({"type": "hello", "version": PROTOCOL_VERSION})
         forward = asyncio.create_task(_forward(ws, sub, request.app, actor, document_id, known))
         watch = asyncio.create_task(watch_session(ws, svc, actor))
@@ -209,6 +212,8 @@ async def document_socket(request: web.Request) -> web.StreamResponse:
             if message.type == WSMsgType.ERROR:
                 break
     finally:
+        await settled(request.app, ws)
+        stack.close()
         sockets.discard(ws)
         for task in (forward, watch):
             if task is not None:

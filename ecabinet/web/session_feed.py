@@ -7,7 +7,8 @@ first). This small socket only listens: the browser's session cookie authenticat
 upgrade). For every change published on the meeting's bus channel (the same ``session`` events
 the room gets) it sends ``{"type": "session", "event", "version"}`` — no state: the page fetches
 its own view (which differs by viewer) over HTTP. First message: ``{"type": "hello",
-"version"}``. A logged-out session closes it with 4401.
+"version"}``. A logged-out session closes it with 4401 (at once when the account's access
+ends: it is held in the hub's ``PageSockets``, see :mod:`ecabinet.web.access`).
 
 It also carries who presents which document at which page and zoom — the room's ``presenting``
 message, first the current one (from ``live_state``) right after ``hello``, then every change —
@@ -42,6 +43,7 @@ from ..errors import DomainError, Forbidden, NotFound
 from ..services import live_state, session
 from ..services.actor import Actor
 from ..services.context import Services
+from .access import held, settled
 from .appkeys import services_key
 from .document_events import HEARTBEAT, origin_allowed, still_logged_in, watch_session
 from .session import require_actor
@@ -138,9 +140,11 @@ async def session_socket(request: web.Request) -> web.StreamResponse:
     sub = await hub.bus.subscribe(meeting_channel(svc, meeting_id))
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=1024)
     tasks: list[asyncio.Task[None]] = []
+    stack = contextlib.ExitStack()
     try:
         await ws.prepare(request)
         request.app[open_sockets_key].add(ws)
+        stack.enter_context(held(request.app, actor, ws))  # closed at once if access ends
         await ws.send_json({"type": "hello", "version": snapshot["version"]})
         if you is not None:
             await ws.send_json(you)
@@ -151,6 +155,8 @@ async def session_socket(request: web.Request) -> web.StreamResponse:
         tasks.append(asyncio.create_task(watch_session(ws, svc, actor)))
         await _serve(ws, svc, actor, seat)
     finally:
+        await settled(request.app, ws)
+        stack.close()
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, ConnectionResetError):

@@ -172,6 +172,15 @@ import { api, csrf } from "./http.js";
       if (render(await api("GET", url))) setTimeout(() => poll().catch((e) => showError(e.message)), 1000);
     }
 
+    // The download goes through a signed link minted on click (valid a few minutes, for this
+    // user's session only: SEC-C2), so the address a download manager or another tab keeps
+    // stops working soon; without JS the plain link (cookie session) still works.
+    download.addEventListener("click", guarded(async (event) => {
+      event.preventDefault();
+      const link = await api("GET", `${url}/link`);
+      location.assign(link.url);
+    }));
+
     document.getElementById("book-build").addEventListener("click", guarded(async () => {
       if (render(await api("POST", url))) await poll();
     }));

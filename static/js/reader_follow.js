@@ -14,7 +14,10 @@
 // `you` {participant, may_present} says as whom it presents and whether it may (sent again when
 // the floor or the current item changes that), `presenting` gives the current presentation and
 // then every change, and it takes `present` / `stop_presenting` as the room's socket does (a
-// refusal comes back as `error`). See docs/signaling.md, "The session socket".
+// refusal comes back as `error`). A presenter whose session socket dropped sends its current page
+// again once it is back (the turns made meanwhile were lost with the socket; the server still
+// holds the page from before), so followers never stay on a stale page. See docs/signaling.md,
+// "The session socket".
 import { Follower } from "./follow.js";
 
 const root = document.getElementById("reader");
@@ -26,6 +29,8 @@ const text = bar ? bar.dataset : {};
 
 const follow = {
   you: null, mayPresent: false, presenting: false, roomSeen: false, feedSeen: false, follower: null,
+  feedOpen: false, // the session socket is up (it reconnects with a backoff when it drops)
+  resync: false, // reconnected: the next `presenting` is the server's, maybe older than our page
 };
 const ROOM_ANSWERS_WITHIN = 1500; // ms: then follow through the session socket instead
 const FINAL_CLOSES = new Set([4401, 4403, 4404]);
@@ -80,8 +85,15 @@ async function main() {
   }
 
   function presenting(p) {
+    const resync = follow.resync;
+    follow.resync = false;
     if (p.document !== null && p.presenter === follow.you) {
       follower.presentation = p; // our own page turn coming back: nothing to follow
+      // After the session socket came back, the server holds the page we had before it dropped;
+      // the turns made meanwhile were lost with it: send where we are now, so followers move on.
+      if (resync && follow.presenting && (p.document !== documentId || p.page !== viewer.currentPageNumber || p.zoom !== zoomNow())) {
+        follower.present(documentId, viewer.currentPageNumber, zoomNow());
+      }
     } else {
       if (follow.presenting && p.document !== null) follow.presenting = false; // someone else took over
       follower.receive(p);
@@ -102,7 +114,11 @@ async function main() {
       if (m.type === "hello" || m.type === "session") {
         document.dispatchEvent(new CustomEvent("ecabinet:session-feed", { detail: m }));
       }
-      if (m.type === "hello") { follow.feedSeen = true; feedRetry = 0; }
+      if (m.type === "hello") {
+        follow.resync = follow.feedSeen; // a reconnection, not the first hello
+        follow.feedSeen = true;
+        feedRetry = 0;
+      }
       if (m.type === "you") mayPresent(m.participant, m.may_present);
       if (m.type === "presenting") presenting(m);
       if (m.type === "error" && (m.ref === "present" || m.ref === "stop_presenting")) {
@@ -111,8 +127,10 @@ async function main() {
       }
       render();
     });
+    feed.addEventListener("open", () => { follow.feedOpen = true; });
     feed.addEventListener("close", (event) => {
       feed = null;
+      follow.feedOpen = false;
       if (follow.roomSeen || FINAL_CLOSES.has(event.code)) return;
       feedRetry = Math.min(feedRetry + 1, 6);
       setTimeout(listenToFeed, (2 ** feedRetry) * 250 * (0.5 + Math.random()));

@@ -135,6 +135,11 @@ async def test_upload_from_the_page_lands_in_the_list_and_the_board_book_builds(
     await page.locator("#book-build").click()
     await expect(page.locator("#book-download")).to_be_visible()
     await expect(page.locator("#book-status")).to_contain_text("ready")
+    # "Download" fetches a fresh signed link (SEC-C2) and opens it
+    async with page.expect_response(lambda r: "/board-book/content?sig=" in r.url) as opened:
+        await page.locator("#book-download").click()
+    response = await opened.value
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
 
 
 async def test_a_refused_upload_shows_the_reason(page: Page, live: Live, tmp_path: Path) -> None:

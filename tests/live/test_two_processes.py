@@ -20,12 +20,13 @@ from aiohttp.test_utils import TestClient
 from signaling.wsclient import SignalingSession, get_ticket, login
 
 from ..conftest import PASSWORD, TEST_SECRET
-from .conftest import create_meeting
+from .conftest import create_meeting, upload_document
 
 REDIS_URL = os.environ.get("ECABINET_TEST_REDIS_URL", "")
 pytestmark = pytest.mark.redis
 ROOT = Path(__file__).resolve().parents[2]
 Server = tuple[asyncio.subprocess.Process, str]
+ENDED = {4401, 1006}  # a page socket closed because its session ended (see the test below)
 
 
 def open_log(data_dir: Path) -> BinaryIO:
@@ -233,3 +234,57 @@ async def test_disabling_an_account_on_one_process_closes_its_socket_on_the_othe
         assert any(m.get("code") == "no_longer_admitted" for m in member.messages)
         await chair.wait_for(lambda: member.ticket.participant not in chair.roster, limit=10)
         await chair.close()
+
+
+async def test_page_sockets_on_the_other_process_close_when_access_ends(
+    two_servers, client: TestClient
+) -> None:
+    """SEC-C6 for the session and document sockets across processes (issue 19, item 7): the
+    member changes her password on the first process; her other session's session and document
+    sockets on the second close at once (4401), while those of the session she changed it in
+    stay; then the administrator disables her on the first process and those close too."""
+    first, second, meeting_id = two_servers
+    document = await upload_document(client, meeting_id)
+    ws_base = second.replace("http", "ws")
+
+    async def sockets(session: aiohttp.ClientSession, access: str) -> list:
+        headers = {"Authorization": f"Bearer {access}"}
+        opened = [
+            await session.ws_connect(
+                f"{ws_base}/ws/meetings/{meeting_id}/session", headers=headers
+            ),
+            await session.ws_connect(f"{ws_base}/ws/documents/{document}", headers=headers),
+        ]
+        for ws in opened:
+            assert (await ws.receive_json(timeout=10))["type"] == "hello"
+        return opened
+
+    async def close_code(ws) -> int | None:
+        async with asyncio.timeout(10):
+            while (await ws.receive()).type == aiohttp.WSMsgType.TEXT:
+                pass
+        return ws.close_code
+
+    async with aiohttp.ClientSession() as session:
+        laptop = await login(session, first, "daibieu", PASSWORD)
+        tablet = await login(session, second, "daibieu", PASSWORD)
+        on_laptop, on_tablet = await sockets(session, laptop), await sockets(session, tablet)
+        resp = await session.post(
+            f"{first}/api/me/password",
+            json={"current_password": PASSWORD, "new_password": "a brand new passphrase 2026"},
+            headers={"Authorization": f"Bearer {laptop}"},
+        )
+        assert resp.status == 204, await resp.text()
+        # closed at once (the page sockets' own session check is 30 s away); the code is 4401,
+        # though across real processes the session socket's close frame has been seen lost
+        # (1006) once in several runs — the socket is gone either way
+        assert all(code in ENDED for code in [await close_code(ws) for ws in on_tablet])
+        assert not any(ws.closed for ws in on_laptop)
+        admin = {"Authorization": f"Bearer {await login(session, first, 'admin', PASSWORD)}"}
+        users = await (await session.get(f"{first}/api/admin/users", headers=admin)).json()
+        user_id = next(u["id"] for u in users if u["username"] == "daibieu")
+        resp = await session.patch(
+            f"{first}/api/admin/users/{user_id}", json={"is_active": False}, headers=admin
+        )
+        assert resp.status == 200, await resp.text()
+        assert all(code in ENDED for code in [await close_code(ws) for ws in on_laptop])

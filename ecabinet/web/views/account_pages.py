@@ -7,6 +7,7 @@ from aiohttp import web
 
 from ...errors import DomainError, ValidationFailed
 from ...services import account
+from ..access import access_ended
 from ..appkeys import services_key
 from ..session import require_actor
 from .pages import redirect, safe_next
@@ -39,4 +40,5 @@ async def change_password(request: web.Request) -> web.StreamResponse:
             {"next": target, "error": exc.message, "error_code": exc.code},
             status=exc.status if exc.status != 401 else 400,
         )
+    await access_ended(request.app, actor.user_id, keep_session=actor.session_id)
     return redirect(target)

@@ -15,6 +15,7 @@ from ...schemas.auth import (
 from ...schemas.directory import OrganizationOut
 from ...services import account, auth
 from ...services.permissions import permissions_of
+from ..access import access_ended
 from ..api import ApiRegistry, ApiRequest
 from ..session import client_address
 
@@ -100,6 +101,8 @@ async def me(req: ApiRequest) -> MeResponse:
     tags=("auth",),
 )
 async def change_password(req: ApiRequest) -> None:
-    """Needs the current password. Every other session of the user ends; this one stays."""
+    """Needs the current password. Every other session of the user ends, and its live sockets
+    close at once; this one stays."""
     body: PasswordChange = req.body
     await account.change_password(req.services, req.actor, body.current_password, body.new_password)
+    await access_ended(req.request.app, req.actor.user_id, keep_session=req.actor.session_id)

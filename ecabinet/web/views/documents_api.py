@@ -17,13 +17,15 @@ from ...schemas.documents import (
     ReceiptMine,
     ReceiptOut,
     ReminderSent,
+    SignedLinkOut,
     VersionOut,
 )
-from ...services import board_book, documents, receipts
+from ...services import board_book, documents, download_links, receipts
 from ...services import document_content as content
 from ...services.documents import DocumentView, UploadMeta, safe_filename
 from .. import document_events, files, uploads
 from ..api import MAX_ID, ApiRegistry, ApiRequest, IntQuery
+from ..signed_links import link_or_session_actor
 
 api = ApiRegistry()
 TAGS = ("documents",)
@@ -320,10 +322,32 @@ async def board_book_build(req: ApiRequest) -> BoardBookOut:
 
 @api.route(
     "GET",
-    f"/api/meetings/{ID}/board-book/content",
-    summary="Download the built board book (watermarked if it holds confidential documents)",
+    f"/api/meetings/{ID}/board-book/link",
+    summary="A signed link to the built board book, valid for a few minutes (SEC-C2)",
+    response=SignedLinkOut,
     tags=TAGS,
 )
+async def board_book_link(req: ApiRequest) -> SignedLinkOut:
+    """For a download outside this session's cookie (another app, a download manager): the
+    link opens the book for you alone, for this path only, until it expires or your session
+    ends."""
+    await board_book.ready_book(req.services, req.actor, req.id())
+    path = str(
+        req.request.app.router["api.documents_api.board_book_content"].url_for(id=str(req.id()))
+    )
+    link = download_links.sign(req.services, req.actor, path)
+    return SignedLinkOut(url=link.url, expires_at=link.expires_at)
+
+
+@api.route(
+    "GET",
+    f"/api/meetings/{ID}/board-book/content",
+    summary="Download the built board book (watermarked if it holds confidential documents)",
+    auth=False,
+    tags=TAGS,
+    query={"sig": "A signed link's signature (from …/board-book/link) instead of a session"},
+)
 async def board_book_content(req: ApiRequest) -> web.StreamResponse:
-    path, filename = await board_book.book_file(req.services, req.actor, req.id())
+    actor = await link_or_session_actor(req.request)
+    path, filename = await board_book.book_file(req.services, actor, req.id())
     return files.send_pdf(path, filename, private=True)
