@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .appkeys import actor_key
+from .i18n_attendance import ATTENDANCE_VI
 from .i18n_governance import GOVERNANCE_VI
 from .i18n_meetings import MEETINGS_VI
 from .i18n_minutes import MINUTES_ERRORS_VI, MINUTES_VI
@@ -19,6 +20,7 @@ LANGUAGES = ("vi", "en")
 VI: dict[str, str] = {
     **MEETINGS_VI,
     **GOVERNANCE_VI,
+    **ATTENDANCE_VI,
     **MINUTES_VI,
     **ROOM_VI,
     **ROOM_SESSION_VI,
