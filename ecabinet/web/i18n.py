@@ -7,6 +7,7 @@ from aiohttp import web
 
 from .appkeys import actor_key
 from .i18n_attendance import ATTENDANCE_VI
+from .i18n_deputies import DEPUTIES_VI, RSVP_ERRORS_VI
 from .i18n_governance import GOVERNANCE_VI
 from .i18n_meetings import MEETINGS_VI
 from .i18n_minutes import MINUTES_ERRORS_VI, MINUTES_VI
@@ -21,6 +22,7 @@ VI: dict[str, str] = {
     **MEETINGS_VI,
     **GOVERNANCE_VI,
     **ATTENDANCE_VI,
+    **DEPUTIES_VI,
     **MINUTES_VI,
     **ROOM_VI,
     **ROOM_SESSION_VI,
@@ -259,6 +261,7 @@ ERRORS_VI: dict[str, str] = {
     "bad_signer_list": "Danh sách người ký không hợp lệ.",
     **TASKS_ERRORS_VI,
     **MINUTES_ERRORS_VI,
+    **RSVP_ERRORS_VI,
 }
 
 

@@ -17,6 +17,7 @@ from .views import (
     annotations_api,
     auth_api,
     ballot_documents_api,
+    deputies_api,
     directory_api,
     document_pages,
     documents_api,
@@ -53,6 +54,7 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     live_api.api,
     tasks_api.api,
     minutes_api.api,
+    deputies_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
 
