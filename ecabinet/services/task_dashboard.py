@@ -24,6 +24,8 @@ from .actor import Actor
 from .context import Services
 
 STATES = ("assigned", "in_progress", "overdue", "done", "done_late")
+# Filters take the states and "open" (not done yet: assigned, in progress or overdue).
+FILTER_STATES = (*STATES, "open")
 MAX_PAGE = 200
 
 
@@ -83,6 +85,7 @@ def state_clause(state: str, now: datetime) -> ColumnElement[bool]:
         "overdue": and_(Task.status != TaskStatus.DONE, Task.deadline < now),
         "done": and_(Task.status == TaskStatus.DONE, Task.done_late.is_(False)),
         "done_late": and_(Task.status == TaskStatus.DONE, Task.done_late.is_(True)),
+        "open": Task.status != TaskStatus.DONE,
     }[state]
 
 

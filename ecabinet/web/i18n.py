@@ -15,6 +15,7 @@ from .i18n_reader import READER_VI
 from .i18n_room import ROOM_VI
 from .i18n_room_session import ROOM_SESSION_VI
 from .i18n_tasks import TASKS_ERRORS_VI, TASKS_VI
+from .i18n_todo import TODO_VI
 
 LANGUAGES = ("vi", "en")
 
@@ -23,6 +24,7 @@ VI: dict[str, str] = {
     **GOVERNANCE_VI,
     **ATTENDANCE_VI,
     **DEPUTIES_VI,
+    **TODO_VI,
     **MINUTES_VI,
     **ROOM_VI,
     **ROOM_SESSION_VI,

@@ -109,6 +109,7 @@ async def tasks_page(request: web.Request) -> web.StreamResponse:
             "organizations": await _organizations(request),
             "levels": [lv.value for lv in OrganizationLevel],
             "states": task_dashboard.STATES,
+            "filter_states": task_dashboard.FILTER_STATES,
             "error": error,
         },
         status=422 if error else 200,
