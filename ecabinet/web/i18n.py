@@ -8,9 +8,11 @@ from aiohttp import web
 from .appkeys import actor_key
 from .i18n_attendance import ATTENDANCE_VI
 from .i18n_deputies import DEPUTIES_VI, RSVP_ERRORS_VI
+from .i18n_en import EN
 from .i18n_governance import GOVERNANCE_VI
 from .i18n_meetings import MEETINGS_VI
 from .i18n_minutes import MINUTES_ERRORS_VI, MINUTES_VI
+from .i18n_pages import PAGES_VI, SESSION_ERRORS_VI
 from .i18n_reader import READER_VI
 from .i18n_room import ROOM_VI
 from .i18n_room_session import ROOM_SESSION_VI
@@ -25,6 +27,7 @@ VI: dict[str, str] = {
     **ATTENDANCE_VI,
     **DEPUTIES_VI,
     **TODO_VI,
+    **PAGES_VI,
     **MINUTES_VI,
     **ROOM_VI,
     **ROOM_SESSION_VI,
@@ -199,7 +202,7 @@ VI: dict[str, str] = {
     "Older entries": "Bản ghi cũ hơn",
 }
 
-CATALOGUES: dict[str, dict[str, str]] = {"vi": VI, "en": {}}
+CATALOGUES: dict[str, dict[str, str]] = {"vi": VI, "en": EN}
 
 
 def translate(language: str, text: str) -> str:
@@ -264,6 +267,7 @@ ERRORS_VI: dict[str, str] = {
     **TASKS_ERRORS_VI,
     **MINUTES_ERRORS_VI,
     **RSVP_ERRORS_VI,
+    **SESSION_ERRORS_VI,
 }
 
 

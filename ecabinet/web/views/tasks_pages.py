@@ -143,4 +143,5 @@ async def meeting_audit_page(request: web.Request) -> dict[str, Any]:
     )
     meeting, events = await audit_log.meeting_events(svc, actor, _id(request), f)
     chain = await audit_log.verify_for_meeting(svc, actor, meeting.id)
-    return {"m": meeting, "events": events, "filter": f, "chain": chain}
+    names = await audit_log.actor_names(svc, events)
+    return {"m": meeting, "events": events, "filter": f, "chain": chain, "names": names}
