@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from ecabinet.models import Language, User
 
+from .axe import check
 from .browser import launch, logged_in
 from .conftest import PASSWORD, World
 from .governance import make_session
@@ -53,6 +54,7 @@ async def test_the_secretary_checks_members_in_at_the_hall(
         await expect(page.get_by_role("status")).to_have_text("Đã bỏ điểm danh: Daibieu")
         await page.reload()
         await expect(member).not_to_be_checked()
+        await check(page, "attendance with the check-in")
         assert await page.evaluate("window.__csp") == []
 
         _, reader = await logged_in(browser, base, "daibieu", PASSWORD)

@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from ecabinet.models import Language, User
 
+from .axe import check
 from .browser import launch, logged_in
 from .conftest import PASSWORD, World
 from .test_deputies import people
@@ -40,12 +41,14 @@ async def test_a_member_picks_a_deputy_from_the_search(client: TestClient, world
         await expect(alert).to_have_text(
             "Không tìm thấy người nào trong cơ quan của đồng chí có tên như vậy."
         )
+        await check(page, "a refused delegation")
         colour = await alert.evaluate("e => getComputedStyle(e).backgroundColor")
         assert colour == "rgb(253, 236, 234)"  # the error red, not the success green
 
         await deputy.fill("nguyen van")
         options = page.get_by_role("listbox").get_by_role("option")
         await expect(options).to_have_count(2)
+        await check(page, "the deputy picker, open")
         await expect(options.first).to_contain_text("Nguyễn Văn An")
         await expect(deputy).to_have_attribute("aria-expanded", "true")
         await deputy.press("ArrowDown")

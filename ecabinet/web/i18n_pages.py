@@ -11,6 +11,7 @@ PAGES_VI: dict[str, str] = {
     "The board book could not be built. Build it again from the documents page.": "Không tạo được bộ tài liệu họp. Hãy tạo lại từ trang tài liệu.",
     "The board book is not built yet (or the documents changed since). Build it from the documents page, then download it.": "Bộ tài liệu họp chưa được tạo (hoặc tài liệu đã thay đổi sau lần tạo trước). Hãy tạo bộ tài liệu ở trang tài liệu rồi tải về.",
     "Back to the documents": "Quay lại trang tài liệu",
+    "Text of the minutes": "Nội dung biên bản",
     "The system": "Hệ thống",
     # what an audit entry is about
     "subject_meeting": "Cuộc họp",
