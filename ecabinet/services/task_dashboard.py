@@ -157,3 +157,18 @@ async def dashboard(svc: Services, actor: Actor, f: TaskFilter) -> Dashboard:
             )
         ],
     )
+
+
+async def meetings_with_tasks(svc: Services, actor: Actor) -> list[tuple[int, str, datetime]]:
+    """The meetings whose tasks the actor may see (id, title, start), newest first: what the
+    dashboard's meeting filter offers, by title rather than by number."""
+    from ..models import Meeting
+
+    async with svc.db.reading() as session:
+        rows = await session.execute(
+            select(Meeting.id, Meeting.title, Meeting.starts_at)
+            .where(Meeting.id.in_(select(Task.meeting_id).where(task_access.visible_clause(actor))))
+            .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+            .limit(MAX_PAGE)
+        )
+        return [(int(i), str(t), s) for i, t, s in rows.all()]

@@ -110,6 +110,7 @@ async def tasks_page(request: web.Request) -> web.StreamResponse:
             "levels": [lv.value for lv in OrganizationLevel],
             "states": task_dashboard.STATES,
             "filter_states": task_dashboard.FILTER_STATES,
+            "meetings_with_tasks": await task_dashboard.meetings_with_tasks(svc, actor),
             "error": error,
         },
         status=422 if error else 200,
