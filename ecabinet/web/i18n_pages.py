@@ -12,6 +12,8 @@ PAGES_VI: dict[str, str] = {
     "The board book is not built yet (or the documents changed since). Build it from the documents page, then download it.": "Bộ tài liệu họp chưa được tạo (hoặc tài liệu đã thay đổi sau lần tạo trước). Hãy tạo bộ tài liệu ở trang tài liệu rồi tải về.",
     "Back to the documents": "Quay lại trang tài liệu",
     "Text of the minutes": "Nội dung biên bản",
+    "Comments without an answer:": "Ý kiến chưa được trả lời:",
+    "I have read them and approve anyway": "Tôi đã đọc các ý kiến và vẫn phê duyệt",
     "The system": "Hệ thống",
     # what an audit entry is about
     "subject_meeting": "Cuộc họp",
@@ -57,4 +59,5 @@ SESSION_ERRORS_VI: dict[str, str] = {
     "invalid_transition": "Không thể chuyển sang trạng thái này.",
     "participant_not_found": "Không tìm thấy thành phần dự họp.",
     "unknown_agenda_item": "Không có nội dung này trong chương trình.",
+    "open_comments": "Còn ý kiến góp ý chưa được trả lời: hãy đọc, hoặc xác nhận vẫn phê duyệt.",
 }
