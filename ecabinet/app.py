@@ -26,6 +26,7 @@ from .services.context import Services
 from .services.keys import KeyRing
 from .services.permissions import Permission
 from .services.tokens import TokenService
+from .web import formatting
 from .web.appkeys import request_id_key, services_key
 from .web.i18n import error_text, request_language, translate
 from .web.metrics import setup_metrics
@@ -112,6 +113,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
         undefined=jinja2.StrictUndefined,
         auto_reload=services.settings.debug,  # no stat() of every template on every page
     )
+    formatting.install(aiohttp_jinja2.get_env(app))
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_mail_sender)

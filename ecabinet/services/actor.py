@@ -20,6 +20,12 @@ class Actor:
     session_id: str
     address: str = ""
     must_change_password: bool = False
+    title: str = ""  # the position (chức vụ), e.g. "Thủ tướng Chính phủ"; may be empty
+
+    @property
+    def position(self) -> str:
+        """How the person is labelled: the position when they have one, else the role."""
+        return self.title or self.role.value
 
     def can(self, permission: Permission) -> bool:
         return permission in permissions_of(self.role)

@@ -1,8 +1,11 @@
-"""Attendance (điểm danh): recorded on join/leave, declared per endpoint, corrected by the
-secretary; the quorum it gives under the meeting kind's rules.
+"""Attendance (điểm danh): recorded on join/leave, declared per endpoint, corrected (or checked
+in, in the hall) by the secretary; the quorum it gives under the meeting kind's rules.
 
-Precedence for one participant: the secretary's correction, else online (an open stay in the live
-meeting), else in person (named in an endpoint operator's declaration for the room), else absent.
+Precedence for one participant: the secretary's correction, else online, else in person (named in
+an endpoint operator's declaration for the room), else absent. "Online" depends on what the view
+is for: while the session runs (the *live* view, which the quorum of a vote is taken from) it is an
+open stay in the room now; once the session is over (the *record*, which the attendance page and
+the minutes give) it is any stay in the room during the session, with the times of each stay.
 """
 
 from __future__ import annotations
@@ -18,9 +21,14 @@ from ..models import (
     AttendanceCorrection,
     AttendanceStatus,
     Endpoint,
+    Meeting,
+    MeetingMode,
+    MeetingStatus,
+    Organization,
     Participant,
     Presence,
     RoomDeclaration,
+    SessionState,
     User,
 )
 from ..schemas.governance import AttendanceCorrectionIn, RoomDeclarationIn
@@ -29,6 +37,14 @@ from .actor import Actor
 from .context import Services, perform
 
 PRESENT = (AttendanceStatus.PRESENT_IN_PERSON, AttendanceStatus.PRESENT_ONLINE)
+
+
+@dataclass
+class Stay:
+    """One stay in the live room: joined, and left (None while still there)."""
+
+    joined_at: datetime
+    left_at: datetime | None = None
 
 
 @dataclass
@@ -47,6 +63,7 @@ class AttendanceRow:
     online_seconds: int = 0
     headcount: int | None = None  # for an endpoint: people declared in the room
     note: str = ""
+    stays: list[Stay] = field(default_factory=list)
 
 
 @dataclass
@@ -59,13 +76,35 @@ class AttendanceView:
     version: int = 0
     room_headcount: int = 0
     extra: dict[str, int] = field(default_factory=dict)
+    record: bool = False  # the session is over: who was in the room during it, not who is now
 
 
-async def compute(session: AsyncSession, meeting_id: int, now: datetime) -> AttendanceView:
-    from ..models import Meeting, Organization, SessionState
+def _during(stay: Presence, state: SessionState | None) -> bool:
+    """Did this stay overlap the session (from its start to its end, where recorded)?"""
+    if state is not None and state.started_at is not None:
+        if stay.left_at is not None and stay.left_at <= state.started_at:
+            return False
+    if state is not None and state.ended_at is not None:
+        return stay.joined_at < state.ended_at
+    return True
 
+
+def is_over(meeting: Meeting, state: SessionState | None) -> bool:
+    return meeting.status in (MeetingStatus.ENDED, MeetingStatus.CLOSED) or bool(
+        state and state.ended_at
+    )
+
+
+async def compute(
+    session: AsyncSession, meeting_id: int, now: datetime, *, record: bool | None = None
+) -> AttendanceView:
+    """Attendance and quorum: live while the session runs, the record once it is over
+    (``record`` forces one or the other; the minutes always take the record)."""
     meeting = await session.get(Meeting, meeting_id)
     assert meeting is not None
+    state = await session.get(SessionState, meeting_id)
+    if record is None:
+        record = is_over(meeting, state)
     people = await seats.participants_of(session, meeting_id)
     users = {
         u.id: (u, o)
@@ -106,7 +145,10 @@ async def compute(session: AsyncSession, meeting_id: int, now: datetime) -> Atte
     rows: list[AttendanceRow] = []
     for p in people:
         mine = [s for s in stays if s.participant_id == p.id]
-        online = any(s.left_at is None for s in mine)
+        if record:
+            online = any(_during(s, state) for s in mine)
+        else:
+            online = any(s.left_at is None for s in mine)
         if p.id in corrections:
             status, source = corrections[p.id].status, "correction"
         elif online:
@@ -138,11 +180,11 @@ async def compute(session: AsyncSession, meeting_id: int, now: datetime) -> Atte
                 online_seconds=seconds,
                 headcount=headcounts.get(p.id) if p.endpoint_id else None,
                 note=corrections[p.id].note if p.id in corrections else "",
+                stays=[Stay(s.joined_at, s.left_at) for s in mine],
             )
         )
     counts = count(rows)
     ruleset = rules.rules_for(meeting.kind)
-    state = await session.get(SessionState, meeting_id)
     return AttendanceView(
         meeting_id,
         rows,
@@ -151,6 +193,7 @@ async def compute(session: AsyncSession, meeting_id: int, now: datetime) -> Atte
         counts,
         state.version if state else 0,
         sum(headcounts.values()),
+        record=record,
     )
 
 
@@ -172,6 +215,31 @@ async def get(svc: Services, actor: Actor, meeting_id: int) -> AttendanceView:
     async with svc.db.reading() as session:
         await seats.seat(session, actor, meeting_id)
         return await compute(session, meeting_id, svc.clock.now())
+
+
+HALL_MODES = (MeetingMode.IN_PERSON, MeetingMode.HYBRID)
+
+
+@dataclass
+class AttendanceSheet:
+    """The attendance page: the view, its meeting, and whether the viewer checks people in."""
+
+    meeting: Meeting
+    view: AttendanceView
+    checks_in: bool  # the meeting's secretary, and the meeting has a hall (in person, hybrid)
+
+    def checked_in(self, row: AttendanceRow) -> bool:
+        """Ticked in the hall by the secretary (a correction to "present in person")."""
+        return row.source == "correction" and row.status is AttendanceStatus.PRESENT_IN_PERSON
+
+
+async def sheet(svc: Services, actor: Actor, meeting_id: int) -> AttendanceSheet:
+    async with svc.db.reading() as session:
+        seat = await seats.seat(session, actor, meeting_id)
+        view = await compute(session, meeting_id, svc.clock.now())
+        live = seat.meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.CANCELLED)
+        checks_in = seat.is_secretary and live and seat.meeting.mode in HALL_MODES
+        return AttendanceSheet(seat.meeting, view, checks_in)
 
 
 async def _participant_for(
@@ -298,4 +366,23 @@ async def correct(
         )
         await seats.bump(act.session, meeting_id, now)
         await act.session.flush()
+        return await compute(act.session, meeting_id, now)
+
+
+async def clear_correction(
+    svc: Services, actor: Actor, meeting_id: int, participant_id: int
+) -> AttendanceView:
+    """The secretary withdraws a correction (say, a tick in the hall made by mistake): the
+    participant's attendance is what the room and the endpoints recorded again."""
+    async with perform(svc, actor, "attendance.correction_withdrawn") as act:
+        seat = await seats.seat(act.session, actor, meeting_id)
+        seat.require_secretary()
+        await seats.participant(act.session, meeting_id, participant_id)
+        now = svc.clock.now()
+        act.record("participant", participant_id, meeting_id=meeting_id)
+        row = await act.session.get(AttendanceCorrection, participant_id)
+        if row is not None:
+            await act.session.delete(row)
+            await seats.bump(act.session, meeting_id, now)
+            await act.session.flush()
         return await compute(act.session, meeting_id, now)

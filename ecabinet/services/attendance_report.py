@@ -20,7 +20,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from ..files import fonts
 from ..models import Meeting
-from .attendance import AttendanceView
+from .attendance import AttendanceRow, AttendanceView
 
 Translate = Callable[[str], str]
 COLUMNS = (
@@ -33,6 +33,7 @@ COLUMNS = (
     "First joined",
     "Last left",
     "Minutes online",
+    "Stays in the room",
     "People in the room",
     "Note",
 )
@@ -40,6 +41,15 @@ COLUMNS = (
 
 def _time(value: datetime | None, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%H:%M %d/%m/%Y") if value else ""
+
+
+def stays(row: AttendanceRow, zone: ZoneInfo) -> str:
+    """Each stay in the live room as ``09:02–10:15`` (``09:02–…`` while still there)."""
+    return "; ".join(
+        f"{s.joined_at.astimezone(zone):%H:%M}–"
+        + (f"{s.left_at.astimezone(zone):%H:%M}" if s.left_at else "…")
+        for s in row.stays
+    )
 
 
 def rows(view: AttendanceView, zone: ZoneInfo, _: Translate) -> list[list[str]]:
@@ -54,6 +64,7 @@ def rows(view: AttendanceView, zone: ZoneInfo, _: Translate) -> list[list[str]]:
             _time(r.first_joined_at, zone),
             _time(r.last_left_at, zone),
             str(r.online_seconds // 60),
+            stays(r, zone),
             "" if r.headcount is None else str(r.headcount),
             r.note,
         ]
@@ -103,17 +114,18 @@ def to_pdf(meeting: Meeting, view: AttendanceView, zone: ZoneInfo, _: Translate)
         data,
         repeatRows=1,
         colWidths=[
-            45 * mm,
             38 * mm,
+            32 * mm,
             18 * mm,
             14 * mm,
             24 * mm,
             22 * mm,
-            26 * mm,
-            26 * mm,
+            24 * mm,
+            24 * mm,
             14 * mm,
+            24 * mm,
             14 * mm,
-            32 * mm,
+            25 * mm,
         ],
     )
     table.setStyle(

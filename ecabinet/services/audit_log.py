@@ -103,3 +103,15 @@ async def verify(svc: Services, actor: Actor | None) -> audit.ChainReport:
         actor.require(Permission.AUDIT_VIEW)
     async with svc.db.reading() as session:
         return await audit.verify_chain(session)
+
+
+async def actor_names(svc: Services, events: Sequence[AuditEvent]) -> dict[int, str]:
+    """The full names of the people who did what these entries record (for a readable log)."""
+    from ..models import User
+
+    ids = {e.actor_id for e in events if e.actor_id is not None}
+    if not ids:
+        return {}
+    async with svc.db.reading() as session:
+        rows = await session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
+        return {int(i): str(name) for i, name in rows.all()}

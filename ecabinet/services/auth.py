@@ -70,6 +70,7 @@ def _actor(user: User, session_id: str, address: str) -> Actor:
         session_id=session_id,
         address=address,
         must_change_password=user.must_change_password,
+        title=user.title,
     )
 
 
@@ -274,6 +275,7 @@ _SESSION_COLUMNS = (
     User.id.label("user_id"),
     User.username,
     User.full_name,
+    User.title,
     User.role,
     User.organization_id,
     User.language,
@@ -307,6 +309,7 @@ async def _load(svc: Services, query: Select[Any], key: str, address: str) -> Ac
         session_id=row.id,
         address=address,
         must_change_password=row.must_change_password,
+        title=row.title,
     )
 
 

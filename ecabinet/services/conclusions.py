@@ -35,6 +35,7 @@ from ..models import (
     Meeting,
     MeetingStatus,
     NoticeStatus,
+    Organization,
     Task,
     User,
 )
@@ -353,8 +354,18 @@ async def publish(svc: Services, actor: Actor, notice_id: int) -> NoticeView:
             publisher = await act.session.get(User, actor.user_id)
             if publisher is None:
                 raise NotFound("No such user.", code="user_not_found")
+            issuer = await act.session.get(Organization, meeting.organization_id)
+            heading = (
+                notice_render.heading_of(view, issuer, svc.settings.zone, now) if issuer else None
+            )
             pdf = await asyncio.to_thread(
-                notice_render.render, view, meeting, previous, svc.settings.zone, publisher
+                notice_render.render,
+                view,
+                meeting,
+                previous,
+                svc.settings.zone,
+                publisher,
+                heading,
             )
             pdf, credential = await signing.signed_by(
                 act.session,

@@ -32,7 +32,7 @@ from ..models import (
     Participant,
     User,
 )
-from . import audit, meetings, room_door
+from . import audit, meetings, room_door, seats
 from .actor import Actor
 from .context import Services, perform
 from .ice import IceServer, ice_servers_for
@@ -324,6 +324,7 @@ async def end_meeting(svc: Services, by: Attendee) -> None:
         meetings.check_transition(meeting, MeetingStatus.ENDED)
         meeting.status = MeetingStatus.ENDED
         meeting.updated_at = svc.clock.now()
+        await seats.mark_ended(session, meeting.id, meeting.updated_at)
         await _record(session, svc, by, "meeting.end")
 
 

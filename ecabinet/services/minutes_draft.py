@@ -22,7 +22,6 @@ from ..models import (
     AttendanceStatus,
     ItemConclusion,
     Meeting,
-    MeetingStatus,
     Motion,
     MotionStatus,
     NamedVote,
@@ -30,7 +29,7 @@ from ..models import (
     SpeechRequest,
     User,
 )
-from . import attendance
+from . import attendance, session_times
 
 STATUS_VI = {
     AttendanceStatus.PRESENT_IN_PERSON: "có mặt tại hội trường",
@@ -63,6 +62,17 @@ def _clock(value: datetime, zone: ZoneInfo) -> str:
 
 def _day(value: datetime, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%d/%m/%Y")
+
+
+def _time_line(meeting: Meeting, held: session_times.HeldTimes, zone: ZoneInfo) -> str:
+    """The session's real times, with the schedule beside them when they differ."""
+    end = _clock(held.ended_at, zone) if held.ended_at else "…"
+    line = f"- Thời gian: từ {_clock(held.started_at, zone)} đến {end}"
+    line += f" ngày {_day(held.started_at, zone)} ({meeting.time_zone})"
+    scheduled = (_clock(meeting.starts_at, zone), _clock(meeting.ends_at, zone))
+    if not held.from_schedule and scheduled != (_clock(held.started_at, zone), end):
+        line += f"; theo lịch từ {scheduled[0]} đến {scheduled[1]}"
+    return line + "."
 
 
 async def _user_name(session: AsyncSession, user_id: int | None) -> str:
@@ -133,7 +143,8 @@ def _vote_lines(motion: Motion, named: list[tuple[str, str]]) -> list[str]:
 async def draft(session: AsyncSession, meeting: Meeting, now: datetime) -> tuple[str, str]:
     """The title and the text of version 1."""
     zone = ZoneInfo(meeting.time_zone)
-    view = await attendance.compute(session, meeting.id, now)
+    view = await attendance.compute(session, meeting.id, now, record=True)
+    held = await session_times.held_times(session, meeting)
     names = {r.participant_id: r.name for r in view.rows}
     chair = next((r.name for r in view.rows if r.role == "chair"), "")
     organization = await session.get(Organization, meeting.organization_id)
@@ -168,8 +179,7 @@ async def draft(session: AsyncSession, meeting: Meeting, now: datetime) -> tuple
     q = view.quorum
     lines = [
         "## I. Thời gian, địa điểm, thành phần",
-        f"- Thời gian: từ {_clock(meeting.starts_at, zone)} đến {_clock(meeting.ends_at, zone)}"
-        f" ngày {_day(meeting.starts_at, zone)} ({meeting.time_zone}).",
+        _time_line(meeting, held, zone),
         f"- Hình thức: {MODE_VI.get(meeting.mode.value, meeting.mode.value)}"
         + (f"; địa điểm: {meeting.room}." if meeting.room else "."),
         f"- Cơ quan tổ chức: {organization.name if organization else ''}.",
@@ -214,11 +224,10 @@ async def draft(session: AsyncSession, meeting: Meeting, now: datetime) -> tuple
             )
         for motion in loose:
             lines += ["", *_vote_lines(motion, named[motion.id])]
-    ended = meeting.status in (MeetingStatus.ENDED, MeetingStatus.CLOSED)
     lines += [
         "",
         f"## {'IV' if general or loose else 'III'}. Kết thúc",
-        f"Phiên họp kết thúc lúc {_clock(meeting.updated_at, zone) if ended else '…'}."
+        f"Phiên họp kết thúc lúc {_clock(held.ended_at, zone) if held.ended_at else '…'}."
         " Biên bản được ký số theo thứ tự, người chủ trì ký cuối cùng.",
     ]
     title = f"Biên bản: {meeting.title}"

@@ -3,14 +3,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import ConclusionNotice, Endpoint, Meeting, OutboxMail, Participant, User
-from . import pdf_render
+from ..models import (
+    ConclusionNotice,
+    Endpoint,
+    Meeting,
+    Organization,
+    OutboxMail,
+    Participant,
+    User,
+)
+from . import decree30, pdf_render
 from .context import Services
 from .invitations import when
 
@@ -51,11 +60,30 @@ def render(
     previous: ConclusionNotice | None,
     zone: ZoneInfo,
     signer: User,
+    heading: decree30.Heading | None = None,
 ) -> bytes:
     """The notice with one empty signature field (``SIGNATURE_FIELD``) labelled with the
     publisher, who signs it as it is published. Blocking (run it in a thread)."""
     slot = pdf_render.SignatureSlot(SIGNATURE_FIELD, signer.full_name, signer.title)
-    return pdf_render.render(view.title, paragraphs(view, meeting, previous, zone), [slot])
+    return pdf_render.render(view.title, paragraphs(view, meeting, previous, zone), [slot], administrative=heading)
+
+
+def heading_of(
+    view: NoticeView, issuer: Organization, zone: ZoneInfo, now: datetime
+) -> decree30.Heading:
+    """The notice's Decree 30 heading: the meeting's organization issues it, numbered
+    ``Số: {n}/TB-{ABBR}``; it goes to the organizations given tasks."""
+    assignees = sorted(
+        {t.assignee.name for c in view.conclusions for t in c.tasks}
+        | {o.name for c in view.conclusions for t in c.tasks for o in t.cooperating}
+    )
+    return decree30.Heading(
+        issuer=issuer.name,
+        number=f"Số: {view.number}/TB-{decree30.symbol(issuer.slug)}",
+        place="Hà Nội",
+        issued_on=(view.published_at or now).astimezone(zone),
+        recipients=assignees,
+    )
 
 
 def mail_subject(meeting: Meeting) -> str:

@@ -20,6 +20,8 @@ from fpdf import FPDF
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
+from . import decree30
+
 FONT_DIRS = (
     Path("/usr/share/fonts/truetype/dejavu"),  # Debian/Ubuntu: fonts-dejavu-core
     Path("/usr/share/fonts/dejavu"),  # Fedora, Arch
@@ -152,9 +154,14 @@ def label_lines(pdf: FPDF, slot: SignatureSlot, width: float) -> list[str]:
 
 
 def render(
-    title: str, paragraphs: list[str], slots: list[SignatureSlot], stamp: Path | None = None
+    title: str,
+    paragraphs: list[str],
+    slots: list[SignatureSlot],
+    stamp: Path | None = None,
+    administrative: decree30.Heading | None = None,
 ) -> bytes:
-    """The document's pages, then signature pages with labelled empty signature fields.
+    """The document's pages, then signature pages with labelled empty signature fields; with a
+    ``administrative`` heading, in the layout of Decree 30/2020 (:mod:`decree30`).
 
     A paragraph starting with ``## `` or ``### `` is a heading (the marker is not printed); one
     starting with ``• `` is an indented list entry. With ``stamp`` (the stamp font), one font
@@ -167,6 +174,8 @@ def render(
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(True, MARGIN)
     pdf.add_page()
+    if administrative is not None:
+        decree30.draw_heading(pdf, administrative, margin=MARGIN, width=A4[0] - 2 * MARGIN)
     pdf.set_font("DejaVu", "B", 15)
     pdf.multi_cell(0, 20, title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
@@ -185,6 +194,8 @@ def render(
             continue
         pdf.multi_cell(0, 15, paragraph, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(5)
+    if administrative is not None:
+        decree30.draw_recipients(pdf, administrative, margin=MARGIN)
     boxes = layout(len(slots), pdf.page)  # pdf.page is 1-based: the next page's 0-based index
     for box, slot in zip(boxes, slots, strict=True):
         if box.page >= pdf.page:

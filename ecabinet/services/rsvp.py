@@ -165,3 +165,24 @@ async def answer_by_link(svc: Services, token: str, address: str = "") -> tuple[
             address=address,
         )
     return meeting, answer_value
+
+
+async def awaiting(svc: Services, actor: Actor) -> list[tuple[Meeting, str]]:
+    """The invitations the actor has still to answer, soonest first: their own, and those of the
+    endpoints they operate (with the endpoint's name; "" for their own) — the answers the meeting
+    page asks for. Only meetings that still take answers and have not ended."""
+    now = svc.clock.now()
+    query = (
+        select(Meeting, Endpoint.name)
+        .join(Participant, Participant.meeting_id == Meeting.id)
+        .outerjoin(Endpoint, Endpoint.id == Participant.endpoint_id)
+        .where(
+            Participant.rsvp == Rsvp.NEEDS_ACTION,
+            (Participant.user_id == actor.user_id) | (Endpoint.operator_id == actor.user_id),
+            Meeting.status.in_(OPEN),
+            Meeting.ends_at > now,
+        )
+        .order_by(Meeting.starts_at, Meeting.id, Participant.id)
+    )
+    async with svc.db.reading() as session:
+        return [(meeting, name or "") for meeting, name in (await session.execute(query)).all()]

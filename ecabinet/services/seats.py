@@ -97,3 +97,12 @@ async def bump(session: AsyncSession, meeting_id: int, now: datetime) -> int:
     )
     await session.refresh(state)
     return state.version
+
+
+async def mark_ended(session: AsyncSession, meeting_id: int, now: datetime) -> None:
+    """The session ended now (its state keeps the time, for the record and the minutes)."""
+    state = await session.get(SessionState, meeting_id)
+    if state is None:
+        session.add(SessionState(meeting_id=meeting_id, version=0, updated_at=now, ended_at=now))
+    elif state.ended_at is None:
+        state.ended_at = now

@@ -273,5 +273,6 @@ async def end(svc: Services, actor: Actor, meeting_id: int) -> dict[str, Any]:
         seat.meeting.status, seat.meeting.updated_at = MeetingStatus.ENDED, now
         act.record("meeting", meeting_id)
         await seats.bump(act.session, meeting_id, now)
+        await seats.mark_ended(act.session, meeting_id, now)
         await act.session.flush()
         return await snapshot(act.session, seat, now)

@@ -24,6 +24,8 @@ from .actor import Actor
 from .context import Services
 
 STATES = ("assigned", "in_progress", "overdue", "done", "done_late")
+# Filters take the states and "open" (not done yet: assigned, in progress or overdue).
+FILTER_STATES = (*STATES, "open")
 MAX_PAGE = 200
 
 
@@ -83,6 +85,7 @@ def state_clause(state: str, now: datetime) -> ColumnElement[bool]:
         "overdue": and_(Task.status != TaskStatus.DONE, Task.deadline < now),
         "done": and_(Task.status == TaskStatus.DONE, Task.done_late.is_(False)),
         "done_late": and_(Task.status == TaskStatus.DONE, Task.done_late.is_(True)),
+        "open": Task.status != TaskStatus.DONE,
     }[state]
 
 
@@ -154,3 +157,18 @@ async def dashboard(svc: Services, actor: Actor, f: TaskFilter) -> Dashboard:
             )
         ],
     )
+
+
+async def meetings_with_tasks(svc: Services, actor: Actor) -> list[tuple[int, str, datetime]]:
+    """The meetings whose tasks the actor may see (id, title, start), newest first: what the
+    dashboard's meeting filter offers, by title rather than by number."""
+    from ..models import Meeting
+
+    async with svc.db.reading() as session:
+        rows = await session.execute(
+            select(Meeting.id, Meeting.title, Meeting.starts_at)
+            .where(Meeting.id.in_(select(Task.meeting_id).where(task_access.visible_clause(actor))))
+            .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+            .limit(MAX_PAGE)
+        )
+        return [(int(i), str(t), s) for i, t, s in rows.all()]

@@ -6,7 +6,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from .appkeys import actor_key
+from .i18n_attendance import ATTENDANCE_VI
 from .i18n_counters import COUNTERS_VI
+from .i18n_deputies import DEPUTIES_VI, RSVP_ERRORS_VI
+from .i18n_en import EN
 from .i18n_governance import GOVERNANCE_VI
 from .i18n_meeting_page import (
     AGENDA_BUILDER_VI,
@@ -16,12 +19,15 @@ from .i18n_meeting_page import (
 )
 from .i18n_meetings import MEETINGS_VI
 from .i18n_minutes import MINUTES_ERRORS_VI, MINUTES_VI
+from .i18n_pages import PAGES_VI
+from .i18n_pages import SESSION_ERRORS_VI as PAGES_SESSION_ERRORS_VI
 from .i18n_reader import READER_VI
 from .i18n_room import ROOM_VI
 from .i18n_room_session import ROOM_SESSION_VI
 from .i18n_room_ui import ROOM_UI_VI, SESSION_ERRORS_VI
 from .i18n_signing import SIGNING_ERRORS_VI, SIGNING_VI
 from .i18n_tasks import TASKS_ERRORS_VI, TASKS_VI
+from .i18n_todo import TODO_VI
 
 LANGUAGES = ("vi", "en")
 
@@ -29,6 +35,10 @@ VI: dict[str, str] = {
     **MEETINGS_VI,
     **COUNTERS_VI,
     **GOVERNANCE_VI,
+    **ATTENDANCE_VI,
+    **DEPUTIES_VI,
+    **TODO_VI,
+    **PAGES_VI,
     **MINUTES_VI,
     **ROOM_VI,
     **MEETING_PAGE_VI,
@@ -209,7 +219,7 @@ VI: dict[str, str] = {
     "Older entries": "Bản ghi cũ hơn",
 }
 
-CATALOGUES: dict[str, dict[str, str]] = {"vi": VI, "en": {}}
+CATALOGUES: dict[str, dict[str, str]] = {"vi": VI, "en": EN}
 
 
 def translate(language: str, text: str) -> str:
@@ -274,6 +284,8 @@ ERRORS_VI: dict[str, str] = {
     **TASKS_ERRORS_VI,
     **MINUTES_ERRORS_VI,
     **SIGNING_ERRORS_VI,
+    **RSVP_ERRORS_VI,
+    **PAGES_SESSION_ERRORS_VI,
     **SESSION_ERRORS_VI,
 }
 

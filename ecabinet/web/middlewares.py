@@ -20,6 +20,7 @@ from aiohttp import web
 from ..errors import DomainError, TooManyRequests
 from ..logs import request_id_var
 from .appkeys import actor_key, request_id_key, services_key
+from .i18n import error_text, request_language
 from .session import check_csrf, set_cookies
 
 log = logging.getLogger("ecabinet.web")
@@ -54,6 +55,16 @@ def wants_json(request: web.Request) -> bool:
     )
 
 
+def _page_text(request: web.Request, code: str, message: str) -> str:
+    """The message in the viewer's language when a page's script called (the session cookie,
+    no Bearer token); API clients keep the English message."""
+    if "Authorization" in request.headers or request.path.startswith("/ws/"):
+        return message
+    services = request.app.get(services_key)
+    default = services.settings.default_language if services is not None else "vi"
+    return error_text(request_language(request, default), code, message)
+
+
 async def _error_response(
     request: web.Request, status: int, code: str, message: str, details: object = None
 ) -> web.StreamResponse:
@@ -61,6 +72,9 @@ async def _error_response(
         error: dict[str, object] = {"code": code, "message": message}
         if details is not None:
             error["details"] = details
+        text = _page_text(request, code, message)
+        if text != message:
+            error["text"] = text  # for the pages' scripts; API clients read code and message
         return web.json_response({"error": error}, status=status)
     if status == 401:
         target = request.app.router["login"].url_for().with_query(next=request.path_qs)

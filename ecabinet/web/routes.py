@@ -19,6 +19,7 @@ from .views import (
     ballot_documents_api,
     counter_pages,
     counters_api,
+    deputies_api,
     directory_api,
     document_pages,
     documents_api,
@@ -57,6 +58,7 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     live_api.api,
     tasks_api.api,
     minutes_api.api,
+    deputies_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
 

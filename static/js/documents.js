@@ -158,13 +158,14 @@ import { api, csrf } from "./http.js";
     const bar = document.getElementById("book-progress");
     const status = document.getElementById("book-status");
     const download = document.getElementById("book-download");
+    const bookText = JSON.parse(book.dataset.text);
 
     function render(state) {
       bar.hidden = state.status !== "building";
       bar.value = state.progress;
-      status.textContent = state.status ? `${state.status} ${state.progress}%` : "";
-      download.hidden = state.status !== "ready";
-      if (state.download_url) download.href = state.download_url;
+      const label = bookText[state.status] || "";
+      status.textContent = state.status === "building" ? `${label} ${state.progress}%` : label;
+      download.hidden = state.status !== "ready"; // the link opens the board book page
       return state.status === "building";
     }
 

@@ -106,6 +106,15 @@ async def test_secretary_drafts_edits_and_publishes_and_the_tasks_are_created(
         "1. Thống nhất thông qua Tờ trình số 1.",
         "Giao Bộ Y tế: Hoàn thiện dự thảo Nghị định",
         "phối hợp: Huyện Nam Đàn",
+        # the administrative layout of Decree 30/2020: heading, number, place and date, recipients
+        "VĂN PHÒNG CHÍNH PHỦ",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "Số: 1/TB-VPCP",
+        "Hà Nội, ngày 23 tháng 11 năm 2026",
+        "Nơi nhận:",
+        "- Bộ Y tế;",
+        "- Lưu: VT.",
     ):
         assert expected in text, (expected, text)
 

@@ -86,3 +86,27 @@ async def distribution_page(request: web.Request) -> dict[str, Any]:
         "agenda": await agenda.get_agenda(svc, actor, meeting_id),
         "tab": "distribution",
     }
+
+
+@routes.get(r"/meetings/{id:\d+}/board-book", name="meeting_board_book")
+async def board_book_page(request: web.Request) -> web.StreamResponse:
+    """The documents page's "Download": the file once it is built, else a page in the reader's
+    language saying where it stands (never the API's JSON error)."""
+    svc, actor, meeting_id = await _common(request)
+    current = await board_book.state(svc, actor, meeting_id)
+    book = current.book
+    if book is not None and book.status.value == "ready":
+        target = request.app.router["api.documents_api.board_book_content"].url_for(
+            id=str(meeting_id)
+        )
+        raise web.HTTPSeeOther(str(target))
+    return aiohttp_jinja2.render_template(
+        "documents/board_book.html",
+        request,
+        {
+            "meeting_id": meeting_id,
+            "book": book,
+            "agenda": await agenda.get_agenda(svc, actor, meeting_id),
+            "tab": "documents",
+        },
+    )

@@ -145,6 +145,21 @@ async def correct_attendance(req: ApiRequest) -> AttendanceView:
     return result
 
 
+@api.route(
+    "DELETE",
+    rf"{M}/attendance/corrections/{{participant:\d+}}",
+    summary="Withdraw the secretary's correction (attendance as recorded again)",
+    response=AttendanceView,
+    tags=SESSION,
+)
+async def clear_attendance_correction(req: ApiRequest) -> AttendanceView:
+    result = await attendance.clear_correction(
+        req.services, req.actor, req.id(), req.id("participant")
+    )
+    await announce(req, req.id(), "attendance.corrected")
+    return result
+
+
 @api.route("GET", f"{M}/floor", summary="The speaking queue", response=FloorView, tags=SESSION)
 async def get_floor(req: ApiRequest) -> FloorView:
     return await floor.get(req.services, req.actor, req.id())

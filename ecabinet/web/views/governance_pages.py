@@ -11,7 +11,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from ...errors import DomainError, NotFound
-from ...models import Meeting, Role
+from ...models import AttendanceStatus, Meeting, Role
 from ...schemas.governance import OpinionAnswerIn, PositionIn
 from ...services import (
     attendance,
@@ -90,13 +90,29 @@ async def _report(request: web.Request) -> tuple[Meeting, attendance.AttendanceV
 @routes.get(f"/meetings/{ID}/attendance", name="meeting_attendance")
 @aiohttp_jinja2.template("session/attendance.html")
 async def attendance_page(request: web.Request) -> dict[str, Any]:
-    meeting, view, _ = await _report(request)
-    zone = request.app[services_key].settings.zone
+    actor = await require_actor(request)
+    svc = request.app[services_key]
+    sheet = await attendance.sheet(svc, actor, _id(request))
+    language = request_language(request, svc.settings.default_language)
+
+    def _(text: str) -> str:
+        return translate(language, text)
+
     return {
-        "m": meeting,
-        "view": view,
-        "rows": attendance_report.rows(view, zone, _),
+        "m": sheet.meeting,
+        "view": sheet.view,
+        "sheet": sheet,
+        "rows": attendance_report.rows(sheet.view, svc.settings.zone, _),
         "columns": attendance_report.COLUMNS,
+        "check_in_text": {
+            "statuses": {s.value: _(s.value) for s in AttendanceStatus},
+            "sources": {k: _(f"source_{k}") for k in ("correction", "online", "room", "none")},
+            "reached": _("Quorum reached"),
+            "no_quorum": _("No quorum"),
+            "required": _("required"),
+            "checked": _("Checked in at the hall:"),
+            "unchecked": _("Check-in withdrawn:"),
+        },
     }
 
 

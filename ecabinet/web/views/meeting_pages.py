@@ -14,7 +14,7 @@ from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from ...errors import Conflict, DomainError, NotFound
+from ...errors import DomainError, NotFound
 from ...models import (
     Confidentiality,
     Endpoint,
@@ -27,10 +27,12 @@ from ...models import (
     User,
 )
 from ...schemas.meetings import MeetingIn, MeetingPatch, RsvpIn
-from ...services import counters, feeds, meetings, rescheduling, room_door, rsvp
+from ...services import counters, deputies, feeds, meetings, rescheduling, room_door, rsvp
 from ...services.permissions import Permission
 from ...services.time_zones import time_zone_choices
 from ..appkeys import services_key
+from ..i18n import error_text, request_language, translate
+from ..i18n_deputies import RSVP_ERRORS
 from ..session import require_actor
 from .pages import redirect
 
@@ -149,8 +151,20 @@ async def meeting_page(request: web.Request) -> web.StreamResponse:
             "local": lambda dt: dt.astimezone(zone),
             "answers": [Rsvp.ACCEPTED, Rsvp.TENTATIVE, Rsvp.DECLINED],
             "notice": request.query.get("notice", "")[:40],
+            "error": _rsvp_error(request),
         },
     )
+
+
+def _rsvp_error(request: web.Request) -> dict[str, str] | None:
+    """The refused answer's code from the query, as the text the page shows (an error, in the
+    viewer's language; the delegation form opens again when it is about the deputy)."""
+    code = request.query.get("error", "")[:40]
+    if not code:
+        return None
+    language = request_language(request, request.app[services_key].settings.default_language)
+    english = RSVP_ERRORS.get(code, "The request could not be completed.")
+    return {"code": code, "text": translate(language, error_text(language, code, english))}
 
 
 @routes.post(f"/meetings/{ID}/rsvp", name="meeting_rsvp")
@@ -163,17 +177,22 @@ async def meeting_rsvp(request: web.Request) -> web.StreamResponse:
     raw: dict[str, Any] = {"answer": str(form.get("answer", ""))[:20]}
     if endpoint.isdigit() and len(endpoint) < 10:
         raw["endpoint"] = int(endpoint)
-    if raw["answer"] == "delegated":
-        raw["delegate_username"] = str(form.get("delegate_username", ""))[:64]
-        raw["reason"] = str(form.get("reason", ""))[:500]
     try:
+        if raw["answer"] == "delegated":
+            raw["reason"] = str(form.get("reason", "")).strip()[:500]
+            if not raw["reason"]:
+                return redirect(f"/meetings/{meeting_id}?error=delegation_reason_required")
+            raw["delegate_username"] = str(form.get("delegate_username", "")).strip()[:64] or (
+                await deputies.resolve(svc, actor, meeting_id, str(form.get("deputy", ""))[:200])
+            )
         data = RsvpIn.model_validate_json(json.dumps(raw))
-    except ValidationError:
-        return redirect(f"/meetings/{meeting_id}?notice=invalid")
-    try:
         await rsvp.answer(svc, actor, meeting_id, data)
-    except Conflict as exc:
-        return redirect(f"/meetings/{meeting_id}?notice={exc.code}")
+    except ValidationError:
+        return redirect(f"/meetings/{meeting_id}?error=invalid_answer")
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return redirect(f"/meetings/{meeting_id}?error={exc.code}")
     return redirect(f"/meetings/{meeting_id}?notice=answered")
 
 

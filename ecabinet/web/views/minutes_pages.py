@@ -74,6 +74,9 @@ async def _page(
         "blocks": minutes_render.blocks(version.content),
         "threads": threads(await minutes.comments(svc, actor, minutes_id), shown),
         "default_signers": _default_signers(view, actor.user_id),
+        "unanswered": await _unanswered(svc, actor, minutes_id, view.latest_version)
+        if view.you.is_secretary and view.status == "in_review"
+        else [],
         "signer_slots": range(SIGNER_SLOTS),
         "notice": NOTICES.get(request.query.get("notice", "")),
         "error": error_text(language, error.code, error.message) if error else "",
@@ -83,6 +86,12 @@ async def _page(
     return aiohttp_jinja2.render_template(
         "minutes/minutes.html", request, context, status=error.status if error else 200
     )
+
+
+async def _unanswered(svc: Any, actor: Any, minutes_id: int, version: int) -> list[Any]:
+    """The comment threads on ``version`` nobody has answered (the approval form warns of them)."""
+    shown = threads(await minutes.comments(svc, actor, minutes_id), version)
+    return [t for t in shown if not t.replies and t.first.author_id != actor.user_id]
 
 
 def _default_signers(view: MinutesView, secretary_id: int) -> list[int]:
@@ -193,6 +202,13 @@ async def approve(request: web.Request) -> web.StreamResponse:
             ApproveIn,
             {"version": _int(form.get("version")) or 0, "signer_ids": signers or None},
         )
+        unanswered = await _unanswered(svc, actor, minutes_id, data.version)
+        if unanswered and form.get("confirm_open") != "1":
+            raise ValidationFailed(
+                f"{len(unanswered)} comments have no answer yet: read them, or confirm that you"
+                " approve anyway.",
+                code="open_comments",
+            )
         await minutes_signing.approve(svc, actor, minutes_id, data)
 
     return await _act(request, step, "approved")

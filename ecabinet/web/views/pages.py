@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ...errors import DomainError, TooManyRequests, Unauthorized
 from ...models import Endpoint, Organization, User
-from ...services import auth, directory, meetings, room_door, task_dashboard
+from ...services import auth, directory, meetings, room_door, task_dashboard, todo
 from ..appkeys import services_key
 from ..i18n import LANGUAGES
 from ..session import (
@@ -21,6 +21,7 @@ from ..session import (
     rotate_csrf,
     set_session_cookie,
 )
+from .tasks_api import task_filter
 
 routes = web.RouteTableDef()
 
@@ -125,6 +126,14 @@ async def home(request: web.Request) -> dict[str, Any]:
         user = await session.get(User, actor.user_id)
     upcoming = await meetings.next_meetings(svc, actor)
     board = await task_dashboard.dashboard(svc, actor, task_dashboard.TaskFilter())
+    # The to-do's tasks are the tasks page's list under the filter of the link to it.
+    due_by = svc.clock.now().astimezone(svc.settings.zone) + todo.TASKS_AHEAD
+    tasks_query = {
+        "organization_id": str(actor.organization_id),
+        "status": "open",
+        "due_to": due_by.date().isoformat(),
+    }
+    things = await todo.todo(svc, actor, task_filter(svc, lambda k: tasks_query.get(k, "")))
     return {
         "organization": organization,
         "counts": counts,
@@ -133,6 +142,8 @@ async def home(request: web.Request) -> dict[str, Any]:
         "entrances": await room_door.entrances(svc, actor, upcoming),
         "local": lambda dt: dt.astimezone(svc.settings.zone),
         "tasks": board.total,
+        "todo": things,
+        "tasks_query": tasks_query,
     }
 
 

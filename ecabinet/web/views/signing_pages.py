@@ -58,5 +58,10 @@ async def audit_page(request: web.Request) -> web.StreamResponse:
     return aiohttp_jinja2.render_template(
         "admin/audit.html",
         request,
-        {"events": events, "filter": f, "chain": chain},
+        {
+            "events": events,
+            "filter": f,
+            "chain": chain,
+            "names": await audit_log.actor_names(svc, events),
+        },
     )

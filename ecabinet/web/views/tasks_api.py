@@ -66,7 +66,7 @@ def task_filter(svc: Services, get: Any, *, paged: bool = True) -> TaskFilter:
     level, state = get("level"), get("status")
     if level and level not in {lv.value for lv in OrganizationLevel}:
         raise ValidationFailed("Unknown level.", code="invalid_filter")
-    if state and state not in task_dashboard.STATES:
+    if state and state not in task_dashboard.FILTER_STATES:
         raise ValidationFailed("Unknown status.", code="invalid_filter")
     return TaskFilter(
         meeting_id=_int(get, "meeting_id"),

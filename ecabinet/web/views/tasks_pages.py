@@ -109,6 +109,8 @@ async def tasks_page(request: web.Request) -> web.StreamResponse:
             "organizations": await _organizations(request),
             "levels": [lv.value for lv in OrganizationLevel],
             "states": task_dashboard.STATES,
+            "filter_states": task_dashboard.FILTER_STATES,
+            "meetings_with_tasks": await task_dashboard.meetings_with_tasks(svc, actor),
             "error": error,
         },
         status=422 if error else 200,
@@ -142,4 +144,5 @@ async def meeting_audit_page(request: web.Request) -> dict[str, Any]:
     )
     meeting, events = await audit_log.meeting_events(svc, actor, _id(request), f)
     chain = await audit_log.verify_for_meeting(svc, actor, meeting.id)
-    return {"m": meeting, "events": events, "filter": f, "chain": chain}
+    names = await audit_log.actor_names(svc, events)
+    return {"m": meeting, "events": events, "filter": f, "chain": chain, "names": names}
