@@ -65,7 +65,9 @@ def render(
     """The notice with one empty signature field (``SIGNATURE_FIELD``) labelled with the
     publisher, who signs it as it is published. Blocking (run it in a thread)."""
     slot = pdf_render.SignatureSlot(SIGNATURE_FIELD, signer.full_name, signer.title)
-    return pdf_render.render(view.title, paragraphs(view, meeting, previous, zone), [slot], administrative=heading)
+    return pdf_render.render(
+        view.title, paragraphs(view, meeting, previous, zone), [slot], administrative=heading
+    )
 
 
 def heading_of(
