@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pikepdf
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -26,6 +27,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from ..services.decree30 import QUOC_HIEU, TIEU_NGU
 from . import fonts
 
 
@@ -54,6 +56,7 @@ class BookCover:
     classification: str
     generated: str
     labels: dict[str, str]
+    place_date: str = ""  # "Hà Nội, ngày 07 tháng 12 năm 2026": with it, the Decree 30 heading
 
 
 Progress = Callable[[int, int], None]
@@ -66,6 +69,15 @@ def _styles() -> dict[str, ParagraphStyle]:
         "h2": ParagraphStyle("h2", fontName=fonts.BOLD, fontSize=14, leading=20, spaceAfter=8),
         "body": ParagraphStyle("body", fontName=fonts.REGULAR, fontSize=11, leading=16),
         "small": ParagraphStyle("small", fontName=fonts.REGULAR, fontSize=9, leading=13),
+        "issuer": ParagraphStyle(
+            "issuer", fontName=fonts.BOLD, fontSize=10.5, leading=14, alignment=TA_CENTER
+        ),
+        "motto": ParagraphStyle(
+            "motto", fontName=fonts.BOLD, fontSize=11.5, leading=16, alignment=TA_CENTER
+        ),
+        "place": ParagraphStyle(
+            "place", fontName=fonts.REGULAR, fontSize=10.5, leading=14, alignment=TA_CENTER
+        ),
         "mark": ParagraphStyle(
             "mark", fontName=fonts.BOLD, fontSize=13, leading=18, textColor=colors.darkred
         ),
@@ -77,15 +89,35 @@ def _p(value: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escaped, style)
 
 
+def _administrative_heading(cover: BookCover, st: dict[str, ParagraphStyle]) -> Table:
+    """Decree 30/2020's heading: the issuing body on the left; the national title, the
+    underlined motto and the place and date on the right."""
+    left = [_p(cover.organization.upper(), st["issuer"])]
+    right = [
+        _p(QUOC_HIEU, st["issuer"]),
+        Paragraph(f"<u>{fonts.text(TIEU_NGU)}</u>", st["motto"]),
+        Spacer(1, 3 * mm),
+        _p(cover.place_date, st["place"]),
+    ]
+    table = Table([[left, right]], colWidths=[72 * mm, 102 * mm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
+
+
 def render_front_matter(cover: BookCover, agenda: Sequence[BookAgendaItem]) -> tuple[bytes, int]:
     """The cover page and the agenda pages; returns (pdf bytes, pages before the agenda)."""
     st = _styles()
     label = cover.labels
-    story: list[object] = [Spacer(1, 40 * mm)]
+    story: list[object]
+    if cover.place_date:
+        story = [_administrative_heading(cover, st), Spacer(1, 30 * mm)]
+    else:
+        story = [Spacer(1, 40 * mm)]
     if cover.classification:
         story += [_p(cover.classification, st["mark"]), Spacer(1, 6 * mm)]
+    if not cover.place_date:
+        story += [_p(cover.organization, st["h2"])]
     story += [
-        _p(cover.organization, st["h2"]),
         Spacer(1, 8 * mm),
         _p(cover.title, st["title"]),
         Spacer(1, 10 * mm),

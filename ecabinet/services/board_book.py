@@ -32,6 +32,7 @@ from ..models import (
     DocumentVersion,
     Organization,
 )
+from . import decree30
 from . import document_access as access
 from .actor import Actor
 from .agenda import snapshot
@@ -111,6 +112,7 @@ async def _plan(session: AsyncSession, svc: Services, reader: access.Reader) -> 
         classification=CLASSIFICATION_LABELS.get(strongest, ""),
         generated="",
         labels=LABELS,
+        place_date=decree30.place_date(decree30.PLACE, starts) if organization else "",
     )
     agenda = [
         boardbook.BookAgendaItem(

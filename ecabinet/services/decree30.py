@@ -12,6 +12,12 @@ from typing import Any
 QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"
 FILING = "Lưu: VT"  # the issuing body's archive (văn thư) keeps a copy
+PLACE = "Hà Nội"  # địa danh of the seat of Government
+
+
+def place_date(place: str, day: datetime) -> str:
+    """ "Hà Nội, ngày 07 tháng 12 năm 2026" (the day in the reader's zone)."""
+    return f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
 
 
 @dataclass(frozen=True)
@@ -24,8 +30,7 @@ class Heading:
 
     @property
     def place_date(self) -> str:
-        d = self.issued_on
-        return f"{self.place}, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
+        return place_date(self.place, self.issued_on)
 
 
 def symbol(issuer_slug: str) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..models import (
     AuditEvent,
+    Minutes,
     MinutesComment,
     MinutesSigningRound,
     MinutesVersion,
@@ -25,7 +26,7 @@ from ..models import (
     SigningDocument,
 )
 from ..schemas.minutes import ApproveIn
-from . import minutes_notices, minutes_render, seats, signing, signing_confirmation
+from . import minutes_heading, minutes_notices, minutes_render, seats, signing, signing_confirmation
 from .actor import Actor
 from .context import Services, perform
 from .minutes_access import latest_version, load, open_round
@@ -88,6 +89,10 @@ async def approve(svc: Services, actor: Actor, minutes_id: int, data: ApproveIn)
     async with svc.db.reading() as session:
         latest = await latest_version(session, minutes_id)
         head = await audit_head(session)
+        record = await session.get(Minutes, minutes_id)
+        heading = (
+            await minutes_heading.heading_of(session, record, svc.clock.now()) if record else None
+        )
     if latest.number != data.version:
         raise Conflict(f"Version {latest.number} is the latest.", code="stale_version")
     request = signing.DocumentRequest(
@@ -96,6 +101,7 @@ async def approve(svc: Services, actor: Actor, minutes_id: int, data: ApproveIn)
         title=latest.title,
         paragraphs=_paragraphs(latest, head),
         signer_ids=signer_ids,
+        administrative=heading,
     )
     pdf = await signing.render(svc, request)
     async with perform(svc, actor, "minutes.approve", Permission.SIGNING_REQUEST) as act:

@@ -15,6 +15,7 @@ round or add a signature and change the minutes' state in one atomic, audited ac
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..models import CredentialSource, DocumentSignature, SignerCredential, SigningDocument, User
-from . import pades, pdf_render, pki, revocation, signing_confirmation, verification
+from . import decree30, pades, pdf_render, pki, revocation, signing_confirmation, verification
 from .actor import Actor
 from .context import Services, perform
 from .permissions import Permission
@@ -53,6 +54,7 @@ class DocumentRequest:
     title: str
     paragraphs: list[str]
     signer_ids: list[int]  # in signing order; the chair last
+    administrative: decree30.Heading | None = None  # the Decree 30/2020 layout, if any
 
 
 def sha256(data: bytes) -> str:
@@ -86,7 +88,14 @@ async def render(svc: Services, request: DocumentRequest) -> bytes:
     ]
     font = await stamp_font(svc)
     return await asyncio.to_thread(
-        pdf_render.render, request.title, request.paragraphs, slots, font
+        functools.partial(
+            pdf_render.render,
+            request.title,
+            request.paragraphs,
+            slots,
+            font,
+            administrative=request.administrative,
+        )
     )
 
 
