@@ -19,6 +19,7 @@ from .i18n_meeting_page import (
 )
 from .i18n_meetings import MEETINGS_VI
 from .i18n_minutes import MINUTES_ERRORS_VI, MINUTES_VI
+from .i18n_minutes_editor import MINUTES_EDITOR_VI
 from .i18n_pages import PAGES_VI
 from .i18n_pages import SESSION_ERRORS_VI as PAGES_SESSION_ERRORS_VI
 from .i18n_reader import READER_VI
@@ -40,6 +41,7 @@ VI: dict[str, str] = {
     **TODO_VI,
     **PAGES_VI,
     **MINUTES_VI,
+    **MINUTES_EDITOR_VI,
     **ROOM_VI,
     **MEETING_PAGE_VI,
     **DIRECTORY_PAGE_VI,
