@@ -33,8 +33,10 @@ async def test_the_picker_searches_invites_a_ministry_and_shows_conflicts_live(
         await page.goto("/meetings/new")
         form = page.locator("#meeting-form")
         await form.locator("input[name=title]").fill("Họp về dự án luật")
-        await form.locator("input[name=starts_at]").fill("2026-12-03T15:00")
-        await form.locator("input[name=ends_at]").fill("2026-12-03T16:30")
+        await form.locator("input[name=starts_at_date]").fill("03/12/2026")
+        await form.locator("input[name=starts_at_time]").fill("15:00")
+        await form.locator("input[name=ends_at_date]").fill("03/12/2026")
+        await form.locator("input[name=ends_at_time]").fill("16:30")
         live = page.locator("#live-conflicts")
         await expect(live).to_contain_text("Nobody in this meeting is booked elsewhere")
 
@@ -51,8 +53,10 @@ async def test_the_picker_searches_invites_a_ministry_and_shows_conflicts_live(
         # now shown in Tokyo time.
         await form.locator("select[name=time_zone]").select_option("Asia/Tokyo")
         await expect(live).to_contain_text("Họp Ban Chỉ đạo, 16:00–18:00 03/12/2026: Botruong")
-        await form.locator("input[name=starts_at]").fill("2026-12-03T19:00")
-        await form.locator("input[name=ends_at]").fill("2026-12-03T20:00")
+        await form.locator("input[name=starts_at_date]").fill("03/12/2026")
+        await form.locator("input[name=starts_at_time]").fill("19:00")
+        await form.locator("input[name=ends_at_date]").fill("03/12/2026")
+        await form.locator("input[name=ends_at_time]").fill("20:00")
         await expect(live).to_contain_text("Nobody in this meeting is booked elsewhere")
         assert await page.evaluate("window.__csp") == []
 

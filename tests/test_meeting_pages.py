@@ -158,7 +158,7 @@ async def test_editing_from_the_form_moves_the_meeting(client, world):
     path = location.split("?", 1)[0]
     page = await client.get(f"{path}/edit")
     html = await page.text()
-    assert 'value="2026-12-03T14:00"' in html
+    assert 'value="03/12/2026"' in html and 'value="14:00"' in html  # dd/mm/yyyy and HH:MM
     assert re.search(r'name="user:botruong">.*?value="chair" selected', html, re.S)
     form = {**FORM, "starts_at": "2026-12-04T08:00", "ends_at": "2026-12-04T09:30"}
     resp = await client.post(

@@ -10,6 +10,7 @@ from .i18n_attendance import ATTENDANCE_VI
 from .i18n_counters import COUNTERS_VI
 from .i18n_deputies import DEPUTIES_VI, RSVP_ERRORS_VI
 from .i18n_en import EN
+from .i18n_form_dates import FORM_DATES_VI
 from .i18n_governance import GOVERNANCE_VI
 from .i18n_meeting_page import (
     AGENDA_BUILDER_VI,
@@ -42,6 +43,7 @@ VI: dict[str, str] = {
     **PAGES_VI,
     **MINUTES_VI,
     **MINUTES_EDITOR_VI,
+    **FORM_DATES_VI,
     **ROOM_VI,
     **MEETING_PAGE_VI,
     **DIRECTORY_PAGE_VI,

@@ -42,11 +42,20 @@ picker.addEventListener("click", (event) => {
 });
 
 // -- live conflicts -----------------------------------------------------------------------------
+// The date typed dd/mm/yyyy and the time beside it → "YYYY-MM-DDTHH:MM" (as the server reads them).
+function localTime(data, name) {
+  const day = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(data.get(`${name}_date`) || "");
+  const hour = /^\s*(\d{1,2}):(\d{2})/.exec(data.get(`${name}_time`) || "");
+  if (!day || !hour) return null;
+  const two = (n) => String(n).padStart(2, "0");
+  return `${day[3]}-${two(day[2])}-${two(day[1])}T${two(hour[1])}:${hour[2]}`;
+}
+
 function booking() {
   const data = new FormData(form);
   const zone = data.get("time_zone");
-  const starts = data.get("starts_at");
-  const ends = data.get("ends_at");
+  const starts = localTime(data, "starts_at");
+  const ends = localTime(data, "ends_at");
   if (!starts || !ends) return null;
   const participants = [];
   for (const select of picker.querySelectorAll("select")) {

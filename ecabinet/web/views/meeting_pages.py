@@ -30,6 +30,7 @@ from ...schemas.meetings import MeetingIn, MeetingPatch, RsvpIn
 from ...services import counters, deputies, feeds, meetings, rescheduling, room_door, rsvp
 from ...services.permissions import Permission
 from ...services.time_zones import time_zone_choices
+from .. import form_dates
 from ..appkeys import services_key
 from ..i18n import error_text, request_language, translate
 from ..i18n_deputies import RSVP_ERRORS
@@ -269,7 +270,7 @@ def _parse_form(form: Any, zone_default: str) -> tuple[dict[str, Any], dict[str,
     for name in ("title", "kind", "mode", "room", "confidentiality", "description"):
         raw[name] = str(form.get(name, ""))[:20_000]
     for name in ("starts_at", "ends_at"):
-        value = str(form.get(name, ""))[:40]
+        value = form_dates.local_value(form, name)
         try:
             raw[name] = datetime.fromisoformat(value).replace(tzinfo=zone).isoformat()
         except ValueError:
