@@ -12,6 +12,7 @@ import io
 import logging
 from pathlib import Path
 
+import aiohttp
 import pikepdf
 import pytest
 from reportlab.pdfgen import canvas
@@ -211,3 +212,17 @@ async def test_rotation_rewraps_so_the_old_secret_can_be_dropped(s, settings, ca
     assert b"".join(Sealer(new_secret).read_range(watermarked)).startswith(b"%PDF")
     assert run.cmd_blobs_reseal(rotated, argparse.Namespace()) == 0  # idempotent
     assert "2 already current" in capsys.readouterr().out
+
+
+async def test_damage_found_mid_stream_cuts_the_response_short_instead_of_sending_garbage(
+    s, settings, caplog
+):
+    data = marked_pdf()
+    document, sha = await upload(s, data)
+    flip(blob_path(settings, sha), HEADER_SIZE + 4 * (SEGMENT + TAG) + 7)  # past the first 256 KiB
+    with caplog.at_level(logging.ERROR, logger="ecabinet.files"):
+        resp = await get(s, document)
+        assert resp.status == 200  # the first 256 KiB checked out before the response started
+        with pytest.raises(aiohttp.ClientPayloadError):
+            await resp.read()
+    assert any("mid-stream" in r.getMessage() for r in caplog.records)
