@@ -157,7 +157,7 @@ class BlobStore:
         if self.sealer is None:
             _move_into_place(source, target)
             return
-        sealed = source.with_name(f".{source.name}.{secrets.token_hex(6)}.sealed")
+        sealed = source.with_name(f".{source.name}.{secrets.token_hex(6)}.sealed.part")
         try:
             self.sealer.seal_file(source, sealed, sha256)
             _move_into_place(sealed, target)
