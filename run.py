@@ -13,6 +13,8 @@
     python run.py backup DEST        database, documents, secret key + manifest.json (SHA-256)
     python run.py restore SRC [--force]
                                      verify the manifest, then restore into an empty data dir
+    python run.py blobs-reseal       seal plaintext documents and re-wrap those sealed under a
+                                     previous secret (after a rotation); docs/deploy.md
 
 Exit status 0 on success; otherwise a one-line message on stderr and status 1 (2 for usage).
 """
@@ -110,6 +112,22 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
         f"into {settings.data_dir}; run `python run.py migrate` if this server is newer"
     )
     return 0
+
+
+def cmd_blobs_reseal(settings: Settings, _args: argparse.Namespace) -> int:
+    from ecabinet.files.reseal import reseal_all
+    from ecabinet.files.sealing import Sealer
+
+    settings = settings.with_secret()
+    sealer = Sealer(settings.secret_key, settings.previous_secret_keys)
+    summary = reseal_all(settings.data_dir / "documents", sealer)
+    for failure in summary.failed:
+        print(f"error: {failure}", file=sys.stderr)
+    print(
+        f"{summary.sealed} files sealed, {summary.rewrapped} re-wrapped under the current "
+        f"secret, {summary.unchanged} already current, {len(summary.failed)} failed"
+    )
+    return 1 if summary.failed else 0
 
 
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
@@ -302,6 +320,10 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("file", help="the PDF file")
     v.add_argument("--trust", action="append", default=[], help="extra trusted root (PEM)")
     v.add_argument("--lang", choices=["vi", "en"], help="language of the report")
+    sub.add_parser(
+        "blobs-reseal",
+        help="seal plaintext documents; re-wrap documents sealed under a previous secret",
+    )
     a = sub.add_parser("audit", help="audit log tools")
     a.add_argument("action", choices=["verify"], help="verify: check the hash chain")
     return p
@@ -318,6 +340,7 @@ COMMANDS = {
     "audit": cmd_audit,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "blobs-reseal": cmd_blobs_reseal,
 }
 
 

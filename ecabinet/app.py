@@ -19,6 +19,7 @@ from .clock import Clock, SystemClock
 from .config import Settings
 from .db import Database
 from .errors import DomainError
+from .files.sealing import Sealer
 from .files.store import FileStore
 from .services import mail_loop
 from .services.actor import Actor
@@ -51,7 +52,10 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         keys=keys,
         tokens=TokenService(keys, settings.issuer, clock),
-        files=FileStore(settings.data_dir / "documents"),
+        files=FileStore(
+            settings.data_dir / "documents",
+            Sealer(settings.secret_key, settings.previous_secret_keys),
+        ),
     )
 
 

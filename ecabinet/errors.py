@@ -73,3 +73,10 @@ class TooManyRequests(DomainError):
     def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
         super().__init__(message, code=code, details={"retry_after": retry_after})
         self.retry_after = retry_after
+
+
+class StoredFileDamaged(DomainError):
+    """A stored (sealed) file failed its integrity check or no configured secret opens it."""
+
+    status = 500
+    code = "stored_file_damaged"

@@ -10,6 +10,11 @@ Writes are atomic: bytes go to a staging file, which is fsynced and then renamed
 (rename is atomic within one file system), so a reader never sees a half-written blob and a
 crash leaves at most a stray staging file. A file is never written in one piece from memory;
 callers feed it chunk by chunk.
+
+With a :class:`~.sealing.Sealer` (always, in the server) a blob is stored sealed (AES-256-GCM in
+64 KiB segments, see ``sealing.py``) under the SHA-256 of its plaintext; blobs written before
+sealing existed are plaintext and read as they are. Read blobs with :meth:`BlobStore.read_range`
+or :meth:`BlobStore.plaintext`, never by opening ``path_of`` directly.
 """
 
 from __future__ import annotations
@@ -19,10 +24,13 @@ import hashlib
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+
+from .sealing import Sealer, is_sealed, plain_file_range, read_digest
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -94,8 +102,9 @@ class StagedBlob:
 
 
 class BlobStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, sealer: Sealer | None = None) -> None:
         self.root = root
+        self.sealer = sealer
         self.blobs = root / "blobs"
         self.staging_dir = root / "staging"
         self.derived = root / "derived"
@@ -127,7 +136,7 @@ class BlobStore:
         if target.exists():
             staged.discard()
             return ref, False
-        await asyncio.to_thread(_move_into_place, staged.path, target)
+        await asyncio.to_thread(self._store, staged.path, target, ref.sha256)
         return ref, True
 
     async def adopt(self, source: Path) -> BlobRef:
@@ -140,8 +149,81 @@ class BlobStore:
         if target.exists():
             source.unlink(missing_ok=True)
         else:
-            _move_into_place(source, target)
+            self._store(source, target, ref.sha256)
         return ref
+
+    def _store(self, source: Path, target: Path, sha256: str) -> None:
+        """Move a finished plaintext file into place, sealing it first when there is a sealer."""
+        if self.sealer is None:
+            _move_into_place(source, target)
+            return
+        sealed = source.with_name(f".{source.name}.{secrets.token_hex(6)}.sealed.part")
+        try:
+            self.sealer.seal_file(source, sealed, sha256)
+            _move_into_place(sealed, target)
+        finally:
+            sealed.unlink(missing_ok=True)
+            source.unlink(missing_ok=True)
+
+    def seal_into(self, source: Path, target: Path) -> None:
+        """Atomically write the plaintext file ``source`` sealed at ``target`` (a derived cache
+        such as a watermarked copy) and remove ``source`` (blocking)."""
+        try:
+            if self.sealer is None:
+                write_atomically(target, lambda tmp: os.replace(source, tmp))
+            else:
+                sealer = self.sealer
+                write_atomically(target, lambda tmp: sealer.seal_file(source, tmp))
+        finally:
+            source.unlink(missing_ok=True)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def size(self, path: Path) -> int:
+        """The plaintext size of a stored file (blob or derived copy), sealed or not."""
+        if self.sealer is None:
+            return path.stat().st_size
+        return self.sealer.size(path)
+
+    def describe(self, path: Path) -> tuple[int, str]:
+        """(plaintext size, a stable content tag) of a stored file, without decrypting it: the
+        plaintext SHA-256 of a sealed file or a plaintext blob, else mtime and size."""
+        digest = read_digest(path)
+        if digest is not None:
+            return digest
+        stat = path.stat()
+        if _HEX64.fullmatch(path.name) and path.is_relative_to(self.blobs):
+            return stat.st_size, path.name
+        return stat.st_size, f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+
+    def read_range(self, path: Path, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """Plaintext bytes [start, end) of a stored file (blocking; raises ``SealError``)."""
+        if self.sealer is None:
+            if is_sealed(path):
+                raise ValueError("a sealed file needs a sealer to be read")
+            return plain_file_range(path, start, end)
+        return self.sealer.read_range(path, start, end)
+
+    def read_bytes(self, sha256: str) -> bytes:
+        """The whole plaintext of a blob (small files only: tests, signed minutes)."""
+        return b"".join(self.read_range(self.path_of(sha256)))
+
+    @asynccontextmanager
+    async def plaintext(self, path: Path) -> AsyncIterator[Path]:
+        """A path holding the plaintext of a stored file, for tools that need one (pikepdf,
+        pyHanko, the watermark and board book workers): the file itself when it is plaintext,
+        else a private temporary copy (0600, in staging/) removed on leaving."""
+        if not await asyncio.to_thread(is_sealed, path):
+            yield path
+            return
+        assert self.sealer is not None
+        self.ensure_dirs()
+        temp = self.staging_dir / f"{secrets.token_hex(16)}.plain.part"
+        try:
+            await asyncio.to_thread(self.sealer.write_plain, path, temp)
+            yield temp
+        finally:
+            temp.unlink(missing_ok=True)
 
     def sweep_staging(self, older_than_seconds: float, now: float) -> int:
         """Delete staging files a crashed process left behind (blocking; run at start-up)."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .blobs import BlobStore
+from .sealing import Sealer
 
 log = logging.getLogger("ecabinet.files")
 T = TypeVar("T")
@@ -22,8 +23,8 @@ PDF_WORKERS = 2
 
 
 class FileStore:
-    def __init__(self, root: Path) -> None:
-        self.blobs = BlobStore(root)
+    def __init__(self, root: Path, sealer: Sealer | None = None) -> None:
+        self.blobs = BlobStore(root, sealer)
         self.derived = root / "derived"
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._tasks: dict[str, asyncio.Task[None]] = {}

@@ -57,8 +57,10 @@ async def carry_over(svc: Services, document_id: int, new_number: int) -> list[i
     pages = sorted({a.page for a in annotations})
     old_path = svc.files.blobs.path_of(versions[previous].sha256)
     new_path = svc.files.blobs.path_of(versions[new_number].sha256)
-    old_texts = await svc.files.in_worker(page_texts, old_path, pages)
-    new_texts = await svc.files.in_worker(page_texts, new_path, pages)
+    async with svc.files.blobs.plaintext(old_path) as old_plain:
+        old_texts = await svc.files.in_worker(page_texts, old_plain, pages)
+    async with svc.files.blobs.plaintext(new_path) as new_plain:
+        new_texts = await svc.files.in_worker(page_texts, new_plain, pages)
     moved = [
         a.id
         for a in annotations

@@ -6,13 +6,18 @@
   the meeting (or with the secretary), joined into one PDF with a bookmark per document.
 
 The result is written under ``derived/annotated/<user id>/`` — one file per user at a time
-(the previous export is deleted when a new one is made) — because it holds private notes.
+(the previous export is deleted when a new one is made) — because it holds private notes;
+it is sealed like the blobs (``files/sealing.py``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import secrets
 import shutil
+from contextlib import AsyncExitStack
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -73,13 +78,24 @@ async def _write(svc: Services, actor: Actor, parts: list[PdfPart]) -> Path:
             if folder.exists():
                 shutil.rmtree(folder)
             folder.mkdir(parents=True)
+            plain_copy = svc.files.blobs.staging_dir / f"{secrets.token_hex(16)}.annotated.part"
             try:
-                await svc.files.in_worker(write_annotated, parts, target)
+                async with AsyncExitStack() as stack:
+                    plain = [
+                        replace(p, source=await stack.enter_async_context(
+                            svc.files.blobs.plaintext(p.source)
+                        ))
+                        for p in parts
+                    ]  # fmt: skip
+                    await svc.files.in_worker(write_annotated, plain, plain_copy)
+                await asyncio.to_thread(svc.files.blobs.seal_into, plain_copy, target)
             except SignedPdf:
                 raise Conflict(
                     "This document is digitally signed; annotations are never written into it.",
                     code="document_signed",
                 ) from None
+            finally:
+                plain_copy.unlink(missing_ok=True)
     return target
 
 

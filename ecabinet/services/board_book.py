@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import json
 import logging
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -197,10 +198,39 @@ async def _build(svc: Services, book_id: int, plan: BookPlan) -> None:
     progress_file = work / f".{plan.content_key}.progress"
     generated = svc.clock.now().astimezone(svc.settings.zone)
     cover = replace(plan.cover, generated=generated.strftime("%H:%M %d/%m/%Y"))
-    documents = [
-        boardbook.BookDocument(title, svc.files.blobs.path_of(sha), number)
-        for title, sha, number in plan.documents
-    ]
+    try:
+        async with AsyncExitStack() as plaintexts:  # the workers read plaintext copies
+            documents = [
+                boardbook.BookDocument(
+                    title,
+                    await plaintexts.enter_async_context(
+                        svc.files.blobs.plaintext(svc.files.blobs.path_of(sha))
+                    ),
+                    number,
+                )
+                for title, sha, number in plan.documents
+            ]
+            await _assemble(svc, book_id, plan, target, cover, documents, progress_file)
+    except Exception as exc:  # a document could not be read (_assemble handles the rest)
+        log.exception("board book %s: a document cannot be read", plan.content_key)
+        await _set(
+            svc,
+            book_id,
+            status=BoardBookStatus.FAILED,
+            error=type(exc).__name__[:500],
+            finished_at=svc.clock.now(),
+        )
+
+
+async def _assemble(
+    svc: Services,
+    book_id: int,
+    plan: BookPlan,
+    target: Path,
+    cover: Any,
+    documents: list[boardbook.BookDocument],
+    progress_file: Path,
+) -> None:
     job = asyncio.ensure_future(
         svc.files.in_worker(
             boardbook.assemble_reporting, target, cover, plan.agenda, documents, progress_file

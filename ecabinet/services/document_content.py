@@ -3,11 +3,13 @@
 Public and internal documents are served from the blob itself. Confidential and secret ones are
 served as a copy with the recipient's watermark (name, organization, time) on every page; the
 copy is made once per recipient and version (the first time they open it) and kept under
-``derived/watermarked/<sha256>/<user id>.pdf``.
+``derived/watermarked/<sha256>/<user id>.pdf``, sealed like the blobs (``files/sealing.py``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -61,7 +63,13 @@ async def watermarked_copy(
     async with svc.files.lock(f"wm:{sha256}:{actor.user_id}"):
         if not target.exists():
             mark = await watermark_mark(svc, actor, label)
-            await svc.files.in_worker(watermark.stamp_into, source, target, mark)
+            plain_copy = svc.files.blobs.staging_dir / f"{secrets.token_hex(16)}.wm.part"
+            try:
+                async with svc.files.blobs.plaintext(source) as plain:
+                    await svc.files.in_worker(watermark.stamp_into, plain, plain_copy, mark)
+                await asyncio.to_thread(svc.files.blobs.seal_into, plain_copy, target)
+            finally:
+                plain_copy.unlink(missing_ok=True)
     return target
 
 

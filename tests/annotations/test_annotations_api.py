@@ -151,10 +151,12 @@ async def test_annotating_never_changes_the_document_file_and_the_audit_holds_no
             select(DocumentVersion).where(DocumentVersion.document_id == doc)
         )
     path = svc.files.blobs.path_of(version.sha256)
-    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    before = path.read_bytes()  # as stored (sealed, docs/documents.md §9)
     made = await annotate(s, doc, "daibieu", highlight(quote="Tài liệu", body="BÍ-MẬT-RIÊNG"))
     await patch(s, made["id"], "daibieu", {"visibility": "meeting", "body": "BÍ-MẬT-RIÊNG 2"})
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == before == version.sha256
+    assert path.read_bytes() == before
+    plain = svc.files.blobs.read_bytes(version.sha256)
+    assert hashlib.sha256(plain).hexdigest() == version.sha256
     async with svc.db.reading() as session:
         events = list(
             await session.scalars(select(AuditEvent).where(AuditEvent.action.like("annotation.%")))

@@ -57,5 +57,5 @@ async def test_a_pades_signed_minutes_pdf_is_never_annotated_on_export(s):
         version = await session.scalar(
             select(DocumentVersion).where(DocumentVersion.document_id == doc)
         )
-    stored = svc.files.blobs.path_of(version.sha256).read_bytes()
+    stored = svc.files.blobs.read_bytes(version.sha256)
     assert stored == signed and hashlib.sha256(stored).hexdigest() == version.sha256

@@ -98,7 +98,7 @@ async def snapshot(svc) -> dict[str, object]:
             (m.id, m.title, m.starts_at) for m in await session.scalars(select(Meeting))
         )
         versions = list(await session.scalars(select(DocumentVersion)))
-        blobs = {v.sha256: svc.files.blobs.path_of(v.sha256).read_bytes() for v in versions}
+        blobs = {v.sha256: svc.files.blobs.read_bytes(v.sha256) for v in versions}
         signed = {d.id: d.pdf for d in await session.scalars(select(SigningDocument))}
         chain = await verify_chain(session)
     return {

@@ -104,7 +104,7 @@ async def annotated_pdf(req: ApiRequest) -> web.StreamResponse:
     path, filename = await annotation_export.annotated_copy(
         req.services, req.actor, req.id(), include_shared=include_shared
     )
-    return files.send_pdf(path, filename, private=True)
+    return await files.send_pdf(req.request, req.services.files.blobs, path, filename, private=True)
 
 
 @api.route(
@@ -117,7 +117,7 @@ async def annotated_pdf(req: ApiRequest) -> web.StreamResponse:
 )
 async def meeting_annotations_pdf(req: ApiRequest) -> web.StreamResponse:
     path, filename = await annotation_export.meeting_export(req.services, req.actor, req.id())
-    return files.send_pdf(path, filename, private=True)
+    return await files.send_pdf(req.request, req.services.files.blobs, path, filename, private=True)
 
 
 @api.route(

@@ -221,7 +221,10 @@ async def document_content(req: ApiRequest) -> web.StreamResponse:
     served = await content.open_content(
         req.services, req.actor, req.id(), version, counts=files.counts_as_open(req.request)
     )
-    return files.send_pdf(served.path, served.filename, private=served.watermarked)
+    return await files.send_pdf(
+        req.request, req.services.files.blobs, served.path, served.filename,
+        private=served.watermarked,
+    )  # fmt: skip
 
 
 @api.route(
@@ -350,4 +353,4 @@ async def board_book_link(req: ApiRequest) -> SignedLinkOut:
 async def board_book_content(req: ApiRequest) -> web.StreamResponse:
     actor = await link_or_session_actor(req.request)
     path, filename = await board_book.book_file(req.services, actor, req.id())
-    return files.send_pdf(path, filename, private=True)
+    return await files.send_pdf(req.request, req.services.files.blobs, path, filename, private=True)

@@ -161,7 +161,9 @@ async def publish_notice(req: ApiRequest) -> NoticeView:
 )
 async def notice_pdf(req: ApiRequest) -> web.StreamResponse:
     path, filename = await conclusions.notice_pdf(req.services, req.actor, req.id())
-    return files.send_pdf(path, filename, private=False)
+    return await files.send_pdf(
+        req.request, req.services.files.blobs, path, filename, private=False
+    )
 
 
 # ---------------------------------------------------------------- tasks
@@ -296,7 +298,9 @@ async def attachment(req: ApiRequest) -> web.StreamResponse:
     path, filename, content_type = await tasks.attachment_file(
         req.services, req.actor, req.id(), req.id("attachment")
     )
-    return files.send_file(path, filename, content_type)
+    return await files.send_file(
+        req.request, req.services.files.blobs, path, filename, content_type
+    )
 
 
 # ---------------------------------------------------------------- the meeting's audit log
