@@ -36,7 +36,7 @@ SESSION_ERRORS_VI: dict[str, str] = {
     "no_quorum": "Chưa đủ số thành viên tham dự theo quy định: chưa thể biểu quyết. Hãy chờ thêm thành viên vào phòng họp hoặc điểm danh có mặt tại hội trường.",
     "session_not_started": "Phiên họp chưa bắt đầu.",
     "session_started": "Phiên họp đã bắt đầu.",
-    "session_not_in_progress": "Phiên họp không còn diễn ra.",
+    "session_not_in_progress": "Phiên họp chưa diễn ra hoặc đã kết thúc.",
     "consent_adopted": "Các nội dung không có ý kiến khác đã được thông qua.",
     "motion_open": "Đang có một biểu quyết mở: hãy kết thúc biểu quyết đó trước.",
     "motion_closed": "Biểu quyết đã kết thúc.",

@@ -134,7 +134,7 @@ async def test_upload_from_the_page_lands_in_the_list_and_the_board_book_builds(
     await expect(page.locator("table")).to_contain_text("Tờ trình Chính phủ")
     await page.locator("#book-build").click()
     await expect(page.locator("#book-download")).to_be_visible()
-    await expect(page.locator("#book-status")).to_contain_text("ready")
+    await expect(page.locator("#book-status")).to_contain_text("Ready")
     # "Download" fetches a fresh signed link (SEC-C2) and opens it
     async with page.expect_response(lambda r: "/board-book/content?sig=" in r.url) as opened:
         await page.locator("#book-download").click()

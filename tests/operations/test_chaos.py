@@ -228,14 +228,9 @@ class Session:
         await self.call("botruong", "POST", self.api("/session/start"))
         detail = await self.call("botruong", "GET", self.api(""))
         people = {p["username"] or "endpoint": p["id"] for p in detail["participants"]}
+        # The endpoint's raised hand is its request to speak (asked before the start, kept).
         mine = await self.call("daibieu", "POST", self.api("/floor/requests"), {})
-        await self.call(
-            "vanhanh",
-            "POST",
-            self.api("/floor/requests"),
-            {"endpoint_participant_id": people["endpoint"]},
-        )
-        first = mine["queue"][0]["id"]
+        first = next(q["id"] for q in mine["queue"] if q["participant_id"] == people["daibieu"])
         await self.call("botruong", "POST", self.api(f"/floor/requests/{first}/grant"), {})
         motion = None
         headers = {"Authorization": f"Bearer {self.people['botruong'].token}"}
