@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,6 +21,14 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def upsert(session: AsyncSession, model: Any) -> Any:
+    """``INSERT`` for ``model`` with ``ON CONFLICT`` clauses (``on_conflict_do_nothing`` /
+    ``on_conflict_do_update``), in the dialect of the session's database: both of ours have
+    them, and one statement settles a race that "read, then add" loses."""
+    dialect = session.bind.dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
 READ_ONLY_OPTION = "ecabinet_read_only"

@@ -315,6 +315,15 @@ class Room:
             member.conn.send(p.error_message(exc.code, exc.message, ref=msg.type))
         except DomainError as exc:
             member.conn.send(p.error_message(exc.code, exc.message, ref=msg.type))
+        except Exception:
+            # A fault of ours (a database hiccup, a bug): this message failed, the socket and the
+            # room carry on, and the log has the cause.
+            log.exception(
+                "room %s: %s from %s failed", self.meeting_id, msg.type, member.participant
+            )
+            member.conn.send(
+                p.error_message("internal_error", "That did not work; try again.", ref=msg.type)
+            )
 
     async def _handle(self, member: Member, msg: p.ClientMessage) -> None:
         if isinstance(msg, p.Auth):

@@ -15,10 +15,9 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Insert, case, func, literal
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..db import upsert
 from ..files import watermark
 from ..models import Classification, DocumentReceipt, Organization
 from . import document_access as access
@@ -131,11 +130,10 @@ def _opened(
 ) -> Insert:
     """Create the receipt, or count one more open on it, in one statement (both databases
     support ``INSERT … ON CONFLICT DO UPDATE``; the conflict target is the unique index)."""
-    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     receipt = DocumentReceipt.__table__.c
     opened_at = literal(now, receipt.first_opened_at.type)  # stored as the column stores times
     return (
-        insert(DocumentReceipt)
+        upsert(session, DocumentReceipt)
         .values(
             document_id=document_id,
             user_id=user_id,

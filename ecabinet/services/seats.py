@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..db import upsert
 from ..errors import Forbidden, NotFound
 from ..models import Endpoint, Meeting, MeetingRole, Participant, SessionState
 from .actor import Actor
@@ -85,24 +86,33 @@ async def bump(session: AsyncSession, meeting_id: int, now: datetime) -> int:
     """Advance the session's version (creating its state); returns the new version.
 
     The UPDATE takes the row lock on PostgreSQL, so concurrent changes get distinct versions."""
-    state = await session.get(SessionState, meeting_id)
-    if state is None:
-        session.add(SessionState(meeting_id=meeting_id, version=1, updated_at=now))
-        await session.flush()
-        return 1
-    await session.execute(
+    await _ensure_state(session, meeting_id, now)
+    version = await session.scalar(
         update(SessionState)
         .where(SessionState.meeting_id == meeting_id)
         .values(version=SessionState.version + 1, updated_at=now)
+        .returning(SessionState.version)
     )
-    await session.refresh(state)
-    return state.version
+    await session.get(SessionState, meeting_id, populate_existing=True)  # loaded ones see it
+    return int(version or 0)
 
 
 async def mark_ended(session: AsyncSession, meeting_id: int, now: datetime) -> None:
     """The session ended now (its state keeps the time, for the record and the minutes)."""
-    state = await session.get(SessionState, meeting_id)
-    if state is None:
-        session.add(SessionState(meeting_id=meeting_id, version=0, updated_at=now, ended_at=now))
-    elif state.ended_at is None:
-        state.ended_at = now
+    await _ensure_state(session, meeting_id, now)
+    await session.execute(
+        update(SessionState)
+        .where(SessionState.meeting_id == meeting_id, SessionState.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+    await session.get(SessionState, meeting_id, populate_existing=True)  # loaded ones see it
+
+
+async def _ensure_state(session: AsyncSession, meeting_id: int, now: datetime) -> None:
+    """The session's state row exists: created here unless another transaction (a join's
+    attendance, the chair's first move) created it meanwhile."""
+    await session.execute(
+        upsert(session, SessionState)
+        .values(meeting_id=meeting_id, version=0, updated_at=now)
+        .on_conflict_do_nothing(index_elements=[SessionState.meeting_id])
+    )

@@ -19,10 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..db import upsert
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import (
     Meeting,
@@ -234,9 +233,7 @@ async def open_motion(svc: Services, actor: Actor, meeting_id: int, data: Motion
 
 
 async def _upsert_named(session: AsyncSession, row: dict[str, Any]) -> None:
-    dialect = (await session.connection()).dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(NamedVote).values(**row)
+    stmt = upsert(session, NamedVote).values(**row)
     await session.execute(
         stmt.on_conflict_do_update(
             index_elements=[NamedVote.motion_id, NamedVote.member_id],
