@@ -494,6 +494,10 @@ class Room:
             return  # a superseded connection's entry, repeated late: the newer one stays
         local = self.members.get(entry.participant)
         if local is not None and local.session != entry.conn:
+            if local.presence.seated > entry.seated:
+                # An older connection's entry (e.g. the process where it dropped marks it
+                # "connection lost" before our own entry has come back on the bus): ignore it.
+                return
             # The participant connected again (here or on another process): drop this socket.
             await self._drop_local(local, p.CloseCode.REPLACED, "replaced")
         if self.entries.get(entry.participant) == entry:

@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiohttp
-import pytest
 
 from signaling.client import RoomClient
 from signaling.clientmedia import ClipTrack, EncodedClip, write_test_clip
@@ -22,11 +21,6 @@ from ..conftest import PASSWORD
 from .test_two_processes import join, pytestmark, two_servers  # noqa: F401 (fixture, marker)
 
 
-@pytest.mark.skip(
-    reason="flaky since the merge of 2026-12-07 (about half the runs under load): the full rejoin "
-    "on the second process loses its new socket while renegotiating; passes alone on branch f. "
-    "Cause not found yet: see the session's closing note"
-)
 async def test_a_resume_on_another_process_falls_back_to_a_full_rejoin(
     two_servers,  # noqa: F811 (the fixture imported above)
     tmp_path: Path,
