@@ -114,9 +114,7 @@ def _oidc_providers(raw: str) -> tuple[OidcProvider, ...]:
         if unknown:
             raise SettingsError(f"ECABINET_OIDC_PROVIDERS: unknown keys {sorted(unknown)}")
         try:
-            values = {
-                k: tuple(v) if isinstance(v, list) else v for k, v in item.items()
-            }
+            values = {k: tuple(v) if isinstance(v, list) else v for k, v in item.items()}
             providers.append(OidcProvider(**values))
         except TypeError as exc:
             raise SettingsError(f"ECABINET_OIDC_PROVIDERS: {exc}") from exc
