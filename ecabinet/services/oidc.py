@@ -4,8 +4,9 @@ and the ID token's verification. The use cases (who logs in as whom) are in ``ss
 Rules enforced here:
 - the provider's metadata comes from ``<issuer>/.well-known/openid-configuration`` and must name
   the configured issuer exactly (the issuer is pinned);
-- the keys come from the ``jwks_uri`` it names, are cached, and are fetched again at most once per
-  :data:`REFETCH_INTERVAL` when a token names a ``kid`` the cache does not hold (key rotation);
+- the keys come from the ``jwks_uri`` it names, are cached, and are fetched again when a token
+  names a ``kid`` the cache does not hold (key rotation), at most once per
+  :data:`REFETCH_INTERVAL`, so tokens with made-up kids cannot make us hammer the provider;
 - an ID token is accepted only if it is signed with an asymmetric algorithm of the provider's
   allow-list by one of those keys, was issued by the pinned issuer for this client (``aud``, and
   ``azp`` when there are several audiences), is within its times (the injected clock), carries
@@ -85,7 +86,8 @@ class _ProviderCache:
     metadata: Metadata | None = None
     metadata_at: float = 0.0
     keys: dict[str, dict[str, Any]] = field(default_factory=dict)  # kid → JWK
-    keys_at: float = -REFETCH_INTERVAL
+    keys_fetched: bool = False
+    refetched_at: float = float("-inf")  # the last fetch caused by an unknown kid
 
 
 def s256(verifier: str) -> str:
@@ -192,8 +194,11 @@ class OidcClient:
     async def _key(self, provider: OidcProvider, metadata: Metadata, kid: str) -> dict[str, Any]:
         """The JWK with this kid: from the cache, else fetched once more (rotation)."""
         cache = self._cache[provider.name]
-        if kid not in cache.keys and self._monotonic() - cache.keys_at >= REFETCH_INTERVAL:
-            cache.keys_at = self._monotonic()
+        now = self._monotonic()
+        first = not cache.keys_fetched
+        if kid not in cache.keys and (first or now - cache.refetched_at >= REFETCH_INTERVAL):
+            if not first:
+                cache.refetched_at = now
             jwks = await self._get(metadata.jwks_uri)
             keys = jwks.get("keys")
             if not isinstance(keys, list):
@@ -203,6 +208,7 @@ class OidcClient:
                 for k in keys
                 if isinstance(k, dict) and k.get("kid") and k.get("use", "sig") == "sig"
             }
+            cache.keys_fetched = True
         if kid not in cache.keys:
             raise SsoRefused(
                 "The ID token was signed with a key the identity provider does not publish.",

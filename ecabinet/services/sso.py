@@ -130,6 +130,8 @@ async def _claim_state(
     now = svc.clock.now()
     async with svc.db.transaction() as session:
         row = await session.get(OidcLogin, auth.digest(state), with_for_update=True)
+        if row is not None and row.used_at is not None:
+            raise SsoRefused("This sign-in was already used. Start again.", code="sso_state_used")
         if (
             row is None
             or row.provider != provider.name
@@ -140,8 +142,6 @@ async def _claim_state(
                 "This sign-in did not start in this browser (state mismatch). Start again.",
                 code="sso_state_mismatch",
             )
-        if row.used_at is not None:
-            raise SsoRefused("This sign-in was already used. Start again.", code="sso_state_used")
         if row.expires_at <= now:
             raise SsoRefused("This sign-in took too long. Start again.", code="sso_state_expired")
         row.used_at = now

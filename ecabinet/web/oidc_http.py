@@ -64,15 +64,16 @@ class AiohttpTransport:
         self, url: str, form: dict[str, str], *, basic: tuple[str, str] | None
     ) -> tuple[int, dict[str, Any]]:
         # RFC 6749 §2.3.1: the id and secret are form-encoded before Basic's base64.
-        auth = (
-            aiohttp.BasicAuth(quote(basic[0], safe=""), quote(basic[1], safe="")) if basic else None
-        )
+        headers = {"Accept": "application/json"}
+        if basic:
+            headers["Authorization"] = aiohttp.encode_basic_auth(
+                quote(basic[0], safe=""), quote(basic[1], safe="")
+            )
         try:
             async with self._client().post(
                 url,
                 data=form,
-                auth=auth,
-                headers={"Accept": "application/json"},
+                headers=headers,
                 allow_redirects=False,
             ) as resp:
                 return resp.status, await self._json(resp)
