@@ -27,7 +27,7 @@ from authlib.oidc.core.grants import OpenIDCode
 from joserfc.jwk import RSAKey
 
 CLIENT_ID = "ecabinet"
-CLIENT_SECRET = "client-secret-that-is-long-enough"  # noqa: S105 (a test value)
+CLIENT_SECRET = "client-secret-that-is-long-enough"
 
 
 @dataclass
@@ -195,7 +195,7 @@ class Provider(AuthorizationServer):
 
 
 class CodeGrant(grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ("client_secret_basic",)
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
         data = request.payload.data

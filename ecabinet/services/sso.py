@@ -320,6 +320,11 @@ async def logout_offer(
 
 async def list_links(svc: Services, actor: Actor, user_id: int) -> list[SsoLink]:
     actor.require(Permission.USER_MANAGE)
+    return await links_of(svc, user_id)
+
+
+async def links_of(svc: Services, user_id: int) -> list[SsoLink]:
+    """A user's links (no authorization: for the command line and pages that checked it)."""
     async with svc.db.reading() as session:
         await get_user(session, user_id)
         rows = await session.scalars(
