@@ -122,3 +122,29 @@ def test_run_py_sso_link_links_and_unlinks(tmp_path: Path):
     assert missing.returncode == 1 and missing.stderr.strip() == "error: No such link."
     nobody = _run(inst, "sso-link", "--username", "nobody", "--provider", "moh", "--subject", "x")
     assert nobody.returncode == 1
+
+
+async def test_the_admin_user_page_links_and_unlinks_an_identity(client, world, svc):
+    page = await (await client.get("/login")).text()
+    csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    resp = await client.post(
+        "/login",
+        data={"username": "admin", "password": world["admin"].password, "csrf_token": csrf},
+    )
+    assert resp.status == 200  # followed to the home page
+    user = world["botruong"].id
+    page = await (await client.get(f"/admin/users?edit={user}")).text()
+    assert "Linked identities" in page
+    csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    resp = await client.post(
+        f"/admin/users/{user}/sso-links",
+        data={"csrf_token": csrf, "provider": "moh", "subject": "sub-77"},
+    )
+    page = await resp.text()
+    assert resp.status == 200 and 'data-sso-link="sub-77"' in page
+    async with svc.db.reading() as session:
+        [link] = list(await session.scalars(select(SsoLink)))
+    resp = await client.post(
+        f"/admin/users/{user}/sso-links/{link.id}/delete", data={"csrf_token": csrf}
+    )
+    assert resp.status == 200 and 'data-sso-link="sub-77"' not in await resp.text()

@@ -10,7 +10,7 @@ SSO_VI: dict[str, str] = {
     "You are logged out of e-Cabinet.": "Bạn đã đăng xuất khỏi hệ thống e-Cabinet.",
     "You may still be signed in at {provider}.": "Bạn có thể vẫn đang đăng nhập tại {provider}.",
     "Also sign out of {provider}": "Đăng xuất khỏi cả {provider}",
-    "Single sign-on": "Đăng nhập một lần",
+    "Single sign-on: the provider's stable subject (sub), never an e-mail address.": "Đăng nhập một lần: định danh cố định (sub) của nhà cung cấp, không bao giờ là địa chỉ thư điện tử.",
     "Linked identities": "Danh tính liên kết",
     "Identity provider": "Nhà cung cấp định danh",
     "Subject (sub)": "Định danh (sub)",
