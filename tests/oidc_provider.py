@@ -24,7 +24,7 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
-from joserfc.jwk import RSAKey
+from joserfc.jwk import OctKey, RSAKey
 
 CLIENT_ID = "ecabinet"
 CLIENT_SECRET = "client-secret-that-is-long-enough"
@@ -138,6 +138,8 @@ class Tamper:
     nonce: str | None = None
     lifetime: int | None = None
     forged_key: RSAKey | None = None
+    kid: str | None = None  # a kid the JWKS does not publish
+    hmac_with_client_secret: bool = False  # HS256 keyed with the client secret (alg confusion)
 
 
 class Provider(AuthorizationServer):
@@ -232,12 +234,15 @@ class IdToken(OpenIDCode):
         return any(c.nonce == nonce for c in self.provider.codes.values())
 
     def get_client_algorithm(self, client: Client) -> str:
-        return "RS256"
+        return "HS256" if self.provider.tamper.hmac_with_client_secret else "RS256"
 
     def get_encode_header(self, client: Client) -> dict[str, str]:
-        return {"alg": "RS256", "kid": self.provider.signing_key.kid or ""}
+        kid = self.provider.tamper.kid or self.provider.signing_key.kid or ""
+        return {"alg": self.get_client_algorithm(client), "kid": kid}
 
-    def resolve_client_private_key(self, client: Client) -> RSAKey:
+    def resolve_client_private_key(self, client: Client) -> Any:
+        if self.provider.tamper.hmac_with_client_secret:
+            return OctKey.import_key(client.client_secret)
         return self.provider.tamper.forged_key or self.provider.signing_key
 
     def get_client_claims(self, client: Client) -> dict[str, Any]:

@@ -188,6 +188,23 @@ async def test_an_id_token_signed_with_another_key_is_refused(client, world, op,
     )
 
 
+async def test_an_id_token_naming_an_unpublished_key_is_refused(client, world, op, registered):
+    await link(world)
+    op.tamper.kid = "not-published"
+    http = client.session
+    await assert_refused(client, world, http, await to_callback(http, client), "sso_unknown_key")
+
+
+async def test_an_id_token_signed_with_the_client_secret_is_refused(client, world, op, registered):
+    """Algorithm confusion: HS256 keyed with a secret the client knows is never accepted."""
+    await link(world)
+    op.tamper.hmac_with_client_secret = True
+    http = client.session
+    await assert_refused(
+        client, world, http, await to_callback(http, client), "sso_algorithm_refused"
+    )
+
+
 async def test_a_wrong_nonce_is_refused(client, world, op, registered):
     await link(world)
     op.tamper.nonce = "a-nonce-from-another-login"
