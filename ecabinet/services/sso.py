@@ -24,6 +24,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..config import OidcProvider
@@ -229,6 +230,11 @@ async def finish_login(
     except SsoRefused as exc:
         await _refused(svc, provider.name, exc.code, address, subject)
         raise
+    except IntegrityError as exc:  # the same new subject provisioned twice at once
+        raise Conflict(
+            "This identity was being linked at the same moment. Sign in again.",
+            code="sso_provisioning_race",
+        ) from exc
     return LoginDone(login, request.next_url)
 
 

@@ -41,6 +41,7 @@ SSO_ERRORS_VI: dict[str, str] = {
     "sso_unknown_subject": "Chưa có tài khoản nào được liên kết với danh tính này. "
     "Hãy đề nghị quản trị viên liên kết tài khoản.",
     "sso_provisioning_misconfigured": "Cơ quan dành cho tài khoản mới từ nhà cung cấp này không tồn tại.",
+    "sso_provisioning_race": "Danh tính này đang được liên kết cùng lúc. Hãy đăng nhập lại.",
     "sso_subject_taken": "Danh tính này đã được liên kết với một tài khoản khác.",
     "sso_link_not_found": "Không tìm thấy liên kết.",
     "account_disabled": "Tài khoản đã bị khoá.",
