@@ -13,6 +13,8 @@
     python run.py backup DEST        database, documents, secret key + manifest.json (SHA-256)
     python run.py restore SRC [--force]
                                      verify the manifest, then restore into an empty data dir
+    python run.py sso-link --username U --provider P --subject S [--unlink]
+                                     let the provider's subject S sign in as U (or stop it)
     python run.py blobs-reseal       seal plaintext documents and re-wrap those sealed under a
                                      previous secret (after a rotation); docs/deploy.md
 
@@ -29,6 +31,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from ecabinet import logs
@@ -36,9 +39,9 @@ from ecabinet.app import build_services
 from ecabinet.config import Settings, SettingsError
 from ecabinet.errors import DomainError
 from ecabinet.migrate import upgrade
-from ecabinet.models import OrganizationLevel, Role
+from ecabinet.models import OrganizationLevel, Role, User
 from ecabinet.schemas.directory import OrganizationIn, UserIn
-from ecabinet.services import directory, seed
+from ecabinet.services import directory, seed, sso
 from ecabinet.services.context import Services
 
 
@@ -211,6 +214,30 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sso_link(settings: Settings, args: argparse.Namespace) -> int:
+    """Link (or with --unlink, unlink) a provider subject to a user; audited as the system."""
+
+    async def work(svc: Services) -> str:
+        async with svc.db.reading() as session:
+            user = await session.scalar(select(User).where(User.username == args.username))
+        if user is None:
+            raise DomainError(f"No user {args.username!r}.", code="user_not_found")
+        if not args.unlink:
+            await sso.link_user(
+                svc, None, svc.settings.oidc_providers, user.id, args.provider, args.subject
+            )
+            return f"linked {args.provider} subject {args.subject!r} to {user.username}"
+        links = await sso.links_of(svc, user.id)
+        found = [lk for lk in links if lk.provider == args.provider and lk.subject == args.subject]
+        if not found:
+            raise DomainError("No such link.", code="sso_link_not_found")
+        await sso.unlink_user(svc, None, user.id, found[0].id)
+        return f"unlinked {args.provider} subject {args.subject!r} from {user.username}"
+
+    print(with_services(settings, work))
+    return 0
+
+
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     """Verify every signature of a PDF against the platform CA, the configured roots and --trust."""
     from pathlib import Path
@@ -320,6 +347,11 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("file", help="the PDF file")
     v.add_argument("--trust", action="append", default=[], help="extra trusted root (PEM)")
     v.add_argument("--lang", choices=["vi", "en"], help="language of the report")
+    k = sub.add_parser("sso-link", help="link a single sign-on identity to a user")
+    k.add_argument("--username", required=True)
+    k.add_argument("--provider", required=True, help="a name in ECABINET_OIDC_PROVIDERS")
+    k.add_argument("--subject", required=True, help="the provider's stable `sub` of the person")
+    k.add_argument("--unlink", action="store_true", help="remove the link instead")
     sub.add_parser(
         "blobs-reseal",
         help="seal plaintext documents; re-wrap documents sealed under a previous secret",
@@ -341,6 +373,7 @@ COMMANDS = {
     "backup": cmd_backup,
     "restore": cmd_restore,
     "blobs-reseal": cmd_blobs_reseal,
+    "sso-link": cmd_sso_link,
 }
 
 

@@ -32,6 +32,7 @@ from .web.appkeys import request_id_key, services_key
 from .web.i18n import error_text, request_language, translate
 from .web.metrics import setup_metrics
 from .web.middlewares import csrf, request_context, security_headers, wants_json
+from .web.oidc_http import setup_oidc
 from .web.path_params import bounded_path_ids
 from .web.routes import setup_routes
 from .web.session import csrf_token, optional_actor
@@ -124,6 +125,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.cleanup_ctx.append(_mail_receiver)
     app.on_shutdown.append(_log_shutdown)
     setup_metrics(app)
+    setup_oidc(app)
     setup_routes(app)
     setup_signaling(app, services)
     return app

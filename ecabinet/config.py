@@ -7,7 +7,9 @@ and by tests, which may also build a :class:`Settings` directly.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,6 +34,94 @@ def _protocol(value: str) -> str:
     if value.lower() not in ("smtp", "lmtp"):
         raise SettingsError(f"ECABINET_INBOUND_MAIL_PROTOCOL must be smtp or lmtp, not {value!r}")
     return value.lower()
+
+
+PROVIDER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+ROLES = ("admin", "secretary", "member", "delegate", "operator")
+# Asymmetric algorithms only: an HMAC-signed ID token (keyed with the client secret) is refused.
+OIDC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA")
+
+
+def _loopback_http(url: str) -> bool:
+    return re.match(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/|$)", url) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class OidcProvider:
+    """An organization's OpenID provider users may sign in with (docs/deploy.md, "Single
+    sign-on"). ``name`` is the short name in URLs (``/auth/oidc/<name>/login``)."""
+
+    name: str
+    issuer: str
+    client_id: str
+    client_secret: str = field(default="", repr=False)
+    display_name: str = ""
+    # A first login by a subject no account is linked to makes an account only when allowed,
+    # in this organization (slug) with this role.
+    provision: bool = False
+    provision_organization: str = ""
+    provision_role: str = "member"
+    scopes: tuple[str, ...] = ("openid", "profile", "email")
+    algorithms: tuple[str, ...] = ("RS256", "PS256", "ES256", "EdDSA")
+
+    def __post_init__(self) -> None:
+        where = f"ECABINET_OIDC_PROVIDERS ({self.name!r})"
+        if not PROVIDER_NAME.match(self.name):
+            raise SettingsError(f"{where}: name must be 1-32 of a-z, 0-9 and -")
+        if not (self.issuer.startswith("https://") or _loopback_http(self.issuer)):
+            raise SettingsError(f"{where}: issuer must be an https:// URL")
+        if not self.client_id:
+            raise SettingsError(f"{where}: client_id is required")
+        if "openid" not in self.scopes:
+            raise SettingsError(f"{where}: scopes must include openid")
+        if not self.algorithms or not set(self.algorithms) <= set(OIDC_ALGORITHMS):
+            raise SettingsError(f"{where}: algorithms must be among {', '.join(OIDC_ALGORITHMS)}")
+        if self.provision and not self.provision_organization:
+            raise SettingsError(f"{where}: provision needs provision_organization (a slug)")
+        if self.provision_role not in ROLES:
+            raise SettingsError(f"{where}: provision_role must be one of {', '.join(ROLES)}")
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.name
+
+
+_PROVIDER_KEYS = {f for f in OidcProvider.__dataclass_fields__}
+
+
+def _oidc_providers(raw: str) -> tuple[OidcProvider, ...]:
+    """A JSON list of providers, inline or in the file it names (keep that file mode 0600: it
+    holds client secrets)."""
+    if not raw:
+        return ()
+    text = raw
+    if not raw.lstrip().startswith("["):
+        try:
+            text = Path(raw).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SettingsError(
+                f"ECABINET_OIDC_PROVIDERS must be a JSON list or a readable file: {exc}"
+            ) from exc
+    try:
+        items = json.loads(text)
+    except ValueError as exc:
+        raise SettingsError(f"ECABINET_OIDC_PROVIDERS is not valid JSON: {exc}") from exc
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise SettingsError("ECABINET_OIDC_PROVIDERS must be a JSON list of objects")
+    providers = []
+    for item in items:
+        unknown = set(item) - _PROVIDER_KEYS
+        if unknown:
+            raise SettingsError(f"ECABINET_OIDC_PROVIDERS: unknown keys {sorted(unknown)}")
+        try:
+            values = {k: tuple(v) if isinstance(v, list) else v for k, v in item.items()}
+            providers.append(OidcProvider(**values))
+        except TypeError as exc:
+            raise SettingsError(f"ECABINET_OIDC_PROVIDERS: {exc}") from exc
+    names = [p.name for p in providers]
+    if len(set(names)) != len(names):
+        raise SettingsError("ECABINET_OIDC_PROVIDERS: two providers have the same name")
+    return tuple(providers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +204,8 @@ class Settings:
     environment: str = "development"
     log_format: str = "text"
     metrics_token: str = field(default="", repr=False)
+    # Single sign-on (OpenID Connect): the organizations' identity providers.
+    oidc_providers: tuple[OidcProvider, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -149,6 +241,9 @@ class Settings:
             )
         if self.turn_secret and len(self.turn_secret) < 16:
             raise SettingsError("ECABINET_TURN_SECRET must be at least 16 characters long")
+
+    def oidc_provider(self, name: str) -> OidcProvider | None:
+        return next((p for p in self.oidc_providers if p.name == name), None)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -239,6 +334,7 @@ class Settings:
             log_format=get("LOG_FORMAT").lower()
             or ("json" if get("ENV").lower() == "production" else "text"),
             metrics_token=get("METRICS_TOKEN"),
+            oidc_providers=_oidc_providers(get("OIDC_PROVIDERS")),
         )
 
     def with_secret(self) -> Settings:
@@ -345,6 +441,9 @@ MEANINGS: dict[str, str] = {
     "delivered by the mail server to the receiver",
     "INBOUND_REQUIRE_DKIM": "`1`, `true` or `yes`: refuse a reply without a passing DKIM result "
     "from the relay",
+    "OIDC_PROVIDERS": "single sign-on: a JSON list of OpenID providers (`name`, `issuer`, "
+    "`client_id`, `client_secret`, `display_name`, `provision`, `provision_organization`, "
+    "`provision_role`), inline or the path of a file holding it; see `docs/deploy.md`",
 }
 DEFAULT_SHOWN: dict[str, str] = {
     "DATABASE_URL": "`sqlite+aiosqlite:///<data dir>/ecabinet.db`",
@@ -355,4 +454,5 @@ DEFAULT_SHOWN: dict[str, str] = {
     "DEBUG": "off",
     "SMTP_STARTTLS": "off",
     "CA_PASSPHRASE": "generated into `<data dir>/ca_passphrase` (mode 0600) in development",
+    "OIDC_PROVIDERS": "none (password login only)",
 }

@@ -78,6 +78,7 @@ from .signing import (
     SignerCredential,
     SigningDocument,
 )
+from .sso import OidcLogin, SsoLink
 from .tasks import (
     Conclusion,
     ConclusionNotice,
@@ -141,6 +142,7 @@ __all__ = [
     "MotionStatus",
     "NamedVote",
     "NoticeStatus",
+    "OidcLogin",
     "Opinion",
     "OpinionAnswer",
     "OpinionBallot",
@@ -168,6 +170,7 @@ __all__ = [
     "SpeechOrigin",
     "SpeechRequest",
     "SpeechStatus",
+    "SsoLink",
     "Task",
     "TaskAttachment",
     "TaskCooperator",

@@ -240,22 +240,30 @@ async def login_browser(
     svc: Services, username: str, password: str, *, address: str, user_agent: str = ""
 ) -> BrowserLogin:
     user = await _verify_login(svc, username, password, address)
+    async with svc.db.transaction() as session:
+        return open_browser_session(svc, session, user, address=address, user_agent=user_agent)
+
+
+def open_browser_session(
+    svc: Services, session: AsyncSession, user: User, *, address: str, user_agent: str
+) -> BrowserLogin:
+    """A new cookie session for a user whose credential was checked (password or single
+    sign-on), added to the caller's transaction."""
     now = svc.clock.now()
     cookie = secrets.token_urlsafe(32)
     expires = now + timedelta(seconds=svc.settings.browser_session_idle_ttl)
-    async with svc.db.transaction() as session:
-        auth_session = AuthSession(
-            id=secrets.token_hex(16),
-            user_id=user.id,
-            kind=SessionKind.BROWSER,
-            cookie_hash=digest(cookie),
-            created_at=now,
-            last_seen_at=now,
-            expires_at=expires,
-            user_agent=user_agent[:300],
-            address=address,
-        )
-        session.add(auth_session)
+    auth_session = AuthSession(
+        id=secrets.token_hex(16),
+        user_id=user.id,
+        kind=SessionKind.BROWSER,
+        cookie_hash=digest(cookie),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=expires,
+        user_agent=user_agent[:300],
+        address=address,
+    )
+    session.add(auth_session)
     return BrowserLogin(cookie, auth_session.id, expires, _actor(user, auth_session.id, address))
 
 

@@ -28,6 +28,7 @@ from .i18n_room import ROOM_VI
 from .i18n_room_session import ROOM_SESSION_VI
 from .i18n_room_ui import ROOM_UI_VI, SESSION_ERRORS_VI
 from .i18n_signing import SIGNING_ERRORS_VI, SIGNING_VI
+from .i18n_sso import SSO_ERRORS_VI, SSO_VI
 from .i18n_tasks import TASKS_ERRORS_VI, TASKS_VI
 from .i18n_todo import TODO_VI
 
@@ -54,6 +55,7 @@ VI: dict[str, str] = {
     **READER_VI,
     **TASKS_VI,
     **SIGNING_VI,
+    **SSO_VI,
     "e-Cabinet": "Phòng họp không giấy",
     "Government e-Cabinet": "Hệ thống e-Cabinet Chính phủ",
     "Log in": "Đăng nhập",
@@ -288,6 +290,7 @@ ERRORS_VI: dict[str, str] = {
     **TASKS_ERRORS_VI,
     **MINUTES_ERRORS_VI,
     **SIGNING_ERRORS_VI,
+    **SSO_ERRORS_VI,
     **RSVP_ERRORS_VI,
     **PAGES_SESSION_ERRORS_VI,
     **SESSION_ERRORS_VI,

@@ -38,6 +38,8 @@ from .views import (
     rsvp_pages,
     signing_api,
     signing_pages,
+    sso_api,
+    sso_pages,
     tasks_api,
     tasks_pages,
 )
@@ -59,6 +61,7 @@ API_REGISTRIES: tuple[ApiRegistry, ...] = (
     tasks_api.api,
     minutes_api.api,
     deputies_api.api,
+    sso_api.api,
 )
 openapi_key = web.AppKey("openapi", dict)
 
@@ -78,6 +81,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(signing_pages.routes)
     app.router.add_routes(tasks_pages.routes)
     app.router.add_routes(minutes_pages.routes)
+    app.router.add_routes(sso_pages.routes)
     for registry in API_REGISTRIES:
         registry.install(app)
     document_events.setup(app)

@@ -18,7 +18,8 @@ from ...schemas.directory import (
     UserIn,
     UserPatch,
 )
-from ...services import directory, org_browse, pki, signer_certificates
+from ...schemas.sso import SsoLinkIn
+from ...services import directory, org_browse, pki, signer_certificates, sso
 from ...services.actor import Actor
 from ...services.permissions import Permission
 from ..access import access_ended
@@ -94,6 +95,10 @@ async def _render(
         ]
     context.update(extra)
     context["editing"] = _editing(request, context)
+    if template == "admin/users.html" and context["editing"] and svc.settings.oidc_providers:
+        context["sso_providers"] = svc.settings.oidc_providers
+        context["sso_links"] = await sso.links_of(svc, context["editing"].id)
+        context["local"] = lambda dt: dt.astimezone(svc.settings.zone)
     return aiohttp_jinja2.render_template(template, request, context, status=status)
 
 
@@ -214,6 +219,31 @@ async def revoke_certificate(request: web.Request) -> web.StreamResponse:
     async def apply(actor: Actor) -> dict[str, Any]:
         await signer_certificates.revoke(request.app[services_key], actor, _path_id(request))
         return {"notice": "The signing certificate was revoked."}
+
+    return await _submit(request, "admin/users.html", Permission.USER_MANAGE, apply)
+
+
+@routes.post(r"/admin/users/{id:\d+}/sso-links", name="admin_users_sso_link")
+async def sso_link(request: web.Request) -> web.StreamResponse:
+    async def apply(actor: Actor) -> dict[str, Any]:
+        data = await _form(request, SsoLinkIn)
+        svc = request.app[services_key]
+        await sso.link_user(
+            svc, actor, svc.settings.oidc_providers, _path_id(request), data.provider, data.subject
+        )
+        return {}
+
+    return await _submit(request, "admin/users.html", Permission.USER_MANAGE, apply)
+
+
+@routes.post(r"/admin/users/{id:\d+}/sso-links/{link_id:\d+}/delete", name="admin_users_sso_unlink")
+async def sso_unlink(request: web.Request) -> web.StreamResponse:
+    async def apply(actor: Actor) -> dict[str, Any]:
+        link_id = request.match_info["link_id"]
+        if len(link_id) > 10:
+            raise NotFound("Not found.")
+        await sso.unlink_user(request.app[services_key], actor, _path_id(request), int(link_id))
+        return {}
 
     return await _submit(request, "admin/users.html", Permission.USER_MANAGE, apply)
 

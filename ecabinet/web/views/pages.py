@@ -40,10 +40,18 @@ def safe_next(value: str) -> str:
 
 @routes.get("/login", name="login")
 async def login_page(request: web.Request) -> web.StreamResponse:
+    from .sso_pages import providers_for_page
+
     if await optional_actor(request) is not None:
         return redirect(safe_next(request.query.get("next", "/")))
     return aiohttp_jinja2.render_template(
-        "login.html", request, {"next": safe_next(request.query.get("next", "/")), "error": None}
+        "login.html",
+        request,
+        {
+            "next": safe_next(request.query.get("next", "/")),
+            "error": None,
+            "sso_providers": providers_for_page(request),
+        },
     )
 
 
@@ -62,10 +70,17 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
             user_agent=request.headers.get("User-Agent", ""),
         )
     except (Unauthorized, TooManyRequests) as exc:
+        from .sso_pages import providers_for_page
+
         response = aiohttp_jinja2.render_template(
             "login.html",
             request,
-            {"next": target, "error": exc.message, "username": username[:64]},
+            {
+                "next": target,
+                "error": exc.message,
+                "username": username[:64],
+                "sso_providers": providers_for_page(request),
+            },
             status=exc.status,
         )
         if isinstance(exc, TooManyRequests):
@@ -82,11 +97,19 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/logout", name="logout")
 async def logout(request: web.Request) -> web.StreamResponse:
+    """Ends the local session; after a single sign-on whose provider offers it, the page then
+    offers the provider's logout too (a link: the CSP's form-action keeps form posts here)."""
+    from .sso_pages import logout_offer
+
     actor = await optional_actor(request)
+    offer = await logout_offer(request)
     if actor is not None:
         await auth.logout(request.app[services_key], actor)
     rotate_csrf(request)
-    response = redirect(str(request.app.router["login"].url_for()))
+    if offer is not None:
+        response = aiohttp_jinja2.render_template("logged_out.html", request, {"offer": offer})
+    else:
+        response = redirect(str(request.app.router["login"].url_for()))
     clear_session_cookie(response, request)
     return response
 
