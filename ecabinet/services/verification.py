@@ -13,7 +13,6 @@ import asyncio
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -25,7 +24,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 
-from . import pki
+from . import pki, signer_trust
 from .context import Services
 
 # (English, Vietnamese) for everything the report says.
@@ -222,10 +221,8 @@ def verify_pdf(
 
 
 def configured_roots(svc: Services) -> list[x509.Certificate]:
-    path = svc.settings.signing_trust_roots
-    if not path:
-        return []
-    return list(x509.load_pem_x509_certificates(Path(path).read_bytes()))
+    """``ECABINET_SIGNING_TRUST_ROOTS``: PEM files or directories (``signer_trust``)."""
+    return signer_trust.configured_roots(svc.settings.signing_trust_roots)
 
 
 async def trust_roots(svc: Services) -> list[x509.Certificate]:
