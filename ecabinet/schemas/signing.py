@@ -72,6 +72,7 @@ class SignatureReportOut(Output):
     modifications_ok: bool
     covers_whole_file: bool
     valid: bool
+    kind: str = Field(description="platform (the platform CA) or own_key (an outside CA).")
     labels: dict[str, str] = Field(description="The verdicts in Vietnamese (Circular 15/2025).")
 
 

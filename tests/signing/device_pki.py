@@ -63,7 +63,7 @@ class DeviceCa:
         full_name: str,
         *,
         not_before: datetime | None = None,
-        days: int = 365,
+        days: float = 365,
         non_repudiation: bool = True,
         with_crl: bool = True,
     ) -> x509.Certificate:
@@ -120,7 +120,7 @@ class DeviceCa:
         return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
-async def serve(aiohttp_server, ca: DeviceCa, tsa=None) -> DeviceCa:  # noqa: ANN001
+async def serve(aiohttp_server, ca: DeviceCa, tsa=None) -> DeviceCa:
     """Serve the CA's CRL (and, given pyHanko's DummyTimeStamper, an RFC 3161 TSA) on loopback;
     the CA's certificates name that CRL from then on."""
     from asn1crypto import tsp
