@@ -75,6 +75,7 @@ from .signing import (
     CertificateAuthority,
     CredentialSource,
     DocumentSignature,
+    ExternalSigningRequest,
     SignerCredential,
     SigningDocument,
 )
@@ -120,6 +121,7 @@ __all__ = [
     "DocumentSignature",
     "DocumentVersion",
     "Endpoint",
+    "ExternalSigningRequest",
     "ItemConclusion",
     "ItemPosition",
     "Language",

@@ -25,6 +25,9 @@ from .base import Base, UTCDateTime
 class CredentialSource(enum.StrEnum):
     PLATFORM = "platform"  # issued by the platform's own CA
     PKCS12 = "pkcs12"  # uploaded by the signer, from an outside CA
+    # the signer's own key on their token or a remote-signing service: only the certificate is
+    # here (``encrypted_key`` is empty); signatures come back from the device (external signing)
+    EXTERNAL = "external"
 
 
 def _values(e: type[enum.Enum]) -> list[str]:
@@ -110,3 +113,34 @@ class DocumentSignature(Base):
     )
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     pdf_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class ExternalSigningRequest(Base):
+    """A signer's revision prepared by the server and waiting for the signature value from the
+    signer's own device (interrupted signing). Single use (``used_at``), expires, and is only
+    valid while the document still has ``base_sha256`` (nothing was signed meanwhile)."""
+
+    __tablename__ = "external_signing_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)  # what the device is given
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("signing_document.id", ondelete="RESTRICT"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    credential_id: Mapped[int] = mapped_column(
+        ForeignKey("signer_credential.id", ondelete="RESTRICT")
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    field_name: Mapped[str] = mapped_column(String(32))
+    base_sha256: Mapped[str] = mapped_column(String(64))  # the document it was prepared on
+    prepared_pdf: Mapped[bytes] = mapped_column(LargeBinary)  # with an empty /Contents
+    document_digest: Mapped[str] = mapped_column(String(64))  # SHA-256 over the /ByteRange
+    reserved_start: Mapped[int] = mapped_column(Integer)
+    reserved_end: Mapped[int] = mapped_column(Integer)
+    signed_attrs: Mapped[bytes] = mapped_column(LargeBinary)  # DER: what the device signs
+    mechanism: Mapped[str] = mapped_column(String(32))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the stamp's and /M's instant
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

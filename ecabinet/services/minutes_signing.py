@@ -11,6 +11,7 @@ signature, the last, makes the minutes final.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,15 +19,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..models import (
     AuditEvent,
+    DocumentSignature,
     Minutes,
     MinutesComment,
     MinutesSigningRound,
     MinutesVersion,
     RoundStatus,
+    SignerCredential,
     SigningDocument,
 )
 from ..schemas.minutes import ApproveIn
-from . import minutes_heading, minutes_notices, minutes_render, seats, signing, signing_confirmation
+from . import (
+    external_signing,
+    minutes_heading,
+    minutes_notices,
+    minutes_render,
+    seats,
+    signing,
+    signing_confirmation,
+)
 from .actor import Actor
 from .context import Services, perform
 from .minutes_access import latest_version, load, open_round
@@ -170,14 +181,7 @@ async def sign(
     font = await signing.stamp_font(svc)
     timestamper = signing.timestamper_for(svc)
     async with perform(svc, actor, "minutes.sign") as act:
-        access = await load(act.session, actor, minutes_id, lock=True)
-        minutes = access.minutes
-        current = await open_round(act.session, minutes.id)
-        if current is None:
-            next_status(minutes.status, Event.SIGN)  # raises the workflow's refusal
-            raise Conflict("No signing round is open.", code="minutes_not_signing")
-        if actor.user_id not in current.signer_ids:
-            raise Forbidden("You are not a signer of these minutes.", code="not_a_signer")
+        access, current = await _open_round_for(act, actor, minutes_id)
         doc, record, credential = await signing.sign_in(
             act.session,
             svc,
@@ -186,34 +190,114 @@ async def sign(
             font=font,
             timestamper=timestamper,
         )
-        last = record.position == len(current.signer_ids)
-        minutes.status = next_status(minutes.status, Event.SIGN_LAST if last else Event.SIGN)
-        minutes.updated_at = record.signed_at
-        meeting = access.seat.meeting
-        if last:
-            current.status = RoundStatus.COMPLETE
-            people = await seats.participants_of(act.session, meeting.id)
-            everyone = [p.user_id for p in people if p.user_id]
-            everyone += [meeting.secretary_id] if meeting.secretary_id else []
-            await minutes_notices.signed_and_final(act.session, svc, meeting, minutes.id, everyone)
-        else:
-            following = int(current.signer_ids[record.position])
-            await minutes_notices.turn_to_sign(
-                act.session, svc, meeting, minutes.id, current.id, record.position + 1, following
-            )
-        await act.session.flush()
+        return await _signed(
+            act, svc, access, current, doc, record, credential,
+            confirmation.factor if confirmation else None,
+        )  # fmt: skip
+
+
+async def _signed(
+    act: Any,
+    svc: Services,
+    access: Any,
+    current: MinutesSigningRound,
+    doc: SigningDocument,
+    record: DocumentSignature,
+    credential: SignerCredential,
+    confirmed: str | None,
+) -> MinutesView:
+    """After a signature on the open round: the minutes' state, notices, the audit entry."""
+    minutes = access.minutes
+    last = record.position == len(current.signer_ids)
+    minutes.status = next_status(minutes.status, Event.SIGN_LAST if last else Event.SIGN)
+    minutes.updated_at = record.signed_at
+    meeting = access.seat.meeting
+    if last:
+        current.status = RoundStatus.COMPLETE
+        people = await seats.participants_of(act.session, meeting.id)
+        everyone = [p.user_id for p in people if p.user_id]
+        everyone += [meeting.secretary_id] if meeting.secretary_id else []
+        await minutes_notices.signed_and_final(act.session, svc, meeting, minutes.id, everyone)
+    else:
+        following = int(current.signer_ids[record.position])
+        await minutes_notices.turn_to_sign(
+            act.session, svc, meeting, minutes.id, current.id, record.position + 1, following
+        )
+    await act.session.flush()
+    act.record(
+        "minutes",
+        minutes.id,
+        round=current.id,
+        signing_document=doc.id,
+        position=record.position,
+        certificate=credential.fingerprint,
+        sha256=doc.pdf_sha256,
+        final=last,
+        confirmed=confirmed,
+        kind=credential.source.value,
+    )
+    return await view(act.session, access)
+
+
+async def _open_round_for(act: Any, actor: Actor, minutes_id: int) -> tuple[Any, Any]:
+    access = await load(act.session, actor, minutes_id, lock=True)
+    current = await open_round(act.session, access.minutes.id)
+    if current is None:
+        next_status(access.minutes.status, Event.SIGN)  # raises the workflow's refusal
+        raise Conflict("No signing round is open.", code="minutes_not_signing")
+    if actor.user_id not in current.signer_ids:
+        raise Forbidden("You are not a signer of these minutes.", code="not_a_signer")
+    return access, current
+
+
+async def prepare_external(
+    svc: Services, actor: Actor, minutes_id: int
+) -> external_signing.RequestView:
+    """Prepare the actor's signature for their own device (when it is their turn): the server
+    writes their revision and returns what the device signs (``external_signing``)."""
+    font = await signing.stamp_font(svc)
+    async with perform(svc, actor, "minutes.sign_prepare") as act:
+        _access, current = await _open_round_for(act, actor, minutes_id)
+        doc, request = await external_signing.prepare_in(
+            act.session, svc, actor, current.signing_document_id, font=font
+        )
         act.record(
             "minutes",
-            minutes.id,
+            minutes_id,
             round=current.id,
             signing_document=doc.id,
-            position=record.position,
-            certificate=credential.fingerprint,
-            sha256=doc.pdf_sha256,
-            final=last,
-            confirmed=confirmation.factor if confirmation else None,
+            position=request.position,
+            digest=request.document_digest,
+            request=request.id,
         )
-        return await view(act.session, access)
+        return await external_signing.view_of(act.session, request, doc)
+
+
+async def complete_external(
+    svc: Services,
+    actor: Actor,
+    minutes_id: int,
+    token: str,
+    *,
+    signature: bytes | None = None,
+    cms_der: bytes | None = None,
+) -> MinutesView:
+    """The device's signature for a prepared request: validated, then added like ``sign``."""
+    timestamper = signing.timestamper_for(svc)
+    async with perform(svc, actor, "minutes.sign") as act:
+        access, current = await _open_round_for(act, actor, minutes_id)
+        doc, record, credential = await external_signing.complete_in(
+            act.session,
+            svc,
+            actor,
+            token,
+            signature=signature,
+            cms_der=cms_der,
+            timestamper=timestamper,
+        )
+        if doc.id != current.signing_document_id:
+            raise Conflict("This request is for another document.", code="signing_request_stale")
+        return await _signed(act, svc, access, current, doc, record, credential, "device")
 
 
 @dataclass
@@ -251,3 +335,14 @@ async def pdf(svc: Services, actor: Actor, minutes_id: int) -> MinutesPdf:
             f"bien-ban-{access.minutes.meeting_id}.pdf",
             current.status is RoundStatus.COMPLETE,
         )
+
+
+async def minutes_of_version(svc: Services, version_id: int) -> int:
+    """The minutes a version belongs to."""
+    async with svc.db.reading() as session:
+        found = await session.scalar(
+            select(MinutesVersion.minutes_id).where(MinutesVersion.id == version_id)
+        )
+    if found is None:
+        raise Conflict("The minutes are gone.", code="signing_request_stale")
+    return int(found)

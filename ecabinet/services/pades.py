@@ -22,6 +22,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.stamp import TextStampStyle
@@ -117,7 +118,19 @@ def sign(
         validation_context=validation,
         use_pades_lta=archive and timestamper is not None and validation is not None,
     )
-    style = TextStampStyle(
+    style = _stamp_style(writer, font, stamp)
+    pdf_signer = _SignerAt(
+        meta,
+        signer=pyhanko_signer(material),
+        timestamper=timestamper,
+        stamp_style=style,
+        at=signed_at,
+    )
+    return _sign_with(pdf_signer, writer, stamp)
+
+
+def _stamp_style(writer: IncrementalPdfFileWriter, font: Path, stamp: StampText) -> TextStampStyle:
+    return TextStampStyle(
         stamp_text=STAMP_TEXT,
         text_box_style=TextBoxStyle(
             font=stamp_font.factory(writer, font, STAMP_FONT_SIZE, stamp.lines()),
@@ -127,13 +140,11 @@ def sign(
         border_width=1,
         background=None,
     )
-    pdf_signer = _SignerAt(
-        meta,
-        signer=pyhanko_signer(material),
-        timestamper=timestamper,
-        stamp_style=style,
-        at=signed_at,
-    )
+
+
+def _sign_with(
+    pdf_signer: signers.PdfSigner, writer: IncrementalPdfFileWriter, stamp: StampText
+) -> bytes:
     out = io.BytesIO()
     pdf_signer.sign_pdf(
         writer,
@@ -141,4 +152,123 @@ def sign(
         appearance_text_params={"title": stamp.title or "—", "when": stamp.when},
         output=out,
     )
+    return out.getvalue()
+
+
+# --- interrupted signing: the key is on the signer's device ---------------------------------
+
+# Room for the CMS in the signature's /Contents (DER bytes; written as hex, so twice that in the
+# file): the signature, the signer's chain and an RFC 3161 token with its TSA's chain fit.
+EXTERNAL_CMS_ROOM = 16384
+
+
+@dataclass(frozen=True)
+class PreparedExternal:
+    """The signer's revision made ready, waiting for a signature value from their device.
+
+    ``pdf`` has the field's stamp and a zeroed /Contents; ``document_digest`` is the SHA-256 over
+    its /ByteRange; ``signed_attrs`` (DER) holds that digest (messageDigest) and the signer's
+    certificate (signingCertificateV2): the device signs these bytes."""
+
+    pdf: bytes
+    document_digest: bytes
+    reserved_start: int
+    reserved_end: int
+    signed_attrs: bytes
+    mechanism: str  # "ecdsa-sha256" | "rsassa-pss-sha256"
+
+
+def mechanism_of(cert: x509.Certificate) -> str:
+    if isinstance(cert.public_key(), rsa.RSAPublicKey):
+        return "rsassa-pss-sha256"
+    return "ecdsa-sha256"
+
+
+def _external_signer(
+    cert: x509.Certificate, chain: tuple[x509.Certificate, ...], value: bytes | int
+) -> signers.ExternalSigner:
+    return signers.ExternalSigner(
+        signing_cert=asn1_cert(cert),
+        cert_registry=SimpleCertificateStore.from_certs([asn1_cert(c) for c in chain]),
+        signature_value=value,
+        prefer_pss=isinstance(cert.public_key(), rsa.RSAPublicKey),
+    )
+
+
+async def prepare_external(
+    pdf: bytes,
+    field_name: str,
+    cert: x509.Certificate,
+    chain: tuple[x509.Certificate, ...],
+    stamp: StampText,
+    font: Path,
+    *,
+    signed_at: datetime,
+    reason: str = "Phê duyệt / Approval",
+) -> PreparedExternal:
+    """Write the signer's revision (stamp, byte range, empty /Contents) and the CMS signed
+    attributes their device is to sign; nothing is signed here."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        name=stamp.signer,
+    )
+    ext = _external_signer(cert, chain, 512)
+    pdf_signer = _SignerAt(
+        meta, signer=ext, stamp_style=_stamp_style(writer, font, stamp), at=signed_at
+    )
+    digest, _tbs, out = await pdf_signer.async_digest_doc_for_signing(
+        writer,
+        existing_fields_only=True,
+        bytes_reserved=EXTERNAL_CMS_ROOM * 2,
+        appearance_text_params={"title": stamp.title or "—", "when": stamp.when},
+    )
+    attrs = await ext.signed_attrs(
+        digest.document_digest,
+        "sha256",
+        attr_settings=PdfCMSSignedAttributes(signing_time=signed_at),
+        use_pades=True,
+    )
+    out.seek(0)
+    return PreparedExternal(
+        pdf=out.read(),
+        document_digest=digest.document_digest,
+        reserved_start=digest.reserved_region_start,
+        reserved_end=digest.reserved_region_end,
+        signed_attrs=attrs.dump(),
+        mechanism=mechanism_of(cert),
+    )
+
+
+async def cms_from_signature_value(
+    signed_attrs: bytes,
+    value: bytes,
+    cert: x509.Certificate,
+    chain: tuple[x509.Certificate, ...],
+    timestamper: TimeStamper | None,
+) -> bytes:
+    """The CMS SignedData around a raw signature value over ``signed_attrs`` (and, with a
+    timestamper, an RFC 3161 signature timestamp: PAdES B-T)."""
+    from asn1crypto import cms
+
+    ext = _external_signer(cert, chain, value)
+    content = await ext.async_sign_prescribed_attributes(
+        "sha256", signed_attrs=cms.CMSAttributes.load(signed_attrs), timestamper=timestamper
+    )
+    return content.dump()
+
+
+def embed_cms(prepared: PreparedExternal, cms_der: bytes) -> bytes:
+    """``prepared.pdf`` with the CMS written into its reserved /Contents."""
+    from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+
+    if len(cms_der) * 2 > prepared.reserved_end - prepared.reserved_start - 2:
+        raise ValueError("the signature container does not fit its reserved room")
+    out = io.BytesIO(prepared.pdf)
+    PreparedByteRangeDigest(
+        prepared.document_digest, prepared.reserved_start, prepared.reserved_end
+    ).fill_with_cms(out, cms_der)
     return out.getvalue()

@@ -407,6 +407,10 @@ async def _store(
     return row
 
 
+# Store a credential as the user's current one (earlier ones marked replaced), audited.
+store_credential = _store
+
+
 async def issue_certificate(svc: Services, actor: Actor | None, user_id: int) -> SignerCredential:
     """Issue a platform certificate (and a fresh P-256 key) to a user."""
     if actor is not None:

@@ -165,19 +165,7 @@ async def sign_in(
 
     Locks the document row first (one signature at a time per document); the caller audits.
     """
-    query = select(SigningDocument).where(SigningDocument.id == document_id)
-    if session.bind.dialect.name == "postgresql":
-        query = query.with_for_update()
-    doc = (await session.scalars(query)).one_or_none()
-    if doc is None or actor.user_id not in doc.signer_ids:
-        raise NotFound("No such document.", code="document_not_found")
-    if doc.signed_count >= len(doc.signer_ids):
-        raise Conflict("Every signer has already signed.", code="document_complete")
-    if doc.signer_ids[doc.signed_count] != actor.user_id:
-        if doc.signer_ids.index(actor.user_id) < doc.signed_count:
-            raise Conflict("You have already signed this document.", code="already_signed")
-        raise Forbidden("It is not your turn to sign yet.", code="not_your_turn")
-    position = doc.signed_count + 1
+    doc, position = await lock_turn(session, actor, document_id)
     field = pdf_render.field_name(position)
     now = svc.clock.now()
     signed, credential = await signed_by(
@@ -191,6 +179,22 @@ async def sign_in(
         timestamper=timestamper,
         archive=position == len(doc.signer_ids),
     )
+    record = record_signature(session, doc, actor, position, signed, credential, now)
+    await session.flush()
+    return doc, record, credential
+
+
+def record_signature(
+    session: AsyncSession,
+    doc: SigningDocument,
+    actor: Actor,
+    position: int,
+    signed: bytes,
+    credential: SignerCredential,
+    now: datetime,
+) -> DocumentSignature:
+    """The document now holds ``signed`` (its ``position``-th signature): update it and add the
+    signature's record (in the caller's transaction)."""
     doc.pdf = signed
     doc.pdf_sha256 = sha256(signed)
     doc.signed_count = position
@@ -198,15 +202,33 @@ async def sign_in(
     record = DocumentSignature(
         document_id=doc.id,
         position=position,
-        field_name=field,
+        field_name=pdf_render.field_name(position),
         user_id=actor.user_id,
         credential_id=credential.id,
         signed_at=now,
         pdf_sha256=doc.pdf_sha256,
     )
     session.add(record)
-    await session.flush()
-    return doc, record, credential
+    return record
+
+
+async def lock_turn(
+    session: AsyncSession, actor: Actor, document_id: int
+) -> tuple[SigningDocument, int]:
+    """Lock the document row and check that it is the actor's turn; their position (1-based)."""
+    query = select(SigningDocument).where(SigningDocument.id == document_id)
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    doc = (await session.scalars(query)).one_or_none()
+    if doc is None or actor.user_id not in doc.signer_ids:
+        raise NotFound("No such document.", code="document_not_found")
+    if doc.signed_count >= len(doc.signer_ids):
+        raise Conflict("Every signer has already signed.", code="document_complete")
+    if doc.signer_ids[doc.signed_count] != actor.user_id:
+        if doc.signer_ids.index(actor.user_id) < doc.signed_count:
+            raise Conflict("You have already signed this document.", code="already_signed")
+        raise Forbidden("It is not your turn to sign yet.", code="not_your_turn")
+    return doc, doc.signed_count + 1
 
 
 async def signed_by(
@@ -234,6 +256,11 @@ async def signed_by(
         raise Conflict(
             "You have no signing certificate; ask for one or upload your own.",
             code="no_signing_certificate",
+        )
+    if credential.source is CredentialSource.EXTERNAL:
+        raise Conflict(
+            "Your certificate's key is on your own device: sign with the signing agent.",
+            code="sign_with_your_device",
         )
     material = pki.unlock(svc, credential)
     pki.check_usable(material.certificate, now)

@@ -10,13 +10,14 @@ certificates name its CRL (``/pki/crl``), which signing also embeds in the PDF (
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -25,7 +26,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 
-from . import pki
+from . import pki, signer_trust
 from .context import Services
 
 # (English, Vietnamese) for everything the report says.
@@ -62,6 +63,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "annotations": ("Annotations added", "Có thêm chú thích"),
     "other": ("Other changes (not allowed)", "Có thay đổi khác (không được phép)"),
     "unknown": ("Unknown", "Không xác định"),
+    "kind": ("Kind of signature", "Loại chữ ký"),
+    "platform": (
+        "Platform CA (the server signs with a key it holds)",
+        "CA của hệ thống (máy chủ ký bằng khóa do máy chủ giữ)",
+    ),
+    "own_key": (
+        "Signer's own certificate (outside CA)",
+        "Chứng thư số riêng của người ký (CA bên ngoài)",
+    ),
     "no_timestamp": ("None (time stated by the signer)", "Không có (thời gian do người ký khai)"),
     "not_a_pdf": ("The file is not a readable PDF.", "Tệp không phải PDF đọc được."),
     "no_signatures": ("The file has no signatures.", "Tệp không có chữ ký số."),
@@ -96,6 +106,8 @@ class SignatureReport:
     modifications_ok: bool
     covers_whole_file: bool
     valid: bool  # pyHanko's bottom line: all of the above
+    # "platform": issued by the platform CA (key held by the server); "own_key": another CA
+    kind: str = "own_key"
 
     @property
     def integrity_key(self) -> str:
@@ -160,8 +172,22 @@ def _certificate_trusted(sig: EmbeddedPdfSignature, context: ValidationContext) 
     return True
 
 
+def _kind(cert: asn1_x509.Certificate | None, platform: x509.Certificate | None) -> str:
+    if cert is None or platform is None:
+        return "own_key"
+    try:
+        x509.load_der_x509_certificate(cert.dump()).verify_directly_issued_by(platform)
+    except (ValueError, TypeError, InvalidSignature):
+        return "own_key"
+    return "platform"
+
+
 def verify_pdf(
-    data: bytes, trust_roots: list[x509.Certificate], moment: datetime | None = None
+    data: bytes,
+    trust_roots: list[x509.Certificate],
+    moment: datetime | None = None,
+    *,
+    platform_ca: x509.Certificate | None = None,
 ) -> VerificationReport:
     """Check every signature of ``data`` (blocking: call it in a worker thread)."""
     roots = [
@@ -195,6 +221,7 @@ def verify_pdf(
                     modifications_ok=False,
                     covers_whole_file=False,
                     valid=False,
+                    kind=_kind(cert, platform_ca),
                 )
             )
             continue
@@ -216,16 +243,15 @@ def verify_pdf(
                 covers_whole_file=status.coverage is not None
                 and status.coverage.name == "ENTIRE_FILE",
                 valid=bool(status.bottom_line),
+                kind=_kind(status.signing_cert, platform_ca),
             )
         )
     return report
 
 
 def configured_roots(svc: Services) -> list[x509.Certificate]:
-    path = svc.settings.signing_trust_roots
-    if not path:
-        return []
-    return list(x509.load_pem_x509_certificates(Path(path).read_bytes()))
+    """``ECABINET_SIGNING_TRUST_ROOTS``: PEM files or directories (``signer_trust``)."""
+    return signer_trust.configured_roots(svc.settings.signing_trust_roots)
 
 
 async def trust_roots(svc: Services) -> list[x509.Certificate]:
@@ -237,4 +263,7 @@ async def trust_roots(svc: Services) -> list[x509.Certificate]:
 async def verify(svc: Services, data: bytes) -> VerificationReport:
     """Verify against the platform's trust anchors, at the platform clock's time."""
     roots = await trust_roots(svc)
-    return await asyncio.to_thread(verify_pdf, data, roots, svc.clock.now())
+    platform = await pki.existing_ca_certificate(svc)
+    return await asyncio.to_thread(
+        functools.partial(verify_pdf, data, roots, svc.clock.now(), platform_ca=platform)
+    )

@@ -207,6 +207,7 @@ def report_out(report: verification.VerificationReport) -> VerificationOut:
                     "trust": verification.label(s.trust_key),
                     "verdict": verification.label("valid" if s.valid else "invalid"),
                     "changes": verification.label(s.modification),
+                    "kind": verification.label(s.kind),
                 },
             }
             for s in report.signatures
