@@ -399,9 +399,11 @@ MEANINGS: dict[str, str] = {
     "(each user picks their own)",
     "CA_PASSPHRASE": "passphrase of the platform CA's key (signing minutes and notices); "
     "required in production, see `docs/signing.md`",
-    "TSA_URL": "an RFC 3161 time-stamp authority: signatures become PAdES B-T",
-    "SIGNING_TRUST_ROOTS": "path of a PEM bundle of extra trusted root CAs for verification "
-    "(the national root CAs in production)",
+    "TSA_URL": "an RFC 3161 time-stamp authority: signatures become PAdES B-T (own-key ones "
+    "B-LT, with the revocation data embedded)",
+    "SIGNING_TRUST_ROOTS": "PEM files or directories (`:`-separated) of trusted root CAs for "
+    "signers' own keys and for verification (the national root CAs in production; the "
+    "platform CA is always trusted)",
     "DEBUG": "`1`, `true` or `yes` turns on debug logging and the access log",
     "MAX_UPLOAD_MB": "largest document upload, in MB",
     "MAX_ATTACHMENT_MB": "largest attachment to a task's progress report, in MB",

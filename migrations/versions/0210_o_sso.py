@@ -1,7 +1,7 @@
 """sso_link and oidc_login: single sign-on with OpenID Connect (issue 18, part 2)
 
 Revision ID: 0210_o_sso
-Revises: 0180_h_session_ended
+Revises: 0200_s_external_signing
 Create Date: 2026-12-07 15:50:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import ecabinet.models.base
 
 revision: str = "0210_o_sso"
-down_revision: str | None = "0180_h_session_ended"
+down_revision: str | None = "0200_s_external_signing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
