@@ -113,13 +113,25 @@ document.addEventListener("ecabinet:room-message", (event) => {
   if (m.type === "welcome" || m.type === "session") tellReaders();
 });
 
-async function loadMine() {
-  try {
-    live.mine = await api("GET", `/api/meetings/${meetingId}/session`);
-  } catch (err) {
-    live.mine = null;
-  }
-  renderVotes();
+// One load at a time: a vote's own reload and the session event it causes both ask; answers
+// arriving out of order would show the choice before the last one. A request made while one is
+// in flight runs once more after it, so the last answer applied is never older than the ask.
+let loadingMine = null;
+let loadMineAgain = false;
+function loadMine() {
+  if (loadingMine) { loadMineAgain = true; return loadingMine; }
+  loadingMine = (async () => {
+    do {
+      loadMineAgain = false;
+      try {
+        live.mine = await api("GET", `/api/meetings/${meetingId}/session`);
+      } catch (err) {
+        live.mine = null;
+      }
+      renderVotes();
+    } while (loadMineAgain);
+  })().finally(() => { loadingMine = null; });
+  return loadingMine;
 }
 
 async function loadDocuments() {
