@@ -31,6 +31,8 @@ import hashlib
 import io
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -49,7 +51,7 @@ from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..models import (
     CredentialSource,
     DocumentSignature,
@@ -58,7 +60,7 @@ from ..models import (
     SigningDocument,
     User,
 )
-from . import pades, pdf_render, pki, signer_trust, signing
+from . import audit, audit_subjects, pades, pdf_render, pki, signer_trust, signing
 from .actor import Actor
 from .context import Services, perform
 
@@ -513,6 +515,52 @@ async def complete_in(
     return doc, record, credential
 
 
+@asynccontextmanager
+async def refusals_audited(
+    svc: Services, actor: Actor, token: str, *, minutes_id: int | None = None
+) -> AsyncIterator[None]:
+    """Around a device's answer: a refusal rolls the answer back whole, then is recorded on its
+    own (``signing.device_refused``: who, which request and document, why) so that signatures
+    refused for a wrong digest, an untrusted or revoked certificate leave a trace."""
+    try:
+        yield
+    except DomainError as exc:
+        if exc.status not in (409, 422):
+            raise  # not the signer's request (404), or not a refusal of the answer
+        async with svc.db.transaction() as session:
+            request = (
+                await session.scalars(
+                    select(ExternalSigningRequest).where(
+                        ExternalSigningRequest.token == token[:64],
+                        ExternalSigningRequest.user_id == actor.user_id,
+                    )
+                )
+            ).one_or_none()
+            document_id = request.document_id if request else None
+            meeting_id = (
+                await audit_subjects.meeting_of(session, "minutes", minutes_id, {})
+                if minutes_id
+                else None
+            )
+            await audit.append(
+                session,
+                at=svc.clock.now(),
+                action="signing.device_refused",
+                actor_id=actor.user_id,
+                address=actor.address,
+                subject_type="signing_document",
+                subject_id=document_id or "",
+                data={
+                    "code": exc.code,
+                    "request": request.id if request else None,
+                    **({"minutes": minutes_id} if minutes_id else {}),
+                },
+                meeting_id=meeting_id,
+            )
+        log.warning("device signature refused (%s) for user %s", exc.code, actor.user_id)
+        raise
+
+
 # --- documents outside a workflow -----------------------------------------------------------
 
 
@@ -542,7 +590,7 @@ async def complete(
 ) -> DocumentSignature:
     """``complete_in`` for a document outside a workflow (audited ``signing.sign``)."""
     timestamper = signing.timestamper_for(svc)
-    async with perform(svc, actor, "signing.sign") as act:
+    async with refusals_audited(svc, actor, token), perform(svc, actor, "signing.sign") as act:
         doc, record, credential = await complete_in(
             act.session,
             svc,

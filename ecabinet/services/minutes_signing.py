@@ -284,7 +284,10 @@ async def complete_external(
 ) -> MinutesView:
     """The device's signature for a prepared request: validated, then added like ``sign``."""
     timestamper = signing.timestamper_for(svc)
-    async with perform(svc, actor, "minutes.sign") as act:
+    async with (
+        external_signing.refusals_audited(svc, actor, token, minutes_id=minutes_id),
+        perform(svc, actor, "minutes.sign") as act,
+    ):
         access, current = await _open_round_for(act, actor, minutes_id)
         doc, record, credential = await external_signing.complete_in(
             act.session,

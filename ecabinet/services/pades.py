@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from asn1crypto import algos
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -191,8 +192,30 @@ def _external_signer(
         signing_cert=asn1_cert(cert),
         cert_registry=SimpleCertificateStore.from_certs([asn1_cert(c) for c in chain]),
         signature_value=value,
-        prefer_pss=isinstance(cert.public_key(), rsa.RSAPublicKey),
+        signature_mechanism=RSA_PSS_SHA256
+        if isinstance(cert.public_key(), rsa.RSAPublicKey)
+        else None,
     )
+
+
+# "rsassa-pss-sha256" as devices sign it (PKCS#11 CKM_SHA256_RSA_PKCS_PSS): MGF1 with SHA-256
+# and a 32-byte salt. Named in the CMS, since pyHanko's own choice (the longest salt the key
+# allows) would not describe what the device did.
+RSA_PSS_SHA256 = algos.SignedDigestAlgorithm(
+    {
+        "algorithm": "rsassa_pss",
+        "parameters": algos.RSASSAPSSParams(
+            {
+                "hash_algorithm": {"algorithm": "sha256"},
+                "mask_gen_algorithm": {
+                    "algorithm": "mgf1",
+                    "parameters": {"algorithm": "sha256"},
+                },
+                "salt_length": 32,
+            }
+        ),
+    }
+)
 
 
 async def prepare_external(

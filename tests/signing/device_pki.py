@@ -1,16 +1,18 @@
 """A CA for signers' own keys (the "national" CA of the tests): ECDSA P-256, certificates that
-name its CRL on a loopback HTTP server (``/crl``, made on request from the revoked serials), and
-an RFC 3161 TSA beside it. The keys it certifies live elsewhere (SoftHSM2, or a test's memory)."""
+name its CRL on a loopback HTTP server (``/crl``, made on request from the revoked serials) or
+its OCSP responder (``/ocsp``, answering from the same serials), and an RFC 3161 TSA beside it.
+The keys it certifies live elsewhere (SoftHSM2, or a test's memory)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 
 from ecabinet.services import pki
@@ -22,7 +24,9 @@ class DeviceCa:
     key: ec.EllipticCurvePrivateKey
     now: datetime
     crl_url: str = ""
+    ocsp_url: str = ""
     revoked: set[int] = field(default_factory=set)
+    issued: dict[int, x509.Certificate] = field(default_factory=dict)
 
     @property
     def pem(self) -> bytes:
@@ -66,6 +70,7 @@ class DeviceCa:
         days: float = 365,
         non_repudiation: bool = True,
         with_crl: bool = True,
+        with_ocsp: bool = False,
     ) -> x509.Certificate:
         start = not_before or self.now - timedelta(days=1)
         builder = (
@@ -96,7 +101,45 @@ class DeviceCa:
                 crl_issuer=None,
             )
             builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
-        return builder.sign(self.key, hashes.SHA256())
+        if with_ocsp and self.ocsp_url:
+            access = x509.AccessDescription(
+                x509.oid.AuthorityInformationAccessOID.OCSP,
+                x509.UniformResourceIdentifier(self.ocsp_url),
+            )
+            builder = builder.add_extension(
+                x509.AuthorityInformationAccess([access]), critical=False
+            )
+        cert = builder.sign(self.key, hashes.SHA256())
+        self.issued[cert.serial_number] = cert
+        return cert
+
+    def ocsp(self, der: bytes) -> bytes:
+        """The responder's answer (signed by the CA itself) to an OCSP request."""
+        query = ocsp.load_der_ocsp_request(der)
+        cert = self.issued.get(query.serial_number)
+        if cert is None:
+            return ocsp.OCSPResponseBuilder.build_unsuccessful(
+                ocsp.OCSPResponseStatus.UNAUTHORIZED
+            ).public_bytes(serialization.Encoding.DER)
+        revoked = query.serial_number in self.revoked
+        wall = datetime.now(UTC)
+        builder = (
+            ocsp.OCSPResponseBuilder()
+            .add_response(
+                cert=cert,
+                issuer=self.cert,
+                algorithm=query.hash_algorithm,
+                cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
+                # valid at the tests' frozen clock (the server's check) and by the wall clock
+                # (pdfsig asks the responder itself, now)
+                this_update=min(self.now, wall) - timedelta(minutes=5),
+                next_update=max(self.now, wall) + timedelta(days=1),
+                revocation_time=self.now - timedelta(minutes=30) if revoked else None,
+                revocation_reason=x509.ReasonFlags.key_compromise if revoked else None,
+            )
+            .responder_id(ocsp.OCSPResponderEncoding.HASH, self.cert)
+        )
+        return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
     def crl(self) -> bytes:
         builder = (
@@ -134,9 +177,17 @@ async def serve(aiohttp_server, ca: DeviceCa, tsa=None) -> DeviceCa:
         return web.Response(body=reply.dump(), content_type="application/timestamp-reply")
 
     app = web.Application()
+
+    async def status(request: web.Request) -> web.Response:
+        return web.Response(
+            body=ca.ocsp(await request.read()), content_type="application/ocsp-response"
+        )
+
     app.router.add_get("/crl", crl)
+    app.router.add_post("/ocsp", status)
     app.router.add_post("/tsa", stamp)
     server = await aiohttp_server(app)
     ca.crl_url = str(server.make_url("/crl"))
+    ca.ocsp_url = str(server.make_url("/ocsp"))
     ca.tsa_url = str(server.make_url("/tsa"))  # type: ignore[attr-defined]
     return ca

@@ -93,7 +93,7 @@ def signed(tmp_path_factory: pytest.TempPathFactory) -> Signed:
     return Signed(ca_pem, original, revisions, names, directory)
 
 
-def pyhanko_validate(path: Path, ca_pem: Path) -> subprocess.CompletedProcess[str]:
+def pyhanko_validate(path: Path, ca_pem: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     cli = Path(sys.executable).with_name("pyhanko")
     if not cli.exists():
         pytest.skip("the pyhanko command is missing: pip install pyhanko-cli")
@@ -107,6 +107,7 @@ def pyhanko_validate(path: Path, ca_pem: Path) -> subprocess.CompletedProcess[st
             "sign",
             "validate",
             "--soft-revocation-check",
+            *extra,
             "--trust-replace",
             "--trust",
             str(ca_pem),
