@@ -25,7 +25,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from sqlalchemy import func, select
 
 from ecabinet.clock import FrozenClock
-from ecabinet.models import DocumentSignature, ExternalSigningRequest, SigningDocument
+from ecabinet.models import AuditEvent, DocumentSignature, ExternalSigningRequest, SigningDocument
 from ecabinet.schemas.minutes import ApproveIn
 from ecabinet.services import minutes_signing, pki, verification
 from tests.conftest import World, api_login, bearer
@@ -234,6 +234,53 @@ async def test_refusals_leave_the_minutes_as_they_were(
             )
         )
     assert used is not None
+    # every refusal of an answer is on the audit log, with its reason (the answers rolled back)
+    async with svc.db.reading() as session:
+        refusals = (
+            await session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action == "signing.device_refused")
+                .order_by(AuditEvent.seq)
+            )
+        ).all()
+    assert [e.data["code"] for e in refusals] == [
+        "signature_mismatch",
+        "digest_mismatch",
+        "wrong_signer",
+        "certificate_revoked",
+        "signing_request_expired",
+        "signing_request_expired",
+        "signing_request_used",
+    ]
+    assert {e.actor_id for e in refusals} == {world["thuky"].id}
+    assert {e.meeting_id for e in refusals} == {_held.meeting_id}
+
+
+async def test_a_certificate_revoked_at_its_ocsp_responder_is_refused_at_signing(
+    client, svc, world: World, clock: FrozenClock, device_ca: DeviceCa
+) -> None:
+    """A certificate naming only an OCSP responder (no CRL): asked at registration and again
+    at signing time; revoked in between, the signature is refused and nothing changes."""
+    mid, _held = await _approved(world, clock)
+    headers = bearer(await api_login(client, "thuky"))
+    device = Device(device_ca, "Thuky", with_crl=False, with_ocsp=True)
+    assert (await _register(client, headers, device))[0] == 201
+    _, request = await _prepare(client, headers, mid)
+    before = await _state(svc)
+    device_ca.revoked.add(device.cert.serial_number)
+    status, body = await _answer(
+        client, headers, request["token"], signature_base64=device.sign(request)
+    )
+    assert (status, _code(body)) == (409, "certificate_revoked"), body
+    assert await _state(svc) == before
+    device_ca.revoked.clear()
+    status, done = await _answer(
+        client, headers, request["token"], signature_base64=device.sign(request)
+    )
+    assert status == 200 and done["signed_count"] == 1
+    pdf = (await minutes_signing.pdf(svc, _held.actor("thuky"), mid)).data
+    dss = PdfFileReader(io.BytesIO(pdf)).root["/DSS"]
+    assert len(dss["/OCSPs"]) >= 1  # the responder's answer is kept for long-term validation
 
 
 async def test_certificates_refused_at_registration(
