@@ -154,6 +154,7 @@ class Settings:
     ca_passphrase: str = field(default="", repr=False)
     tsa_url: str = ""
     signing_trust_roots: str = ""
+    signer_agent_url: str = "http://127.0.0.1:8731"
     max_verify_upload: int = 32 * 1024 * 1024
     debug: bool = False
     smtp_host: str = ""
@@ -304,6 +305,7 @@ class Settings:
             ca_passphrase=get("CA_PASSPHRASE"),
             tsa_url=get("TSA_URL"),
             signing_trust_roots=get("SIGNING_TRUST_ROOTS"),
+            signer_agent_url=get("SIGNER_AGENT_URL", "http://127.0.0.1:8731").rstrip("/"),
             debug=get("DEBUG").lower() in ("1", "true", "yes"),
             max_upload_bytes=get_int("MAX_UPLOAD_MB", 200) * 1024 * 1024,
             max_attachment_bytes=get_int("MAX_ATTACHMENT_MB", 20) * 1024 * 1024,
@@ -401,6 +403,8 @@ MEANINGS: dict[str, str] = {
     "required in production, see `docs/signing.md`",
     "TSA_URL": "an RFC 3161 time-stamp authority: signatures become PAdES B-T (own-key ones "
     "B-LT, with the revocation data embedded)",
+    "SIGNER_AGENT_URL": "where the signing page finds the signing agent on the signer's own "
+    "computer (`python -m ecabinet.signer`, which signs with their USB token)",
     "SIGNING_TRUST_ROOTS": "PEM files or directories (`:`-separated) of trusted root CAs for "
     "signers' own keys and for verification (the national root CAs in production; the "
     "platform CA is always trusted)",

@@ -467,6 +467,13 @@ async def current_credential(session: AsyncSession, user_id: int) -> SignerCrede
     ).one_or_none()
 
 
+async def signs_with_device(svc: Services, user_id: int) -> bool:
+    """The user's current certificate is of a key on their own device (the signing agent)."""
+    async with svc.db.reading() as session:
+        credential = await current_credential(session, user_id)
+    return credential is not None and credential.source is CredentialSource.EXTERNAL
+
+
 def unlock(svc: Services, credential: SignerCredential) -> SignerMaterial:
     """Decrypt a credential's key for one signing operation."""
     secrets = (svc.settings.secret_key, *svc.settings.previous_secret_keys)

@@ -10,13 +10,14 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
+from yarl import URL
 
 from ...errors import DomainError, NotFound, ValidationFailed
 from ...schemas.minutes import ApproveIn, CommentIn, ReviewIn, VersionIn
-from ...services import meetings, minutes, minutes_render, minutes_signing
+from ...services import meetings, minutes, minutes_render, minutes_signing, pki
 from ...services.minutes_view import MinutesView, threads
 from ..appkeys import services_key
-from ..i18n import error_text, request_language
+from ..i18n import error_text, request_language, translate
 from ..session import require_actor
 from .pages import redirect
 
@@ -235,6 +236,24 @@ async def diff_page(request: web.Request) -> dict[str, Any]:
     }
 
 
+# What the token signing script shows (static/js/sign_token.js), translated with the page.
+SIGN_TOKEN_TEXTS = (
+    "Preparing the signature…",
+    "Confirm on your signing agent: check the meeting, the document and the digest it shows.",
+    "Checking the signature…",
+    "Signed.",
+    "The signing agent does not answer on this computer. Start it (python -m ecabinet.signer) "
+    "with your token plugged in, then try again.",
+    "You did not confirm on the signing agent; nothing was signed.",
+    "Your token's certificate is registered: you sign with it from now on.",
+)
+CSP_WITH_AGENT = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' {agent}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+
 @routes.get(f"/minutes/{ID}/sign", name="minutes_sign")
 async def sign_page(request: web.Request) -> web.StreamResponse:
     return await _sign_page(request)
@@ -246,7 +265,9 @@ async def _sign_page(request: web.Request, error: DomainError | None = None) -> 
     view = await minutes.get(svc, actor, _id(request))
     current = next((r for r in reversed(view.rounds) if r.status != "void"), None)
     language = request_language(request, svc.settings.default_language)
-    return aiohttp_jinja2.render_template(
+    device = await pki.signs_with_device(svc, actor.user_id)
+    agent = svc.settings.signer_agent_url
+    response = aiohttp_jinja2.render_template(
         "minutes/sign.html",
         request,
         {
@@ -255,9 +276,16 @@ async def _sign_page(request: web.Request, error: DomainError | None = None) -> 
             "notice": NOTICES.get(request.query.get("notice", "")),
             "error": error_text(language, error.code, error.message) if error else "",
             "local": lambda dt: dt.astimezone(svc.settings.zone),
+            "signs_with_device": device,
+            "agent_url": agent,
+            "token_strings": {t: translate(language, t) for t in SIGN_TOKEN_TEXTS},
         },
         status=error.status if error else 200,
     )
+    # This page alone may call the signing agent on the signer's computer.
+    origin = URL(agent).origin()
+    response.headers["Content-Security-Policy"] = CSP_WITH_AGENT.format(agent=origin)
+    return response
 
 
 @routes.post(f"/minutes/{ID}/sign", name="minutes_sign_now")
