@@ -46,6 +46,7 @@ from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc import rtcrtpreceiver as _receiver_module
 from aiortc.rtp import RtpPacket
 
+from signaling.sfu.codecs import check_codec_hooks
 from signaling.sfu.consent import check_consent_hooks
 from signaling.sfu.ingest import attach_receiver, check_ingest_hooks
 from signaling.sfu.outlet import check_outlet_hooks
@@ -238,6 +239,7 @@ def check_passthrough() -> PassthroughReport:
     problems += check_ingest_hooks()
     problems += check_srtp_hooks()
     problems += check_report_hooks()
+    problems += check_codec_hooks()
     installed = getattr(RTCRtpReceiver, _INSTALLED_FLAG, False)
     if installed and _receiver_module.decoder_worker is not _selective_decoder_worker:
         problems.append("decoder_worker hook was overwritten")

@@ -39,6 +39,7 @@ from signaling.sfu.codecs import (
     OfferRejected,
     parse_offer,
     preferred_codecs,
+    resilient_audio,
 )
 from signaling.sfu.consent import heard_packets, tolerate_event_loop_lag
 from signaling.sfu.events import (
@@ -206,6 +207,7 @@ class MediaRoom:
                     hook_keyframe_requests(transceiver.sender, slot.request_keyframe)
             enable_passthrough(pc)
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+            resilient_audio(pc)
             await pc.setLocalDescription(await pc.createAnswer())
             tolerate_event_loop_lag(pc)
             fast_ingest(pc)
