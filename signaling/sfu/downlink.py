@@ -8,7 +8,7 @@ narrow or lossy link cannot be sent everything its layout shows. Per subscriber 
   the **loss** and **round-trip time** of its RTCP receiver reports. It keeps a loss-based
   estimate the way libwebrtc's sender side does (GCC, draft-ietf-rmcat-gcc §6): over 10 % loss
   it falls to what got through; under 2 % it grows 8 % a second; a REMB below what is being
-  sent, twice in a row, is a ceiling.
+  sent, twice in a row and borne out by loss or a growing round-trip time, is a ceiling.
 - :func:`allocate` splits that estimate by priority — **audio first** (always kept: it is a
   reserve, never cut), then the **main** video, then the **second**, then the **thumbnails** in
   page order — into the video slots that stay on. What does not fit is paused (the SFU drops its
@@ -32,8 +32,10 @@ LOSS_LOW = 0.02  # below: the estimate may grow
 GROWTH_PER_SECOND = 1.08
 REMB_CEILING = 0.85  # a REMB below this share of what is sent is congestion
 REMB_FRESH = 3.0  # seconds a REMB counts
-REMB_PERSISTS = 2  # updates in a row a low REMB must last (one late burst on a busy host is not
-# congestion: a delay-based estimate also dips when the receiver's own event loop lags)
+REMB_PERSISTS = 2  # updates in a row a low REMB must last, and it must be borne out by loss or
+# by a queue (RTT up by QUEUE_DELAY over the lowest seen): a delay-based estimate also dips when
+# the receiver's own event loop lags, and aiortc's is coarse at low rates
+QUEUE_DELAY = 0.1  # seconds of RTT over the link's lowest: packets wait in a queue
 INITIAL_BPS = 10_000_000  # unknown link: everything on, then adapt
 MAX_BPS = 20_000_000
 MIN_BPS = 30_000
@@ -53,6 +55,7 @@ class DownlinkEstimate:
     loss: float = 0.0  # fraction lost in the latest receiver report (worst stream)
     loss_at: float = -1e9
     rtt: float | None = None  # seconds
+    min_rtt: float | None = None
     sending_bps: float = 0.0
     _updated: float | None = None
     _remb_low: int = 0
@@ -63,11 +66,21 @@ class DownlinkEstimate:
     def on_report(self, fraction_lost: int, rtt: float | None, now: float) -> None:
         """One receiver report block: ``fraction_lost`` as RTCP carries it (0–255)."""
         loss = max(0, min(255, fraction_lost)) / 256
-        # one report per stream per interval: keep the worst of the streams of this interval
-        self.loss = loss if now - self.loss_at > 0.5 else max(self.loss, loss)
+        # one compound report carries a block per stream: keep the worst block of one report
+        self.loss = loss if now - self.loss_at > 0.2 else max(self.loss, loss)
         self.loss_at = now
         if rtt is not None and rtt >= 0:
             self.rtt = rtt if self.rtt is None else 0.8 * self.rtt + 0.2 * rtt
+            self.min_rtt = rtt if self.min_rtt is None else min(self.min_rtt, rtt)
+
+    @property
+    def queueing(self) -> bool:
+        """The round-trip time has grown well over the link's own: a queue is building."""
+        return (
+            self.rtt is not None
+            and self.min_rtt is not None
+            and self.rtt >= self.min_rtt + QUEUE_DELAY
+        )
 
     def update(self, sending_bps: float, now: float) -> bool:
         """Fold in what was sent since the last update; True if the link is congested now."""
@@ -80,7 +93,9 @@ class DownlinkEstimate:
             self.bps = min(self.bps, sending_bps * (1 - 0.5 * self.loss))
             congested = True
         remb = self.remb_bps if now - self.remb_at <= REMB_FRESH else None
-        if remb is not None and sending_bps > 0 and remb < REMB_CEILING * sending_bps:
+        borne_out = (fresh_loss and self.loss >= LOSS_LOW) or self.queueing
+        low = remb is not None and sending_bps > 0 and remb < REMB_CEILING * sending_bps
+        if low and borne_out and remb is not None:
             self._remb_low += 1
             if self._remb_low >= REMB_PERSISTS:
                 self.bps = min(self.bps, remb)
@@ -97,7 +112,7 @@ class DownlinkEstimate:
 class Allocation:
     on: tuple[str, ...]  # video slots forwarded
     paused: tuple[str, ...]  # video slots that do not fit
-    audio_only: bool  # a shown video exists but none fits
+    audio_only: bool  # a video is shown but none fits: audio and the presented page only
 
 
 def priority(slots: Sequence[str]) -> list[str]:
@@ -118,7 +133,8 @@ def allocate(
     budget_bps: float, audio_slots: int, video: Mapping[str, float], limit: int | None = None
 ) -> Allocation:
     """Which of ``video`` (slot → its source's bitrate, only slots showing something) fit in
-    ``budget_bps`` after the audio reserve, in priority order; at most ``limit`` of them."""
+    ``budget_bps`` after the audio reserve: each in priority order takes its share if it fits,
+    so a lower slot only ever gets what the higher ones left; at most ``limit`` of them."""
     room = budget_bps * HEADROOM - audio_slots * AUDIO_RESERVE_BPS
     on: list[str] = []
     ordered = priority(list(video))
@@ -126,7 +142,7 @@ def allocate(
         if limit is not None and len(on) >= limit:
             break
         if video[slot] > room:
-            break  # lower priorities wait: never a thumbnail while the main video is off
+            continue  # it does not fit; a smaller, lower one still may (what is left over)
         room -= video[slot]
         on.append(slot)
     paused = tuple(s for s in ordered if s not in on)

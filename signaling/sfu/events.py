@@ -64,6 +64,20 @@ class MediaSilenceChanged:
 
 
 @dataclass(frozen=True)
+class LinkChanged:
+    """What one subscriber's link carries (downlink.py): told to the site and to the chair when
+    its paused slots change, and every few seconds for the link meter."""
+
+    participant_id: str
+    estimate_bps: int
+    sending_bps: int
+    loss: float  # fraction lost, latest receiver report
+    rtt: float | None  # seconds
+    paused: tuple[str, ...]  # video slots not sent: the link cannot carry them
+    audio_only: bool  # no video fits: audio and the presented page only
+
+
+@dataclass(frozen=True)
 class MediaFlooded:
     """``participant_id`` sent far more than its ``source``'s budget for seconds on end: the
     room dropped its media (policer.py) and refuses its offers for a while."""
@@ -80,6 +94,7 @@ MediaEvent = (
     | ScreenShareChanged
     | MediaSilenceChanged
     | MediaFlooded
+    | LinkChanged
 )
 
 

@@ -79,6 +79,8 @@ class SlotStats:
     keyframes_gated: int = 0  # packets dropped while waiting for a keyframe
     backlog_drops: int = 0  # packets dropped because the subscriber's socket was backed up
     switches: int = 0
+    paused_drops: int = 0  # packets not sent while the slot did not fit the subscriber's link
+    pauses: int = 0
 
 
 class Source:
@@ -100,6 +102,7 @@ class Source:
         self.subscribers: set[SlotTrack] = set()
         self.enabled = True  # False while muted: packets are dropped at the SFU
         self.packets = 0  # RTP packets received (metrics hook: count here)
+        self.octets = 0  # payload bytes admitted (its bitrate, for the downlink budgets)
         self.frames = 0
         self.keyframe_count = 0
         self._video = kind == "video"
@@ -134,6 +137,7 @@ class Source:
         if policer is not None and not self._police(policer, packet, len(payload)):
             self._padding = (self._padding + 1) & 0xFFFF  # dropped: no gap to NACK either
             return
+        self.octets += len(payload)
         if self._video:
             self.frames += packet.marker
             keyframe = keyframe_start(self.codec, payload)
@@ -220,6 +224,7 @@ class SlotTrack(MediaStreamTrack):
         self._rewrites = self._rewriter.rewrites_payload
         self._stopped: asyncio.Future[None] | None = None
         self._held: list[tuple] = []
+        self.paused = False  # the subscriber's link cannot carry it now (downlink.py)
 
     # -- control (called by the room/layout) ---------------------------------------------
 
@@ -247,6 +252,20 @@ class SlotTrack(MediaStreamTrack):
         self.pending = source  # keep showing the old source until the new one's keyframe
         source.subscribe(self)
         source.request_keyframe()
+
+    def set_paused(self, paused: bool) -> None:
+        """Stop sending (the subscriber's link cannot carry this slot) or send again. Resuming
+        restarts on a keyframe of the source, continuing the same sequence numbers and
+        timestamps as a switch does."""
+        if paused == self.paused:
+            return
+        self.paused = paused
+        self._held.clear()
+        self._waiting_keyframe = True
+        if paused:
+            self.stats.pauses += 1
+        else:
+            self.request_keyframe()
 
     def request_keyframe(self) -> None:
         """A keyframe request from the subscriber (its PLI/FIR) or from the room."""
@@ -282,6 +301,9 @@ class SlotTrack(MediaStreamTrack):
             self._detach_current()  # cut over: the new source's keyframe starts here
             self.pending = None
             self._attach(source, subscribe=False)
+        if self.paused:
+            self.stats.paused_drops += 1
+            return
         rewriter = self._rewriter
         if self._waiting_keyframe:
             if not keyframe:

@@ -106,6 +106,16 @@ class RtpOutlet:
 
         sender.getStats = synced_stats  # type: ignore[method-assign]
         sender._retransmit = self._retransmit  # type: ignore[method-assign]
+        # The subscriber's feedback (REMB, receiver reports), after aiortc handled it
+        self.on_rtcp: Callable[[Any], None] | None = None
+        original_rtcp = sender._handle_rtcp_packet
+
+        async def handle_rtcp(packet: Any) -> None:
+            await original_rtcp(packet)
+            if self.on_rtcp is not None:
+                self.on_rtcp(packet)
+
+        sender._handle_rtcp_packet = handle_rtcp  # type: ignore[method-assign]
 
     def configure(self, parameters: RTCRtpSendParameters) -> None:
         """Build the header template from the negotiated parameters (called by ``sender.send``)."""
@@ -261,6 +271,8 @@ def check_outlet_hooks() -> list[str]:
     rtcp_names = RTCRtpSender._run_rtcp.__code__.co_names
     if not all(name in rtcp_names for name in _SENDER_REPORT_FIELDS):
         problems.append("RTCRtpSender sender reports no longer read the counters RtpOutlet keeps")
+    if "_handle_rtcp_packet" not in RTCDtlsTransport._handle_rtcp_data.__code__.co_names:
+        problems.append("RTCDtlsTransport no longer hands RTCP to sender._handle_rtcp_packet")
     if "_retransmit" not in RTCRtpSender._handle_rtcp_packet.__code__.co_names:
         problems.append("RTCRtpSender no longer answers NACKs through self._retransmit")
     if "send" not in _connect_names():

@@ -20,11 +20,15 @@ import time
 from typing import TYPE_CHECKING
 
 from aiortc.rtp import (
+    RTCP_PSFB_APP,
     RtcpByePacket,
+    RtcpPsfbPacket,
+    RtcpRrPacket,
     RtcpSdesPacket,
     RtcpSenderInfo,
     RtcpSourceInfo,
     RtcpSrPacket,
+    unpack_remb_fci,
 )
 
 if TYPE_CHECKING:
@@ -94,6 +98,29 @@ def _reports(outlets: list[RtpOutlet]) -> list[RtcpSrPacket | RtcpSdesPacket]:
     return packets
 
 
+def read_feedback(
+    sender: object, packet: object
+) -> tuple[float | None, list[tuple[int, float | None]]]:
+    """What a subscriber's RTCP packet to ``sender`` says of its link: a REMB (bits/s) and,
+    for each report block about this sender's stream, ``(fraction_lost 0–255, rtt seconds)``;
+    the round-trip time is the one aiortc's sender has just computed from it (from the LSR that
+    :class:`SenderReports` records)."""
+    remb: float | None = None
+    blocks: list[tuple[int, float | None]] = []
+    if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+        try:
+            remb = float(unpack_remb_fci(packet.fci)[0])
+        except ValueError:
+            remb = None
+    elif isinstance(packet, (RtcpRrPacket, RtcpSrPacket)):
+        ssrc = getattr(sender, "_ssrc", None)
+        rtt = getattr(sender, _S + "rtt", None)
+        for report in packet.reports:
+            if report.ssrc == ssrc:
+                blocks.append((report.fraction_lost, rtt))
+    return remb, blocks
+
+
 async def quiet_rtcp(outlet: RtpOutlet) -> None:
     """Stands in for ``RTCRtpSender._run_rtcp`` of a sender whose reports :class:`SenderReports`
     sends: waits until ``sender.stop()`` cancels it, then sends the BYE."""
@@ -112,7 +139,7 @@ def check_report_hooks() -> tuple[str, ...]:
 
     problems = []
     init_names = RTCRtpSender.__init__.__code__.co_names
-    for name in ("cname", "lsr", "lsr_time", "rtcp_started", "rtcp_exited"):
+    for name in ("cname", "lsr", "lsr_time", "rtcp_started", "rtcp_exited", "rtt"):
         if f"{_S}{name}" not in init_names:
             problems.append(f"RTCRtpSender no longer has __{name}")
     if "_run_rtcp" not in RTCRtpSender.send.__code__.co_names:

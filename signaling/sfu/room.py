@@ -42,10 +42,12 @@ from signaling.sfu.codecs import (
     resilient_audio,
 )
 from signaling.sfu.consent import heard_packets, tolerate_event_loop_lag
+from signaling.sfu.downlink import Allocation, DownlinkControl
 from signaling.sfu.events import (
     ActiveSpeakerChanged,
     ConnectionStateChanged,
     JoinAnswer,
+    LinkChanged,
     MediaEvent,
     MediaFlooded,
     MediaSilenceChanged,
@@ -81,7 +83,7 @@ from signaling.sfu.passthrough import (
     tap_rtp,
 )
 from signaling.sfu.policer import IngestPolicer, IngestPolicy, Step
-from signaling.sfu.reports import SenderReports
+from signaling.sfu.reports import SenderReports, read_feedback
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +91,7 @@ __all__ = [  # the events live in events.py; importing them from here keeps work
     "ActiveSpeakerChanged",
     "ConnectionStateChanged",
     "JoinAnswer",
+    "LinkChanged",
     "MediaEvent",
     "MediaFlooded",
     "MediaRoom",
@@ -105,6 +108,8 @@ MAX_BUNDLE = RTCBundlePolicy.MAX_BUNDLE
 SPEAKER_TICK = 0.1  # seconds between active-speaker decisions
 DEFAULT_THUMBNAILS = 16
 FLOOD_BAN = 60.0  # seconds a publisher disconnected for flooding may not offer again
+LINK_TICK = 1.0  # seconds between downlink re-plans
+LINK_REPORT = 5.0  # seconds between link reports (estimate, loss, RTT) when nothing else changed
 
 
 @dataclass
@@ -121,6 +126,10 @@ class _Participant:
     thumbnail_page: int = 0
     screen_mid: str | None = None  # the m-line its screen share would arrive on
     reports: SenderReports | None = None  # the RTCP sender reports of its slots
+    downlink: DownlinkControl = field(default_factory=DownlinkControl)
+    sent_octets: int = 0  # what its slots had sent at the last downlink tick
+    link_said: tuple[tuple[str, ...], bool] | None = None  # paused slots, audio only: as told
+    link_said_at: float = -1e9
 
 
 class MediaRoom:
@@ -136,8 +145,10 @@ class MediaRoom:
         thumbnails: int = DEFAULT_THUMBNAILS,
         keyframe_interval: float = 0.4,
         policy: IngestPolicy | None = None,
+        adapt_downlinks: bool = True,
     ) -> None:
         install_passthrough()
+        self.adapt_downlinks = adapt_downlinks  # pause what a subscriber's link cannot carry
         self.meeting_id = meeting_id
         self.codec = codec
         self._ice_servers = list(ice_servers or [])  # never None: aiortc would add Google STUN
@@ -159,6 +170,8 @@ class MediaRoom:
         self._ticker = self._loop.create_task(self._speaker_ticks())
         self._closed = False
         self._cleanups: set[asyncio.Task[None]] = set()
+        self._source_octets: dict[int, int] = {}  # id(Source) -> octets at the last link tick
+        self._link_tick_at: float | None = None
 
     # -- membership -------------------------------------------------------------------------
 
@@ -203,6 +216,7 @@ class MediaRoom:
                 transceiver.setCodecPreferences(preferred_codecs(section.kind, self.codec))
                 if slot is not None:
                     slot.outlet = RtpOutlet(transceiver.sender, reports)
+                    slot.outlet.on_rtcp = self._feedback_reader(participant, transceiver.sender)
                     participant.slots[slot.name] = slot
                     hook_keyframe_requests(transceiver.sender, slot.request_keyframe)
             enable_passthrough(pc)
@@ -415,15 +429,104 @@ class MediaRoom:
 
     async def _speaker_ticks(self) -> None:
         next_liveness = self._loop.time() + CHECK_EVERY
+        next_link = self._loop.time() + LINK_TICK
         while True:
             await asyncio.sleep(SPEAKER_TICK)
             if self._loop.time() >= next_liveness:
                 next_liveness = self._loop.time() + CHECK_EVERY
                 self._check_liveness()
+            if self._loop.time() >= next_link:
+                next_link = self._loop.time() + LINK_TICK
+                self._adapt_downlinks(self._loop.time())
             speaker = self.speakers.tick(self._loop.time(), self._muted)
             if speaker is not None:
                 self._emit(ActiveSpeakerChanged(speaker))
                 self._relayout()
+
+    def _feedback_reader(
+        self, participant: _Participant, sender: object
+    ) -> Callable[[object], None]:
+        estimate = participant.downlink.estimate
+        loop = self._loop
+
+        def read(packet: object) -> None:
+            remb, blocks = read_feedback(sender, packet)
+            now = loop.time()
+            if remb is not None:
+                estimate.on_remb(remb, now)
+            for fraction_lost, rtt in blocks:
+                estimate.on_report(fraction_lost, rtt, now)
+
+        return read
+
+    def _adapt_downlinks(self, now: float) -> None:
+        """Re-plan every subscriber's video slots to what its link carries (downlink.py)."""
+        elapsed = LINK_TICK if self._link_tick_at is None else max(0.1, now - self._link_tick_at)
+        self._link_tick_at = now
+        rates: dict[int, float] = {}
+        octets: dict[int, int] = {}
+        for participant in self._participants.values():
+            for source in participant.sources.values():
+                before = self._source_octets.get(id(source), source.octets)
+                rates[id(source)] = (source.octets - before) * 8 / elapsed
+                octets[id(source)] = source.octets
+        self._source_octets = octets
+        for participant in self._participants.values():
+            if not participant.slots:
+                continue
+            sent = sum(s.outlet.octets for s in participant.slots.values() if s.outlet)
+            sending_bps = max(0, sent - participant.sent_octets) * 8 / elapsed
+            participant.sent_octets = sent
+            video: dict[str, float] = {}
+            audio = 0
+            for name, slot in participant.slots.items():
+                shown = slot.pending or slot.source
+                if shown is None:
+                    continue
+                if slot.kind == "audio":
+                    audio += 1
+                else:
+                    video[name] = max(50_000.0, rates.get(id(shown), 0.0))
+            allocation = participant.downlink.tick(sending_bps, audio, video, now)
+            if not self.adapt_downlinks:
+                allocation = Allocation(tuple(video), (), False)
+            for name, slot in participant.slots.items():
+                if slot.kind == "video":
+                    slot.set_paused(name in allocation.paused)
+            self._say_link(participant, allocation, now)
+
+    def _say_link(self, participant: _Participant, allocation: Allocation, now: float) -> None:
+        said = (allocation.paused, allocation.audio_only)
+        if said == participant.link_said and now - participant.link_said_at < LINK_REPORT:
+            return
+        if said != participant.link_said and allocation.paused:
+            logger.info(
+                "%s: link carries %.0f kbit/s, paused %s",
+                participant.participant_id,
+                participant.downlink.estimate.bps / 1000,
+                ",".join(allocation.paused),
+            )
+        participant.link_said, participant.link_said_at = said, now
+        estimate = participant.downlink.estimate
+        self._emit(
+            LinkChanged(
+                participant.participant_id,
+                estimate_bps=int(estimate.bps),
+                sending_bps=int(estimate.sending_bps),
+                loss=round(estimate.loss, 3),
+                rtt=None if estimate.rtt is None else round(estimate.rtt, 3),
+                paused=allocation.paused,
+                audio_only=allocation.audio_only,
+            )
+        )
+
+    def link_of(self, participant_id: str) -> DownlinkControl | None:
+        participant = self._participants.get(participant_id)
+        return participant.downlink if participant else None
+
+    @property
+    def chair(self) -> str | None:
+        return self._chair if self._chair in self._participants else None
 
     def _check_liveness(self) -> None:
         counts = {
