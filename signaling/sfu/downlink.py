@@ -31,7 +31,7 @@ LOSS_HIGH = 0.10  # above: congestion, the estimate falls to what got through
 LOSS_LOW = 0.02  # below: the estimate may grow
 GROWTH_PER_SECOND = 1.08
 REMB_CEILING = 0.85  # a REMB below this share of what is sent is congestion
-REMB_FRESH = 3.0  # seconds a REMB counts
+FEEDBACK_FRESH = 3.0  # seconds a REMB or a receiver report counts
 REMB_PERSISTS = 2  # updates in a row a low REMB must last, and it must be borne out by loss or
 # by a queue (RTT up by QUEUE_DELAY over the lowest seen): a delay-based estimate also dips when
 # the receiver's own event loop lags, and aiortc's is coarse at low rates
@@ -88,11 +88,11 @@ class DownlinkEstimate:
         elapsed = 1.0 if self._updated is None else max(0.0, now - self._updated)
         self._updated = now
         congested = False
-        fresh_loss = now - self.loss_at <= REMB_FRESH
+        fresh_loss = now - self.loss_at <= FEEDBACK_FRESH
         if fresh_loss and self.loss > LOSS_HIGH and sending_bps > 0:
             self.bps = min(self.bps, sending_bps * (1 - 0.5 * self.loss))
             congested = True
-        remb = self.remb_bps if now - self.remb_at <= REMB_FRESH else None
+        remb = self.remb_bps if now - self.remb_at <= FEEDBACK_FRESH else None
         borne_out = (fresh_loss and self.loss >= LOSS_LOW) or self.queueing
         low = remb is not None and sending_bps > 0 and remb < REMB_CEILING * sending_bps
         if low and borne_out and remb is not None:
@@ -106,6 +106,19 @@ class DownlinkEstimate:
             self.bps *= GROWTH_PER_SECOND ** min(elapsed, 2.0)
         self.bps = max(MIN_BPS, min(MAX_BPS, self.bps))
         return congested
+
+
+@dataclass
+class OctetRate:
+    """Bits per second from a growing byte counter, sampled once per tick. ``last`` None: the
+    first sample only starts the count (it returns 0)."""
+
+    last: int | None = 0
+
+    def sample(self, total: int, elapsed: float) -> float:
+        last = total if self.last is None else self.last
+        self.last = total
+        return max(0, total - last) * 8 / elapsed
 
 
 @dataclass(frozen=True)

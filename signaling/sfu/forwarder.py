@@ -33,6 +33,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtp import RtpPacket
 
 from signaling.sfu.codecs import MeetingCodec
+from signaling.sfu.downlink import OctetRate
 from signaling.sfu.keyframes import KeyframeRequester
 from signaling.sfu.outlet import RtpOutlet, abs_send_time, ntp_time
 from signaling.sfu.policer import IngestPolicer, Step
@@ -102,7 +103,8 @@ class Source:
         self.subscribers: set[SlotTrack] = set()
         self.enabled = True  # False while muted: packets are dropped at the SFU
         self.packets = 0  # RTP packets received (metrics hook: count here)
-        self.octets = 0  # payload bytes admitted (its bitrate, for the downlink budgets)
+        self.octets = 0  # payload bytes admitted (its bitrate, for the downlink budgets) ...
+        self.rate = OctetRate(last=None)  # ... sampled by the room once per link tick
         self.frames = 0
         self.keyframe_count = 0
         self._video = kind == "video"

@@ -42,7 +42,7 @@ from signaling.sfu.codecs import (
     resilient_audio,
 )
 from signaling.sfu.consent import heard_packets, tolerate_event_loop_lag
-from signaling.sfu.downlink import Allocation, DownlinkControl
+from signaling.sfu.downlink import Allocation, DownlinkControl, OctetRate
 from signaling.sfu.events import (
     ActiveSpeakerChanged,
     ConnectionStateChanged,
@@ -127,7 +127,7 @@ class _Participant:
     screen_mid: str | None = None  # the m-line its screen share would arrive on
     reports: SenderReports | None = None  # the RTCP sender reports of its slots
     downlink: DownlinkControl = field(default_factory=DownlinkControl)
-    sent_octets: int = 0  # what its slots had sent at the last downlink tick
+    sent: OctetRate = field(default_factory=OctetRate)  # what its slots send
     link_said: tuple[tuple[str, ...], bool] | None = None  # paused slots, audio only: as told
     link_said_at: float = -1e9
 
@@ -170,7 +170,6 @@ class MediaRoom:
         self._ticker = self._loop.create_task(self._speaker_ticks())
         self._closed = False
         self._cleanups: set[asyncio.Task[None]] = set()
-        self._source_octets: dict[int, int] = {}  # id(Source) -> octets at the last link tick
         self._link_tick_at: float | None = None
 
     # -- membership -------------------------------------------------------------------------
@@ -463,20 +462,16 @@ class MediaRoom:
         """Re-plan every subscriber's video slots to what its link carries (downlink.py)."""
         elapsed = LINK_TICK if self._link_tick_at is None else max(0.1, now - self._link_tick_at)
         self._link_tick_at = now
-        rates: dict[int, float] = {}
-        octets: dict[int, int] = {}
-        for participant in self._participants.values():
-            for source in participant.sources.values():
-                before = self._source_octets.get(id(source), source.octets)
-                rates[id(source)] = (source.octets - before) * 8 / elapsed
-                octets[id(source)] = source.octets
-        self._source_octets = octets
+        rates = {  # once per source, however many subscribers show it
+            id(source): source.rate.sample(source.octets, elapsed)
+            for participant in self._participants.values()
+            for source in participant.sources.values()
+        }
         for participant in self._participants.values():
             if not participant.slots:
                 continue
             sent = sum(s.outlet.octets for s in participant.slots.values() if s.outlet)
-            sending_bps = max(0, sent - participant.sent_octets) * 8 / elapsed
-            participant.sent_octets = sent
+            sending_bps = participant.sent.sample(sent, elapsed)
             video: dict[str, float] = {}
             audio = 0
             for name, slot in participant.slots.items():
@@ -519,14 +514,6 @@ class MediaRoom:
                 audio_only=allocation.audio_only,
             )
         )
-
-    def link_of(self, participant_id: str) -> DownlinkControl | None:
-        participant = self._participants.get(participant_id)
-        return participant.downlink if participant else None
-
-    @property
-    def chair(self) -> str | None:
-        return self._chair if self._chair in self._participants else None
 
     def _check_liveness(self) -> None:
         counts = {

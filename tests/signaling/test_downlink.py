@@ -11,6 +11,7 @@ from signaling.sfu.downlink import (
     HOLD_MAX,
     DownlinkControl,
     DownlinkEstimate,
+    OctetRate,
     allocate,
     priority,
 )
@@ -172,3 +173,12 @@ def test_a_site_that_cannot_carry_the_main_video_is_told_it_is_audio_only() -> N
     allocation = control.tick(3_300_000, 3, STAGE, 2.0)
     assert allocation.on == () and allocation.audio_only
     assert set(allocation.paused) == set(STAGE)
+
+
+def test_octet_rate_is_bits_per_second_since_the_last_sample() -> None:
+    since_zero = OctetRate()
+    assert since_zero.sample(12_500, 1.0) == 100_000  # counted from 0
+    assert since_zero.sample(25_000, 0.5) == 200_000
+    starts = OctetRate(last=None)
+    assert starts.sample(99_999, 1.0) == 0  # the first sample only starts the count
+    assert starts.sample(100_124, 1.0) == 1_000
